@@ -1,0 +1,64 @@
+"""The `codestream` command: the root Typer app and its global options.
+
+Each command group lives in a module of its own and is registered here, so this file stays a table.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from codestream import __version__
+from codestream.cli.state import CliState
+
+app = typer.Typer(
+    name="codestream",
+    help="CodeStream On-Prem: code discussion with a Microsoft Teams bot.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"codestream {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="Services config file (default: $CSSVC_CFG_FILE or "
+        "~/.codestream/codestream-services-config.json).",
+        envvar="CSSVC_CFG_FILE",
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """CodeStream On-Prem: code discussion with a Microsoft Teams bot."""
+    ctx.obj = CliState(config_path=config)
+
+
+def _register_commands() -> None:
+    """Attach every command group; imported late so `--help` stays fast and cycles stay out."""
+    from codestream.cli import registry
+
+    registry.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    _register_commands()
+    try:
+        app(args=argv if argv is not None else sys.argv[1:], prog_name="codestream")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0

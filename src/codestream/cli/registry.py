@@ -1,0 +1,9 @@
+"""The table of command groups. Add a line here when you add a module of commands."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Attach every command module to the root app."""
