@@ -1,1 +1,1 @@
-"""storage room."""
+"""Persistence: SQLAlchemy tables, repositories implementing the domain ports, and migrations."""

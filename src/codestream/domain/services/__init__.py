@@ -1,0 +1,44 @@
+"""Use cases: the one way the REST API, the CLI and the bot change data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codestream.domain.clock import Clock, system_clock
+from codestream.domain.ports import PasswordHasher, UnitOfWorkFactory
+from codestream.domain.services.accounts import AccountService
+from codestream.domain.services.codemarks import CodemarkService
+from codestream.domain.services.repos import RepoService
+from codestream.domain.services.teams import TeamService
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every use case, wired to one storage and clock."""
+
+    accounts: AccountService
+    teams: TeamService
+    repos: RepoService
+    codemarks: CodemarkService
+
+
+def build_services(
+    uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock = system_clock
+) -> Services:
+    """Wire the use cases to their ports."""
+    return Services(
+        accounts=AccountService(uow, hasher, clock),
+        teams=TeamService(uow, clock),
+        repos=RepoService(uow, clock),
+        codemarks=CodemarkService(uow, clock),
+    )
+
+
+__all__ = [
+    "AccountService",
+    "CodemarkService",
+    "RepoService",
+    "Services",
+    "TeamService",
+    "build_services",
+]

@@ -1,0 +1,33 @@
+"""Who may see and change what: the team-membership rule every use case applies."""
+
+from __future__ import annotations
+
+from codestream.domain.models import Membership, Team, User
+from codestream.domain.ports import UnitOfWork
+from codestream.errors import NotFound, PermissionDenied
+
+
+async def require_member(uow: UnitOfWork, team_id: str, user: User) -> tuple[Team, Membership]:
+    """The team and the user's membership; PermissionDenied if the user is not in it."""
+    team = await uow.teams.get(team_id)
+    if team is None or team.deactivated:
+        raise NotFound(f"team {team_id!r:.40} not found")
+    membership = await uow.teams.get_membership(team_id, user.id)
+    if membership is None:
+        raise PermissionDenied(f"you are not a member of team {team.name!r}", code="not_a_member")
+    return team, membership
+
+
+async def require_admin(uow: UnitOfWork, team_id: str, user: User) -> Team:
+    """The team, if the user is one of its admins."""
+    team, membership = await require_member(uow, team_id, user)
+    if not membership.is_admin:
+        raise PermissionDenied(
+            f"only admins of team {team.name!r} may do this", code="not_an_admin"
+        )
+    return team
+
+
+async def is_member(uow: UnitOfWork, team_id: str, user: User) -> bool:
+    """Whether the user belongs to the team."""
+    return await uow.teams.get_membership(team_id, user.id) is not None

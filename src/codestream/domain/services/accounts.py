@@ -1,0 +1,164 @@
+"""Sign up, log in, and bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import replace
+
+from codestream.domain import rules
+from codestream.domain.clock import Clock
+from codestream.domain.ids import new_id
+from codestream.domain.models import AccessToken, User
+from codestream.domain.ports import PasswordHasher, UnitOfWorkFactory
+from codestream.errors import Conflict, NotAuthenticated, NotFound
+
+TOKEN_PREFIX = "cs_"
+DEFAULT_TOKEN_TTL_MS = 90 * 24 * 3600 * 1000
+_TOUCH_INTERVAL_MS = 5 * 60 * 1000
+
+
+def hash_token(value: str) -> str:
+    """The stored form of a token: its SHA-256, hex."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class AccountService:
+    """Users and their credentials."""
+
+    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._clock = clock
+
+    async def sign_up(
+        self, *, email: str, password: str, full_name: str = "", username: str | None = None
+    ) -> User:
+        """Create a user; the email and username must be free."""
+        clean_email = rules.email(email)
+        rules.password(password)
+        clean_name = rules.text(full_name, field="fullName", required=False, limit=rules.MAX_NAME)
+        clean_username = rules.username(username) if username else _username_from(clean_email)
+        now = self._clock()
+        user = User(
+            id=new_id(now),
+            email=clean_email,
+            username=clean_username,
+            full_name=clean_name,
+            password_hash=self._hasher.hash(password),
+            created_at=now,
+            modified_at=now,
+        )
+        async with self._uow() as uow:
+            if await uow.users.get_by_email(clean_email) is not None:
+                raise Conflict(f"email: {clean_email} already has an account", code="email_taken")
+            if await uow.users.get_by_username(clean_username) is not None:
+                if username:
+                    raise Conflict(f"username: {clean_username} is taken", code="username_taken")
+                user = replace(user, username=f"{clean_username[:33]}-{secrets.token_hex(3)}")
+            await uow.users.add(user)
+            await uow.commit()
+        return user
+
+    async def log_in(
+        self, *, email: str, password: str, token_name: str = "login", ttl_ms: int | None = None
+    ) -> tuple[User, str]:
+        """Check the password and issue a token; returns the user and the token's value."""
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(email.strip().lower())
+        if (
+            user is None
+            or user.deactivated
+            or not self._hasher.verify(user.password_hash, password)
+        ):
+            raise NotAuthenticated("email or password is wrong", code="bad_credentials")
+        return user, await self.issue_token(user.id, name=token_name, ttl_ms=ttl_ms)
+
+    async def issue_token(
+        self, user_id: str, *, name: str = "api", ttl_ms: int | None = None
+    ) -> str:
+        """Create a bearer token for a user; the value is returned once and stored hashed."""
+        token_name = rules.name(name, field="name")
+        value = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = self._clock()
+        ttl = DEFAULT_TOKEN_TTL_MS if ttl_ms is None else ttl_ms
+        token = AccessToken(
+            id=new_id(now),
+            user_id=user_id,
+            token_hash=hash_token(value),
+            name=token_name,
+            created_at=now,
+            expires_at=now + ttl if ttl > 0 else None,
+        )
+        async with self._uow() as uow:
+            await uow.tokens.add(token)
+            await uow.commit()
+        return value
+
+    async def authenticate(self, token_value: str) -> User:
+        """The user a token belongs to; NotAuthenticated if it is unknown, revoked or expired."""
+        if not token_value.startswith(TOKEN_PREFIX) or len(token_value) > 200:
+            raise NotAuthenticated("the access token is not valid", code="bad_token")
+        now = self._clock()
+        async with self._uow() as uow:
+            token = await uow.tokens.get_by_hash(hash_token(token_value))
+            if token is None or token.revoked:
+                raise NotAuthenticated("the access token is not valid", code="bad_token")
+            if token.expires_at is not None and token.expires_at <= now:
+                raise NotAuthenticated(
+                    "the access token has expired; log in again", code="token_expired"
+                )
+            user = await uow.users.get(token.user_id)
+            if user is None or user.deactivated:
+                raise NotAuthenticated("the access token is not valid", code="bad_token")
+            if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL_MS:
+                await uow.tokens.update(replace(token, last_used_at=now))
+                await uow.commit()
+        return user
+
+    async def list_tokens(self, user: User) -> list[AccessToken]:
+        """The caller's tokens, without their values."""
+        async with self._uow() as uow:
+            return await uow.tokens.list_for_user(user.id)
+
+    async def revoke_token(self, user: User, token_id: str) -> None:
+        """Revoke one of the caller's tokens."""
+        async with self._uow() as uow:
+            tokens = await uow.tokens.list_for_user(user.id)
+            token = next((t for t in tokens if t.id == token_id), None)
+            if token is None:
+                raise NotFound(f"token {token_id!r:.40} not found")
+            await uow.tokens.update(replace(token, revoked=True))
+            await uow.commit()
+
+    async def get_user(self, user_id: str) -> User:
+        """A user by id."""
+        async with self._uow() as uow:
+            user = await uow.users.get(user_id)
+        if user is None or user.deactivated:
+            raise NotFound(f"user {user_id!r:.40} not found")
+        return user
+
+    async def find_user(self, email_or_username: str) -> User:
+        """A user by email or username."""
+        key = email_or_username.strip()
+        async with self._uow() as uow:
+            user = (
+                await uow.users.get_by_email(key.lower())
+                if "@" in key
+                else await uow.users.get_by_username(key)
+            )
+        if user is None or user.deactivated:
+            raise NotFound(f"no user {key!r:.80}")
+        return user
+
+    async def list_users(self, *, limit: int = 100, after: str | None = None) -> list[User]:
+        """Every active user, by id."""
+        async with self._uow() as uow:
+            return await uow.users.list(limit=limit, after=after)
+
+
+def _username_from(email: str) -> str:
+    local = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in email.split("@", 1)[0])
+    local = local.strip("._-") or "user"
+    return local[:40]

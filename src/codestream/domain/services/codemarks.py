@@ -1,0 +1,316 @@
+"""Codemarks, their markers, and replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from codestream.domain import rules
+from codestream.domain.clock import Clock
+from codestream.domain.ids import is_id, new_id
+from codestream.domain.models import (
+    Codemark,
+    CodemarkStatus,
+    CodemarkType,
+    LineRange,
+    Marker,
+    Origin,
+    Page,
+    Post,
+    User,
+)
+from codestream.domain.ports import CodemarkQuery, UnitOfWork, UnitOfWorkFactory
+from codestream.domain.remotes import remote_code_url
+from codestream.domain.services.access import require_member
+from codestream.domain.services.repos import ensure_repo
+from codestream.errors import InvalidInput, NotFound, PermissionDenied
+
+MAX_MARKERS = 10
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class NewMarker:
+    """Where a new codemark points: a file and lines, and optionally the repo it lives in."""
+
+    file: str
+    line_start: int
+    line_end: int
+    code: str = ""
+    column_start: int | None = None
+    column_end: int | None = None
+    repo_id: str | None = None
+    remotes: tuple[str, ...] = ()
+    commit_sha: str | None = None
+    branch: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class NewCodemark:
+    """What a user submits to create a codemark."""
+
+    team_id: str
+    type: CodemarkType
+    text: str = ""
+    title: str = ""
+    assignees: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    markers: tuple[NewMarker, ...] = ()
+    origin: Origin = Origin.API
+
+
+@dataclass(frozen=True)
+class CodemarkChanges:
+    """Fields to change; None leaves a field as it is."""
+
+    title: str | None = None
+    text: str | None = None
+    status: CodemarkStatus | None = None
+    assignees: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class CodemarkFilters:
+    """How to narrow a listing."""
+
+    type: CodemarkType | None = None
+    status: CodemarkStatus | None = None
+    tag: str | None = None
+    assignee_id: str | None = None
+    creator_id: str | None = None
+    repo_id: str | None = None
+    file: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class CodemarkService:
+    """Create, read, change and discuss codemarks."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def create_codemark(self, actor: User, new: NewCodemark) -> Codemark:
+        """Create a codemark with its markers; the actor must be in the team."""
+        title, text = _check_title_and_text(new.type, new.title, new.text)
+        tags = rules.tags(new.tags)
+        if len(new.markers) > MAX_MARKERS:
+            raise InvalidInput(f"markers: at most {MAX_MARKERS}", field="markers")
+        now = self._clock()
+        codemark_id = new_id(now)
+        async with self._uow() as uow:
+            await require_member(uow, new.team_id, actor)
+            assignees = await _check_assignees(uow, new.team_id, new.assignees)
+            markers = tuple(
+                [await _build_marker(uow, new.team_id, codemark_id, m, now) for m in new.markers]
+            )
+            codemark = Codemark(
+                id=codemark_id,
+                team_id=new.team_id,
+                creator_id=actor.id,
+                type=new.type,
+                title=title,
+                text=text,
+                status=CodemarkStatus.OPEN,
+                origin=new.origin,
+                created_at=now,
+                modified_at=now,
+                assignees=assignees,
+                tags=tags,
+                markers=markers,
+            )
+            await uow.codemarks.add(codemark)
+            await uow.commit()
+        return codemark
+
+    async def get_codemark(self, actor: User, codemark_id: str) -> Codemark:
+        """A codemark of one of the actor's teams; NotFound otherwise, so ids don't leak."""
+        async with self._uow() as uow:
+            return await _visible_codemark(uow, actor, codemark_id)
+
+    async def list_codemarks(
+        self,
+        actor: User,
+        team_id: str,
+        filters: CodemarkFilters | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Codemark]:
+        """A page of the team's codemarks, newest first."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit: expected 1 to {MAX_PAGE}, got {limit}", field="limit")
+        if cursor is not None and not is_id(cursor):
+            raise InvalidInput("cursor: not a cursor from a previous page", field="cursor")
+        f = filters or CodemarkFilters()
+        query = CodemarkQuery(
+            team_id=team_id,
+            type=f.type,
+            status=f.status,
+            tag=f.tag,
+            assignee_id=f.assignee_id,
+            creator_id=f.creator_id,
+            repo_id=f.repo_id,
+            file=rules.file_path(f.file) if f.file else None,
+            before=cursor,
+            limit=limit + 1,
+        )
+        async with self._uow() as uow:
+            await require_member(uow, team_id, actor)
+            rows = await uow.codemarks.list(query)
+        items = rows[:limit]
+        return Page(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+
+    async def change_codemark(
+        self, actor: User, codemark_id: str, changes: CodemarkChanges
+    ) -> Codemark:
+        """Change status or assignees (any member), or title, text and tags (the author)."""
+        async with self._uow() as uow:
+            codemark = await _visible_codemark(uow, actor, codemark_id)
+            touches_content = any(
+                v is not None for v in (changes.title, changes.text, changes.tags)
+            )
+            if touches_content and codemark.creator_id != actor.id:
+                raise PermissionDenied(
+                    "only the author may edit the title, text or tags", code="not_author"
+                )
+            title, text = _check_title_and_text(
+                codemark.type,
+                codemark.title if changes.title is None else changes.title,
+                codemark.text if changes.text is None else changes.text,
+            )
+            updated = replace(
+                codemark,
+                title=title,
+                text=text,
+                status=changes.status or codemark.status,
+                assignees=(
+                    codemark.assignees
+                    if changes.assignees is None
+                    else await _check_assignees(uow, codemark.team_id, changes.assignees)
+                ),
+                tags=codemark.tags if changes.tags is None else rules.tags(changes.tags),
+                modified_at=self._clock(),
+            )
+            await uow.codemarks.update(updated)
+            await uow.commit()
+        return updated
+
+    async def delete_codemark(self, actor: User, codemark_id: str) -> None:
+        """Soft-delete: the author or a team admin may."""
+        async with self._uow() as uow:
+            codemark = await _visible_codemark(uow, actor, codemark_id)
+            _, membership = await require_member(uow, codemark.team_id, actor)
+            if codemark.creator_id != actor.id and not membership.is_admin:
+                raise PermissionDenied(
+                    "only the author or a team admin may delete it", code="not_author"
+                )
+            await uow.codemarks.update(
+                replace(codemark, deactivated=True, modified_at=self._clock())
+            )
+            await uow.commit()
+
+    async def add_reply(
+        self, actor: User, codemark_id: str, text: str, origin: Origin = Origin.API
+    ) -> Post:
+        """Reply on a codemark."""
+        clean = rules.text(text, field="text", required=True)
+        now = self._clock()
+        async with self._uow() as uow:
+            codemark = await _visible_codemark(uow, actor, codemark_id)
+            post = Post(
+                id=new_id(now),
+                team_id=codemark.team_id,
+                codemark_id=codemark.id,
+                creator_id=actor.id,
+                text=clean,
+                origin=origin,
+                created_at=now,
+                modified_at=now,
+            )
+            await uow.posts.add(post)
+            await uow.codemarks.update(
+                replace(codemark, num_replies=codemark.num_replies + 1, modified_at=now)
+            )
+            await uow.commit()
+        return post
+
+    async def list_replies(self, actor: User, codemark_id: str) -> list[Post]:
+        """The replies on a codemark, oldest first."""
+        async with self._uow() as uow:
+            await _visible_codemark(uow, actor, codemark_id)
+            return await uow.posts.list_for_codemark(codemark_id)
+
+
+def _check_title_and_text(kind: CodemarkType, title: str, text: str) -> tuple[str, str]:
+    clean_title = rules.text(
+        title, field="title", required=kind != CodemarkType.COMMENT, limit=rules.MAX_TITLE
+    )
+    clean_text = rules.text(text, field="text", required=kind == CodemarkType.COMMENT)
+    return clean_title, clean_text
+
+
+async def _visible_codemark(uow: UnitOfWork, actor: User, codemark_id: str) -> Codemark:
+    codemark = await uow.codemarks.get(codemark_id) if is_id(codemark_id) else None
+    if (
+        codemark is None
+        or codemark.deactivated
+        or await uow.teams.get_membership(codemark.team_id, actor.id) is None
+    ):
+        raise NotFound(f"codemark {codemark_id!r:.40} not found")
+    return codemark
+
+
+async def _check_assignees(
+    uow: UnitOfWork, team_id: str, user_ids: tuple[str, ...]
+) -> tuple[str, ...]:
+    unique = tuple(dict.fromkeys(user_ids))
+    if len(unique) > 20:
+        raise InvalidInput("assignees: at most 20", field="assignees")
+    for user_id in unique:
+        if not is_id(user_id) or await uow.teams.get_membership(team_id, user_id) is None:
+            raise InvalidInput(
+                f"assignees: {user_id!r:.40} is not a member of this team", field="assignees"
+            )
+    return unique
+
+
+async def _build_marker(
+    uow: UnitOfWork, team_id: str, codemark_id: str, new: NewMarker, now: int
+) -> Marker:
+    file = rules.file_path(new.file)
+    rules.line_range(new.line_start, new.line_end, new.column_start, new.column_end)
+    code = (
+        rules.text(new.code, field="code", required=False, limit=rules.MAX_CODE) if new.code else ""
+    )
+    commit = rules.commit_sha(new.commit_sha)
+    repo = None
+    if new.repo_id is not None:
+        repo = await uow.repos.get(new.repo_id) if is_id(new.repo_id) else None
+        if repo is None or repo.team_id != team_id or repo.deactivated:
+            raise InvalidInput(
+                f"repoId: {new.repo_id!r:.40} is not a repo of this team", field="repoId"
+            )
+    elif new.remotes:
+        repo = await ensure_repo(uow, team_id, list(new.remotes), None, now)
+    link = None
+    if repo is not None:
+        for remote in repo.remotes:
+            link = remote_code_url(
+                remote, commit=commit, file=file, start=new.line_start, end=new.line_end
+            )
+            if link:
+                break
+    return Marker(
+        id=new_id(now),
+        codemark_id=codemark_id,
+        file=file,
+        lines=LineRange(new.line_start, new.line_end, new.column_start, new.column_end),
+        code=new.code.rstrip("\n") if code else "",
+        repo_id=repo.id if repo else None,
+        commit_sha=commit,
+        branch=rules.optional_line(new.branch, field="branch"),
+        remote_code_url=link[1] if link else None,
+        language=rules.optional_line(new.language, field="language", limit=40),
+    )

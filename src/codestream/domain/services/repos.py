@@ -1,0 +1,83 @@
+"""A team's code repositories, matched by normalized remote URL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from codestream.domain import rules
+from codestream.domain.clock import Clock
+from codestream.domain.ids import new_id
+from codestream.domain.models import Repo, User
+from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
+from codestream.domain.remotes import normalize_remote, parse_remote
+from codestream.domain.services.access import require_member
+from codestream.errors import InvalidInput, NotFound
+
+
+class RepoService:
+    """Register and list repos."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def add_repo(
+        self, actor: User, team_id: str, remotes: list[str], name: str | None = None
+    ) -> Repo:
+        """Register a repo by its remotes, or return the one already registered for them."""
+        async with self._uow() as uow:
+            await require_member(uow, team_id, actor)
+            repo = await ensure_repo(uow, team_id, remotes, name, self._clock())
+            await uow.commit()
+        return repo
+
+    async def list_repos(self, actor: User, team_id: str) -> list[Repo]:
+        """The team's repos."""
+        async with self._uow() as uow:
+            await require_member(uow, team_id, actor)
+            return await uow.repos.list_for_team(team_id)
+
+    async def get_repo(self, actor: User, repo_id: str) -> Repo:
+        """A repo of one of the actor's teams."""
+        async with self._uow() as uow:
+            repo = await uow.repos.get(repo_id)
+            if repo is None or repo.deactivated:
+                raise NotFound(f"repo {repo_id!r:.40} not found")
+            await require_member(uow, repo.team_id, actor)
+        return repo
+
+
+async def ensure_repo(
+    uow: UnitOfWork, team_id: str, remotes: list[str], name: str | None, now: int
+) -> Repo:
+    """Find the team's repo for these remotes, adding new remotes to it, or create it."""
+    cleaned = [r.strip() for r in remotes if r.strip()]
+    if not cleaned or len(cleaned) > 20 or any(len(r) > 1000 for r in cleaned):
+        raise InvalidInput("remotes: expected 1 to 20 git remote URLs", field="remotes")
+    if any(parse_remote(r) is None for r in cleaned):
+        bad = next(r for r in cleaned if parse_remote(r) is None)
+        raise InvalidInput(
+            f"remotes: {bad!r:.80} is not a git remote (https://host/path or git@host:path)",
+            field="remotes",
+        )
+    for remote in cleaned:
+        existing = await uow.repos.find_by_normalized_url(team_id, normalize_remote(remote))
+        if existing is not None and not existing.deactivated:
+            added = tuple(r for r in cleaned if r not in existing.remotes)
+            if added:
+                existing = replace(existing, remotes=existing.remotes + added, modified_at=now)
+                await uow.repos.update(existing)
+            return existing
+    first = parse_remote(cleaned[0])
+    assert first is not None
+    repo = Repo(
+        id=new_id(now),
+        team_id=team_id,
+        name=rules.name(name, field="name") if name else first.name,
+        remotes=tuple(cleaned),
+        normalized_url=first.normalized_url,
+        created_at=now,
+        modified_at=now,
+    )
+    await uow.repos.add(repo)
+    return repo

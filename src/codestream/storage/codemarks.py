@@ -1,0 +1,266 @@
+"""Codemarks (with markers, tags and assignees) and their replies."""
+
+from __future__ import annotations
+
+import builtins
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from codestream.domain.models import (
+    Codemark,
+    CodemarkStatus,
+    CodemarkType,
+    LineRange,
+    Marker,
+    Origin,
+    Post,
+)
+from codestream.domain.ports import CodemarkQuery
+from codestream.storage.tables import codemark_assignees, codemark_tags, codemarks, markers, posts
+
+
+class SqlCodemarks:
+    """CodemarkRepository on SQL: one row per codemark, child rows for the rest."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, codemark: Codemark) -> None:
+        await self._conn.execute(codemarks.insert().values(**_codemark_values(codemark)))
+        if codemark.markers:
+            await self._conn.execute(
+                markers.insert(),
+                [_marker_values(m, i) for i, m in enumerate(codemark.markers)],
+            )
+        await self._write_lists(codemark)
+
+    async def get(self, codemark_id: str) -> Codemark | None:
+        rows = list(
+            await self._conn.execute(codemarks.select().where(codemarks.c.id == codemark_id))
+        )
+        found = await self._assemble(rows)
+        return found[0] if found else None
+
+    async def update(self, codemark: Codemark) -> None:
+        await self._conn.execute(
+            codemarks.update()
+            .where(codemarks.c.id == codemark.id)
+            .values(**_codemark_values(codemark))
+        )
+        await self._conn.execute(
+            codemark_tags.delete().where(codemark_tags.c.codemark_id == codemark.id)
+        )
+        await self._conn.execute(
+            codemark_assignees.delete().where(codemark_assignees.c.codemark_id == codemark.id)
+        )
+        await self._write_lists(codemark)
+
+    async def list(self, query: CodemarkQuery) -> builtins.list[Codemark]:
+        conditions: builtins.list[sa.ColumnElement[bool]] = [
+            codemarks.c.team_id == query.team_id,
+            codemarks.c.deactivated.is_(False),
+        ]
+        if query.type is not None:
+            conditions.append(codemarks.c.type == query.type.value)
+        if query.status is not None:
+            conditions.append(codemarks.c.status == query.status.value)
+        if query.creator_id is not None:
+            conditions.append(codemarks.c.creator_id == query.creator_id)
+        if query.before is not None:
+            conditions.append(codemarks.c.id < query.before)
+        if query.tag is not None:
+            conditions.append(
+                sa.exists().where(
+                    codemark_tags.c.codemark_id == codemarks.c.id, codemark_tags.c.tag == query.tag
+                )
+            )
+        if query.assignee_id is not None:
+            conditions.append(
+                sa.exists().where(
+                    codemark_assignees.c.codemark_id == codemarks.c.id,
+                    codemark_assignees.c.user_id == query.assignee_id,
+                )
+            )
+        if query.repo_id is not None or query.file is not None:
+            marker_conditions = [markers.c.codemark_id == codemarks.c.id]
+            if query.repo_id is not None:
+                marker_conditions.append(markers.c.repo_id == query.repo_id)
+            if query.file is not None:
+                marker_conditions.append(markers.c.file == query.file)
+            conditions.append(sa.exists().where(*marker_conditions))
+        statement = (
+            codemarks.select().where(*conditions).order_by(codemarks.c.id.desc()).limit(query.limit)
+        )
+        return await self._assemble(list(await self._conn.execute(statement)))
+
+    async def _write_lists(self, codemark: Codemark) -> None:
+        if codemark.tags:
+            await self._conn.execute(
+                codemark_tags.insert(),
+                [
+                    {"codemark_id": codemark.id, "tag": tag, "position": i}
+                    for i, tag in enumerate(codemark.tags)
+                ],
+            )
+        if codemark.assignees:
+            await self._conn.execute(
+                codemark_assignees.insert(),
+                [
+                    {"codemark_id": codemark.id, "user_id": user_id, "position": i}
+                    for i, user_id in enumerate(codemark.assignees)
+                ],
+            )
+
+    async def _assemble(self, rows: builtins.list[Any]) -> builtins.list[Codemark]:
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        marker_map: dict[str, list[Marker]] = defaultdict(list)
+        query = markers.select().where(markers.c.codemark_id.in_(ids)).order_by(markers.c.position)
+        for row in await self._conn.execute(query):
+            marker_map[row.codemark_id].append(_marker(row))
+        tag_map: dict[str, list[str]] = defaultdict(list)
+        tag_query = (
+            codemark_tags.select()
+            .where(codemark_tags.c.codemark_id.in_(ids))
+            .order_by(codemark_tags.c.position)
+        )
+        for row in await self._conn.execute(tag_query):
+            tag_map[row.codemark_id].append(row.tag)
+        assignee_map: dict[str, list[str]] = defaultdict(list)
+        assignee_query = (
+            codemark_assignees.select()
+            .where(codemark_assignees.c.codemark_id.in_(ids))
+            .order_by(codemark_assignees.c.position)
+        )
+        for row in await self._conn.execute(assignee_query):
+            assignee_map[row.codemark_id].append(row.user_id)
+        return [
+            Codemark(
+                id=row.id,
+                team_id=row.team_id,
+                creator_id=row.creator_id,
+                type=CodemarkType(row.type),
+                title=row.title,
+                text=row.text,
+                status=CodemarkStatus(row.status),
+                origin=Origin(row.origin),
+                created_at=row.created_at,
+                modified_at=row.modified_at,
+                assignees=tuple(assignee_map[row.id]),
+                tags=tuple(tag_map[row.id]),
+                markers=tuple(marker_map[row.id]),
+                num_replies=row.num_replies,
+                deactivated=row.deactivated,
+            )
+            for row in rows
+        ]
+
+
+def _codemark_values(codemark: Codemark) -> dict[str, Any]:
+    return {
+        "id": codemark.id,
+        "team_id": codemark.team_id,
+        "creator_id": codemark.creator_id,
+        "type": codemark.type.value,
+        "title": codemark.title,
+        "text": codemark.text,
+        "status": codemark.status.value,
+        "origin": codemark.origin.value,
+        "num_replies": codemark.num_replies,
+        "created_at": codemark.created_at,
+        "modified_at": codemark.modified_at,
+        "deactivated": codemark.deactivated,
+    }
+
+
+def _marker_values(marker: Marker, position: int) -> dict[str, Any]:
+    return {
+        "id": marker.id,
+        "codemark_id": marker.codemark_id,
+        "position": position,
+        "repo_id": marker.repo_id,
+        "file": marker.file,
+        "line_start": marker.lines.start,
+        "line_end": marker.lines.end,
+        "column_start": marker.lines.start_column,
+        "column_end": marker.lines.end_column,
+        "code": marker.code,
+        "commit_sha": marker.commit_sha,
+        "branch": marker.branch,
+        "remote_code_url": marker.remote_code_url,
+        "language": marker.language,
+    }
+
+
+def _marker(row: Any) -> Marker:
+    return Marker(
+        id=row.id,
+        codemark_id=row.codemark_id,
+        file=row.file,
+        lines=LineRange(row.line_start, row.line_end, row.column_start, row.column_end),
+        code=row.code,
+        repo_id=row.repo_id,
+        commit_sha=row.commit_sha,
+        branch=row.branch,
+        remote_code_url=row.remote_code_url,
+        language=row.language,
+    )
+
+
+def _post(row: Any) -> Post:
+    return Post(
+        id=row.id,
+        team_id=row.team_id,
+        codemark_id=row.codemark_id,
+        creator_id=row.creator_id,
+        text=row.text,
+        origin=Origin(row.origin),
+        created_at=row.created_at,
+        modified_at=row.modified_at,
+        deactivated=row.deactivated,
+    )
+
+
+def _post_values(post: Post) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "team_id": post.team_id,
+        "codemark_id": post.codemark_id,
+        "creator_id": post.creator_id,
+        "text": post.text,
+        "origin": post.origin.value,
+        "created_at": post.created_at,
+        "modified_at": post.modified_at,
+        "deactivated": post.deactivated,
+    }
+
+
+class SqlPosts:
+    """PostRepository on SQL."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, post: Post) -> None:
+        await self._conn.execute(posts.insert().values(**_post_values(post)))
+
+    async def get(self, post_id: str) -> Post | None:
+        row = (await self._conn.execute(posts.select().where(posts.c.id == post_id))).first()
+        return _post(row) if row else None
+
+    async def list_for_codemark(self, codemark_id: str) -> builtins.list[Post]:
+        query = (
+            posts.select()
+            .where(posts.c.codemark_id == codemark_id, posts.c.deactivated.is_(False))
+            .order_by(posts.c.id)
+        )
+        return [_post(row) for row in await self._conn.execute(query)]
+
+    async def update(self, post: Post) -> None:
+        await self._conn.execute(
+            posts.update().where(posts.c.id == post.id).values(**_post_values(post))
+        )

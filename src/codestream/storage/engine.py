@@ -1,0 +1,96 @@
+"""Engines: URL dialect mapping, SQLite pragmas (WAL, foreign keys, busy timeout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from codestream.errors import ConfigError
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def is_sqlite(url: str) -> bool:
+    """Whether the database URL names SQLite."""
+    return url.startswith("sqlite")
+
+
+def async_url(url: str) -> str:
+    """The URL with the async driver we use: aiosqlite or psycopg."""
+    return _with_driver(url, sqlite="sqlite+aiosqlite", postgres="postgresql+psycopg")
+
+
+def sync_url(url: str) -> str:
+    """The URL with the sync driver we use (for migrations): sqlite3 or psycopg."""
+    return _with_driver(url, sqlite="sqlite", postgres="postgresql+psycopg")
+
+
+def _with_driver(url: str, *, sqlite: str, postgres: str) -> str:
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"storage: {url!r:.20}... is not a database URL") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername=sqlite).render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername=postgres).render_as_string(hide_password=False)
+    raise ConfigError(f"storage: unsupported database {backend!r}; use SQLite or PostgreSQL")
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file (mode 0700) so the first start just works."""
+    if not is_sqlite(url):
+        return
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control from the driver so BEGIN IMMEDIATE below is the only BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # FULL: a commit is on disk before we answer OK, even after a power cut.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _begin_immediate(connection: sa.Connection) -> None:
+    # Writers take the lock up front; a deferred BEGIN that later writes can fail with
+    # SQLITE_BUSY at once when another process writes, busy_timeout or not.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def install_sqlite_hooks(engine: sa.Engine) -> None:
+    """Apply our pragmas and transaction mode to every connection of a SQLite engine."""
+    sa.event.listen(engine, "connect", _configure_sqlite)
+    sa.event.listen(engine, "begin", _begin_immediate)
+
+
+def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+    """An async engine for the configured database."""
+    ensure_sqlite_dir(url)
+    if is_sqlite(url):
+        engine = create_async_engine(async_url(url), pool_size=pool_size, max_overflow=0)
+        install_sqlite_hooks(engine.sync_engine)
+        return engine
+    return create_async_engine(
+        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def create_sync_engine(url: str) -> sa.Engine:
+    """A sync engine, for migrations and admin commands."""
+    ensure_sqlite_dir(url)
+    engine = sa.create_engine(sync_url(url), poolclass=sa.pool.NullPool)
+    if is_sqlite(url):
+        install_sqlite_hooks(engine)
+    return engine

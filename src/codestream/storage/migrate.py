@@ -1,0 +1,46 @@
+"""Apply Alembic migrations: on start, and by `codestream db upgrade`."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from codestream.storage.engine import create_sync_engine
+
+SCRIPT_LOCATION = "codestream.storage:migrations"
+
+
+def _alembic_config() -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    return config
+
+
+def upgrade_database(url: str) -> str | None:
+    """Bring the database to the newest schema; returns the revision it is at."""
+    config = _alembic_config()
+    engine = create_sync_engine(url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        return current_revision(url)
+    finally:
+        engine.dispose()
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is at, or None if it was never migrated."""
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    """The newest revision this version of the code knows."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
