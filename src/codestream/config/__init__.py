@@ -1,0 +1,84 @@
+"""The services config: `~/.codestream/codestream-services-config.json`.
+
+Load it with `load_config()` (file, then environment overrides, then validation); the CLI edits
+it as a plain document with `read_document`/`get_value`/`set_value`/`write_document`. Secrets are
+`Secret` objects in `Config` and masked by `masked()` for display. The contract is in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from codestream.config.document import (
+    DEFAULT_API_HOST,
+    DEFAULT_API_PORT,
+    get_value,
+    is_secret_path,
+    masked,
+    new_document,
+    read_document,
+    resolve_key,
+    set_value,
+    write_document,
+)
+from codestream.config.jsonc import parse_document
+from codestream.config.model import (
+    ENV_BOT_APP_ID,
+    ENV_BOT_APP_PASS,
+    ENV_BOT_TENANT_ID,
+    ENV_DATABASE_URL,
+    Config,
+    ConfigInvalid,
+    MsTeamsConfig,
+    apply_env_overrides,
+    config_from_document,
+    load_config,
+    resolved_document,
+)
+from codestream.config.paths import (
+    CONFIG_ENV_VAR,
+    DEFAULT_CONFIG_PATH,
+    DEFAULT_SQLITE_PATH,
+    config_path,
+    default_config_path,
+    expand_path,
+)
+from codestream.config.secret import MASK, Secret
+from codestream.config.validation import CLOUDS, is_secret_key, mask_url_password, validate_document
+from codestream.errors import ConfigError
+
+__all__ = [
+    "CLOUDS",
+    "CONFIG_ENV_VAR",
+    "DEFAULT_API_HOST",
+    "DEFAULT_API_PORT",
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_SQLITE_PATH",
+    "ENV_BOT_APP_ID",
+    "ENV_BOT_APP_PASS",
+    "ENV_BOT_TENANT_ID",
+    "ENV_DATABASE_URL",
+    "MASK",
+    "Config",
+    "ConfigError",
+    "ConfigInvalid",
+    "MsTeamsConfig",
+    "Secret",
+    "apply_env_overrides",
+    "config_from_document",
+    "config_path",
+    "default_config_path",
+    "expand_path",
+    "get_value",
+    "is_secret_key",
+    "is_secret_path",
+    "load_config",
+    "mask_url_password",
+    "masked",
+    "new_document",
+    "parse_document",
+    "read_document",
+    "resolve_key",
+    "resolved_document",
+    "set_value",
+    "validate_document",
+    "write_document",
+]
