@@ -7,15 +7,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 
 class Argon2Hasher:
-    """argon2id with the library's defaults (RFC 9106 low-memory profile)."""
+    """argon2id; the defaults are the library's (RFC 9106 low-memory profile: t=3, 64 MiB)."""
 
-    def __init__(self, *, time_cost: int | None = None, memory_cost: int | None = None) -> None:
-        kwargs: dict[str, int] = {}
-        if time_cost is not None:
-            kwargs["time_cost"] = time_cost
-        if memory_cost is not None:
-            kwargs["memory_cost"] = memory_cost
-        self._argon2 = _Argon2(**kwargs)
+    def __init__(self, *, time_cost: int = 3, memory_cost: int = 65536) -> None:
+        self._argon2 = _Argon2(time_cost=time_cost, memory_cost=memory_cost)
 
     def hash(self, password: str) -> str:
         """The encoded hash, salt and parameters included."""

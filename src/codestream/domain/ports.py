@@ -102,12 +102,18 @@ class UnitOfWork(Protocol):
     Leaving the `async with` block without a commit rolls everything back.
     """
 
-    users: UserRepository
-    tokens: TokenRepository
-    teams: TeamRepository
-    repos: RepoRepository
-    codemarks: CodemarkRepository
-    posts: PostRepository
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def tokens(self) -> TokenRepository: ...
+    @property
+    def teams(self) -> TeamRepository: ...
+    @property
+    def repos(self) -> RepoRepository: ...
+    @property
+    def codemarks(self) -> CodemarkRepository: ...
+    @property
+    def posts(self) -> PostRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -1,0 +1,74 @@
+"""Sign up, log in, who am I, and access tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from codestream.domain.models import AccessToken
+from codestream.web.api.schemas import (
+    CreatedToken,
+    LogIn,
+    LoginOut,
+    NewToken,
+    SignUp,
+    TokenOut,
+    UserOut,
+)
+from codestream.web.deps import Context, CurrentUser
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+async def sign_up(body: SignUp, ctx: Context) -> UserOut:
+    """Create an account."""
+    user = await ctx.services.accounts.sign_up(
+        email=body.email, password=body.password, full_name=body.full_name, username=body.username
+    )
+    return UserOut.of(user)
+
+
+@router.post("/login", response_model=LoginOut)
+async def log_in(body: LogIn, ctx: Context) -> LoginOut:
+    """Exchange email and password for an access token."""
+    user, token = await ctx.services.accounts.log_in(email=body.email, password=body.password)
+    return LoginOut(access_token=token, user=UserOut.of(user))
+
+
+@router.get("/me", response_model=UserOut)
+async def me(user: CurrentUser) -> UserOut:
+    """The user the token belongs to."""
+    return UserOut.of(user)
+
+
+def _token_out(token: AccessToken) -> TokenOut:
+    return TokenOut(
+        id=token.id,
+        name=token.name,
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        last_used_at=token.last_used_at,
+        revoked=token.revoked,
+    )
+
+
+@router.get("/tokens", response_model=list[TokenOut])
+async def list_tokens(user: CurrentUser, ctx: Context) -> list[TokenOut]:
+    """Your access tokens (never their values)."""
+    return [_token_out(t) for t in await ctx.services.accounts.list_tokens(user)]
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=CreatedToken)
+async def create_token(body: NewToken, user: CurrentUser, ctx: Context) -> CreatedToken:
+    """A new access token; its value is shown only in this answer."""
+    value = await ctx.services.accounts.issue_token(user.id, name=body.name)
+    tokens = await ctx.services.accounts.list_tokens(user)
+    created = tokens[-1]
+    return CreatedToken(**_token_out(created).model_dump(), access_token=value)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_token(token_id: str, user: CurrentUser, ctx: Context) -> Response:
+    """Revoke one of your tokens."""
+    await ctx.services.accounts.revoke_token(user, token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

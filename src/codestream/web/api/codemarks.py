@@ -1,0 +1,140 @@
+"""Codemarks and their replies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from codestream.domain.models import CodemarkStatus, CodemarkType, Origin
+from codestream.domain.services.codemarks import (
+    CodemarkChanges,
+    CodemarkFilters,
+    NewCodemark,
+    NewMarker,
+)
+from codestream.web.api.schemas import (
+    CodemarkOut,
+    CodemarkPage,
+    CodemarkPatch,
+    CodemarkStatusName,
+    CodemarkTypeName,
+    NewCodemarkIn,
+    NewReply,
+    ReplyOut,
+)
+from codestream.web.deps import Context, CurrentUser
+
+router = APIRouter(tags=["codemarks"])
+
+
+@router.post("/codemarks", status_code=status.HTTP_201_CREATED, response_model=CodemarkOut)
+async def create_codemark(body: NewCodemarkIn, user: CurrentUser, ctx: Context) -> CodemarkOut:
+    """Create a codemark, with markers that attach it to lines of code."""
+    new = NewCodemark(
+        team_id=body.team_id,
+        type=CodemarkType(body.type),
+        title=body.title,
+        text=body.text,
+        assignees=tuple(body.assignees),
+        tags=tuple(body.tags),
+        markers=tuple(
+            NewMarker(
+                file=m.file,
+                line_start=m.line_start,
+                line_end=m.line_end,
+                code=m.code,
+                column_start=m.column_start,
+                column_end=m.column_end,
+                repo_id=m.repo_id,
+                remotes=tuple(m.remotes),
+                commit_sha=m.commit_sha,
+                branch=m.branch,
+                language=m.language,
+            )
+            for m in body.markers
+        ),
+        origin=Origin.API,
+    )
+    codemark = await ctx.services.codemarks.create_codemark(user, new)
+    return CodemarkOut.of(codemark, ctx.public_url)
+
+
+@router.get("/codemarks", response_model=CodemarkPage)
+async def list_codemarks(
+    user: CurrentUser,
+    ctx: Context,
+    team_id: Annotated[str, Query(alias="teamId", max_length=64)],
+    type: CodemarkTypeName | None = None,
+    status_: Annotated[CodemarkStatusName | None, Query(alias="status")] = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    assignee: Annotated[str | None, Query(max_length=64)] = None,
+    creator: Annotated[str | None, Query(max_length=64)] = None,
+    repo_id: Annotated[str | None, Query(alias="repoId", max_length=64)] = None,
+    file: Annotated[str | None, Query(max_length=1024)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+) -> CodemarkPage:
+    """A page of the team's codemarks, newest first; pass `nextCursor` back as `cursor`."""
+    filters = CodemarkFilters(
+        type=CodemarkType(type) if type else None,
+        status=CodemarkStatus(status_) if status_ else None,
+        tag=tag,
+        assignee_id=assignee,
+        creator_id=creator,
+        repo_id=repo_id,
+        file=file,
+    )
+    page = await ctx.services.codemarks.list_codemarks(
+        user, team_id, filters, limit=limit, cursor=cursor
+    )
+    return CodemarkPage(
+        items=[CodemarkOut.of(c, ctx.public_url) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/codemarks/{codemark_id}", response_model=CodemarkOut)
+async def get_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> CodemarkOut:
+    """One codemark."""
+    codemark = await ctx.services.codemarks.get_codemark(user, codemark_id)
+    return CodemarkOut.of(codemark, ctx.public_url)
+
+
+@router.patch("/codemarks/{codemark_id}", response_model=CodemarkOut)
+async def change_codemark(
+    codemark_id: str, body: CodemarkPatch, user: CurrentUser, ctx: Context
+) -> CodemarkOut:
+    """Change status or assignees, or (the author) title, text and tags."""
+    changes = CodemarkChanges(
+        title=body.title,
+        text=body.text,
+        status=CodemarkStatus(body.status) if body.status else None,
+        assignees=tuple(body.assignees) if body.assignees is not None else None,
+        tags=tuple(body.tags) if body.tags is not None else None,
+    )
+    codemark = await ctx.services.codemarks.change_codemark(user, codemark_id, changes)
+    return CodemarkOut.of(codemark, ctx.public_url)
+
+
+@router.delete("/codemarks/{codemark_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> Response:
+    """Delete a codemark (the author or a team admin)."""
+    await ctx.services.codemarks.delete_codemark(user, codemark_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/codemarks/{codemark_id}/replies", response_model=list[ReplyOut])
+async def list_replies(codemark_id: str, user: CurrentUser, ctx: Context) -> list[ReplyOut]:
+    """The replies, oldest first."""
+    return [ReplyOut.of(p) for p in await ctx.services.codemarks.list_replies(user, codemark_id)]
+
+
+@router.post(
+    "/codemarks/{codemark_id}/replies",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReplyOut,
+)
+async def add_reply(codemark_id: str, body: NewReply, user: CurrentUser, ctx: Context) -> ReplyOut:
+    """Reply on a codemark."""
+    post = await ctx.services.codemarks.add_reply(user, codemark_id, body.text, Origin.API)
+    return ReplyOut.of(post)

@@ -1,0 +1,90 @@
+"""The ASGI app factory: the composition root of the web process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from codestream import __version__
+from codestream.config import Config
+from codestream.domain.clock import Clock, system_clock
+from codestream.domain.ports import PasswordHasher
+from codestream.domain.services import build_services
+from codestream.passwords import Argon2Hasher
+from codestream.storage.engine import create_engine
+from codestream.storage.migrate import head_revision, upgrade_database
+from codestream.storage.uow import SqlUnitOfWorkFactory
+from codestream.web.api import accounts, codemarks, teams
+from codestream.web.context import WebContext
+from codestream.web.errors import install_error_handlers
+from codestream.web.health import health_router
+from codestream.web.limits import BodySizeLimit
+from codestream.web.pages import routes as pages
+
+log = logging.getLogger("codestream.web")
+
+API_DESCRIPTION = """\
+CodeStream On-Prem REST API. Authenticate with `Authorization: Bearer <token>`; get a token from
+`POST /api/v1/login`. Errors are JSON: `{"error": {"code": "...", "message": "..."}}`.
+"""
+
+
+def create_app(
+    config: Config,
+    *,
+    engine: AsyncEngine | None = None,
+    hasher: PasswordHasher | None = None,
+    clock: Clock = system_clock,
+    migrate: bool = True,
+) -> FastAPI:
+    """Build the app for a config. Pass an engine to share one; otherwise the app owns one."""
+    owns_engine = engine is None
+    db = engine if engine is not None else create_engine(config.database_url)
+    services = build_services(SqlUnitOfWorkFactory(db), hasher or Argon2Hasher(), clock)
+    head = head_revision()
+
+    async def readiness() -> str | None:
+        try:
+            async with db.connect() as conn:
+                result = await conn.execute(sa.text("SELECT version_num FROM alembic_version"))
+                revision = result.scalar_one_or_none()
+        except Exception as exc:  # any driver error means "not ready"; say which kind
+            return f"database unreachable ({type(exc).__name__})"
+        if revision != head:
+            return f"database schema at {revision}, expected {head}; run `codestream db upgrade`"
+        return None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            await asyncio.to_thread(upgrade_database, config.database_url)
+        try:
+            yield
+        finally:
+            if owns_engine:
+                await db.dispose()
+
+    app = FastAPI(
+        title="CodeStream On-Prem",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.ctx = WebContext(config=config, services=services)
+    install_error_handlers(app)
+    app.include_router(health_router(readiness))
+    app.include_router(accounts.router, prefix="/api/v1")
+    app.include_router(teams.router, prefix="/api/v1")
+    app.include_router(codemarks.router, prefix="/api/v1")
+    app.include_router(pages.router)
+    app.add_middleware(BodySizeLimit)
+    return app

@@ -1,0 +1,65 @@
+"""Test databases: a migrated SQLite template copied per test; a PostgreSQL schema per session.
+
+The PostgreSQL backend runs only when CS_TEST_DATABASE_URL is set (CI sets it); otherwise its
+tests skip with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+from codestream.storage.migrate import upgrade_database
+from codestream.storage.tables import metadata
+
+PG_ENV = "CS_TEST_DATABASE_URL"
+PG_SKIP_REASON = f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+
+
+def sqlite_template(directory: Path) -> Path:
+    """A SQLite file migrated to head, to copy for each test."""
+    path = directory / "template.db"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+def sqlite_copy(template: Path, directory: Path) -> str:
+    """A fresh migrated database for one test; returns its URL."""
+    target = directory / "codestream.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+class PostgresSchema:
+    """A schema of its own in the test database, migrated once, emptied before each test."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.name = f"cs_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        separator = "&" if "?" in base_url else "?"
+        self.url = f"{base_url}{separator}options={quote(f'-csearch_path={self.name}')}"
+
+    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(self.base_url.replace("postgresql+psycopg://", "postgresql://"))
+
+    def create(self) -> None:
+        """Create and migrate the schema."""
+        with self._connect() as conn:
+            conn.execute(f'CREATE SCHEMA "{self.name}"')
+        upgrade_database(self.url)
+
+    def truncate(self) -> None:
+        """Empty every table of ours (not alembic_version)."""
+        names = ", ".join(f'"{self.name}"."{t.name}"' for t in metadata.sorted_tables)
+        with self._connect() as conn:
+            conn.execute(f"TRUNCATE {names} CASCADE")
+
+    def drop(self) -> None:
+        """Remove the schema and everything in it."""
+        with self._connect() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
