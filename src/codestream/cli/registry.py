@@ -7,3 +7,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Attach every command module to the root app."""
+    from codestream.cli import config_cmd, package_cmd
+
+    config_cmd.register(app)  # init, config show|get|set|validate
+    package_cmd.register(app)

@@ -19,7 +19,7 @@ from codestream.config.document import (
     set_value,
     write_document,
 )
-from codestream.config.jsonc import parse_document
+from codestream.config.jsonc import has_comments, parse_document
 from codestream.config.model import (
     ENV_BOT_APP_ID,
     ENV_BOT_APP_PASS,
@@ -68,6 +68,7 @@ __all__ = [
     "default_config_path",
     "expand_path",
     "get_value",
+    "has_comments",
     "is_secret_key",
     "is_secret_path",
     "load_config",

@@ -15,7 +15,7 @@ from typing import Any
 
 from codestream.errors import ConfigError
 
-__all__ = ["parse_document"]
+__all__ = ["has_comments", "parse_document"]
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
@@ -94,6 +94,14 @@ def _strip_trailing_commas(text: str) -> str:
             previous = c
         i += 1
     return "".join(chars)
+
+
+def has_comments(text: str) -> bool:
+    """Whether `text` has `//` or `/* */` comments outside strings (lost when rewritten)."""
+    try:
+        return _strip_comments(text, "<text>") != text
+    except ConfigError:  # an unterminated comment is still a comment
+        return True
 
 
 def _reject_constant(name: str) -> Any:

@@ -107,9 +107,9 @@ def describe(value: Any, *, secret: bool = False) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "a boolean" if secret else ("true" if value else "false")
     if isinstance(value, int | float):
-        return json.dumps(value)
+        return "a number" if secret else json.dumps(value)
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

@@ -1,0 +1,39 @@
+"""Shared output helpers for CLI commands.
+
+- `console`: rich console on stdout, for tables and progress.
+- `err_console`: rich console on stderr, for errors, warnings and hints.
+- `fail(message)`: print `Error: message` in red on stderr and exit with code 2.
+- `warn(message)`: print `Warning: message` in yellow on stderr and carry on.
+
+Messages are printed literally (rich markup in them is escaped) and never wrapped, so paths and
+values stay copy-pasteable. Both consoles look up `sys.stdout`/`sys.stderr` when they print, so
+`typer.testing.CliRunner` captures them. For machine-readable output (JSON, a bare value) use
+`typer.echo`, not rich, so nothing gets highlighted or wrapped.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+__all__ = ["EXIT_USAGE", "console", "err_console", "fail", "warn"]
+
+#: Exit code for every error a user can fix: bad input, bad config, unwritable location.
+EXIT_USAGE: Final = 2
+
+console: Final = Console()
+err_console: Final = Console(stderr=True)
+
+
+def fail(message: str) -> NoReturn:
+    """Print `Error: <message>` in red on stderr and exit with code 2."""
+    err_console.print(f"[bold red]Error:[/bold red] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code=EXIT_USAGE)
+
+
+def warn(message: str) -> None:
+    """Print `Warning: <message>` in yellow on stderr."""
+    err_console.print(f"[bold yellow]Warning:[/bold yellow] {escape(message)}", soft_wrap=True)
