@@ -1,0 +1,87 @@
+"""The Teams app manifest (schema v1.30) for the CodeStream bot.
+
+Compared with the original on-prem template (manifest 1.5): the `groupChat` scope is back, `status`
+is listed, `packageName` is gone (not in the schema since 1.x), and so is `permissions`: the schema
+still accepts `identity`/`messageTeamMembers` but Microsoft documents the property as deprecated and
+Teams ignores it. There is no `webApplicationInfo`: that is for Teams SSO, and users sign in through
+the web page the bot links to instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from codestream.apppackage.settings import PackageSettings
+
+MANIFEST_VERSION: Final = "1.30"
+SCHEMA_URL: Final = (
+    "https://developer.microsoft.com/en-us/json-schemas/teams/v1.30/MicrosoftTeams.schema.json"
+)
+COLOR_ICON: Final = "color.png"
+OUTLINE_ICON: Final = "outline.png"
+BOT_SCOPES: Final = ("personal", "team", "groupChat")
+
+#: The bot's advertised commands per scope: the original's lists plus `status`.
+COMMANDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "personal": (
+        ("help", "Get help using CodeStream"),
+        ("signin", "Sign in to CodeStream"),
+        ("signout", "Sign out from CodeStream"),
+        ("status", "Show which CodeStream teams are connected"),
+    ),
+    "team": (
+        ("help", "Get help using CodeStream"),
+        ("connect", "Connect this channel to CodeStream"),
+        ("disconnect", "Disconnect this channel from CodeStream"),
+        ("status", "Show which CodeStream teams are connected"),
+    ),
+}
+
+
+def build_manifest(
+    app_id: str, host: str, settings: PackageSettings, version: str = "1.0.0"
+) -> dict[str, Any]:
+    """The manifest as a JSON-ready dict.
+
+    `app_id` and `host` must already be checked (see `validation.check_app_id` and `check_host`);
+    the app id doubles as the bot id, as Teams expects for a single-bot app.
+    """
+    website_url, privacy_url, terms_url = settings.developer_urls(host)
+    return {
+        "$schema": SCHEMA_URL,
+        "manifestVersion": MANIFEST_VERSION,
+        "version": version,
+        "id": app_id,
+        "developer": {
+            "name": settings.developer_name,
+            "websiteUrl": website_url,
+            "privacyUrl": privacy_url,
+            "termsOfUseUrl": terms_url,
+        },
+        "name": {"short": settings.name},
+        "description": {
+            "short": settings.short_description,
+            "full": settings.full_description,
+        },
+        "icons": {"color": COLOR_ICON, "outline": OUTLINE_ICON},
+        "accentColor": settings.accent_color,
+        "bots": [
+            {
+                "botId": app_id,
+                "scopes": list(BOT_SCOPES),
+                "supportsFiles": False,
+                "isNotificationOnly": False,
+                "commandLists": [
+                    {
+                        "scopes": [scope],
+                        "commands": [
+                            {"title": title, "description": description}
+                            for title, description in commands
+                        ],
+                    }
+                    for scope, commands in COMMANDS.items()
+                ],
+            }
+        ],
+        "validDomains": [host],
+    }
