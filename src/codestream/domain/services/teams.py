@@ -56,6 +56,18 @@ class TeamService:
             await uow.commit()
         return membership, user
 
+    async def add_member_as_operator(
+        self, team_id: str, email_or_username: str, *, admin: bool = False
+    ) -> tuple[Membership, User]:
+        """Add a user to a team on the server operator's authority (the admin CLI)."""
+        async with self._uow() as uow:
+            team = await uow.teams.get(team_id)
+            if team is None or team.deactivated:
+                raise NotFound(f"team {team_id!r:.40} not found")
+            creator = await uow.users.get(team.creator_id)
+        assert creator is not None
+        return await self.add_member(creator, team_id, email_or_username, admin=admin)
+
     async def get_team(self, actor: User, team_id: str) -> Team:
         """A team the actor belongs to."""
         async with self._uow() as uow:

@@ -1,0 +1,112 @@
+"""`codestream user create|list` and `codestream team create|add-member`: the operator's tools.
+
+They act on the configured database directly, with the server operator's authority.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.table import Table
+
+from codestream.cli.output import console, fail
+from codestream.cli.runtime import load, open_services, run
+from codestream.config import Config
+
+user_app = typer.Typer(help="Create and list user accounts.", no_args_is_help=True)
+team_app = typer.Typer(help="Create teams and add members.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the `user` and `team` groups."""
+    app.add_typer(user_app, name="user")
+    app.add_typer(team_app, name="team")
+
+
+def read_password(password_stdin: bool, *, confirm: bool) -> str:
+    """The password from stdin (one line) or a hidden prompt; never from argv."""
+    if password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            fail("--password-stdin: no password on standard input")
+        return line
+    value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+@user_app.command("create")
+def user_create(
+    ctx: typer.Context,
+    email: str = typer.Option(..., "--email", help="The user's email address (their login)."),
+    full_name: str = typer.Option("", "--name", help="Full name, shown on cards and pages."),
+    username: str | None = typer.Option(None, help="Username (default: from the email)."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+) -> None:
+    """Create a user account. The password is prompted for (or read from stdin)."""
+    config = load(ctx)
+    password = read_password(password_stdin, confirm=True)
+
+    async def create(config: Config) -> None:
+        async with open_services(config) as services:
+            user = await services.accounts.sign_up(
+                email=email, password=password, full_name=full_name, username=username
+            )
+        console.print(f"Created user {user.email} (username {user.username}, id {user.id}).")
+
+    run(create(config))
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """List user accounts."""
+    config = load(ctx)
+
+    async def show(config: Config) -> None:
+        async with open_services(config) as services:
+            users = await services.accounts.list_users(limit=1000)
+        table = Table("id", "email", "username", "name")
+        for user in users:
+            table.add_row(user.id, user.email, user.username, user.full_name)
+        console.print(table)
+
+    run(show(config))
+
+
+@team_app.command("create")
+def team_create(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The team's name."),
+    owner: str = typer.Option(..., "--owner", help="Email or username of its first admin."),
+) -> None:
+    """Create a team with an existing user as its admin."""
+    config = load(ctx)
+
+    async def create(config: Config) -> None:
+        async with open_services(config) as services:
+            user = await services.accounts.find_user(owner)
+            team = await services.teams.create_team(user, name)
+        console.print(f"Created team {team.name!r} (id {team.id}), admin {user.email}.")
+
+    run(create(config))
+
+
+@team_app.command("add-member")
+def team_add_member(
+    ctx: typer.Context,
+    team_id: str = typer.Argument(..., help="The team's id (see `codestream team create`)."),
+    user: str = typer.Argument(..., help="Email or username of a signed-up user."),
+    admin: bool = typer.Option(False, "--admin", help="Make them an admin of the team."),
+) -> None:
+    """Add a user to a team."""
+    config = load(ctx)
+
+    async def add(config: Config) -> None:
+        async with open_services(config) as services:
+            _, member = await services.teams.add_member_as_operator(team_id, user, admin=admin)
+        role = "admin" if admin else "member"
+        console.print(f"Added {member.email} to team {team_id} as {role}.")
+
+    run(add(config))

@@ -1,0 +1,190 @@
+"""`codestream login` and `codestream codemark create|list|show`: the API's client side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Column, Table
+
+from codestream.cli.admin_cmd import read_password
+from codestream.cli.apiclient import ApiClient
+from codestream.cli.credentials import Credentials, load_credentials, save_credentials
+from codestream.cli.gitinfo import read_location
+from codestream.cli.output import console, fail
+from codestream.cli.state import CliState
+from codestream.config import config_path, load_config
+from codestream.errors import ConfigError
+
+codemark_app = typer.Typer(help="Create, list and show codemarks.", no_args_is_help=True)
+
+TYPES = ("comment", "question", "issue", "bookmark")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `login` and the `codemark` group."""
+    app.command(name="login")(login)
+    app.add_typer(codemark_app, name="codemark")
+
+
+def _default_server(ctx: typer.Context) -> str | None:
+    state = ctx.find_object(CliState)
+    try:
+        config = load_config(config_path(state.config_path if state else None))
+    except ConfigError:
+        return None
+    host = "127.0.0.1" if config.api_host in ("0.0.0.0", "::") else config.api_host  # noqa: S104
+    scheme = "https" if config.ssl_certfile else "http"
+    return f"{scheme}://{host}:{config.api_port}"
+
+
+def login(
+    ctx: typer.Context,
+    email: str = typer.Option(..., "--email", help="Your CodeStream email."),
+    server: str | None = typer.Option(
+        None, help="The server's URL (default: this machine's server from the services config)."
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+) -> None:
+    """Log in and save a token to ~/.codestream/credentials (mode 0600)."""
+    url = server or _default_server(ctx)
+    if url is None:
+        fail("no server given and no services config found; pass --server https://your-host")
+    if not url.startswith(("http://", "https://")):
+        fail(f"--server {url!r}: expected a URL such as https://codestream.example.com")
+    password = read_password(password_stdin, confirm=False)
+    with ApiClient(url) as api:
+        answer = api.call("POST", "/login", json={"email": email, "password": password})
+    path = save_credentials(Credentials(server=url, token=answer["accessToken"], email=email))
+    console.print(f"Logged in to {url} as {answer['user']['email']}; token saved to {path}.")
+
+
+def _pick_team(api: ApiClient, team: str | None) -> str:
+    teams: list[dict[str, Any]] = api.call("GET", "/teams")
+    if team:
+        match = [t for t in teams if team in (t["id"], t["name"])]
+        if not match:
+            names = ", ".join(f"{t['name']} ({t['id']})" for t in teams) or "none"
+            fail(f"--team {team!r}: not one of your teams; yours: {names}")
+        return str(match[0]["id"])
+    if len(teams) == 1:
+        return str(teams[0]["id"])
+    if not teams:
+        fail("you are in no team yet; ask an admin to add you (`codestream team add-member`)")
+    names = ", ".join(f"{t['name']} ({t['id']})" for t in teams)
+    fail(f"you are in several teams; pick one with --team: {names}")
+
+
+@codemark_app.command("create")
+def codemark_create(
+    location: str = typer.Argument(..., help="FILE:START-END in the git checkout you are in."),
+    text: str = typer.Option("", "--text", help="What you have to say (required for a comment)."),
+    title: str = typer.Option(
+        "", "--title", help="Title (required for question, issue, bookmark)."
+    ),
+    kind: str = typer.Option("comment", "--type", help="comment, question, issue or bookmark."),
+    team: str | None = typer.Option(
+        None, "--team", help="Team id or name (default: your only team)."
+    ),
+    tags: list[str] = typer.Option([], "--tag", help="A tag; repeat for more."),
+) -> None:
+    """Create a codemark on lines of a file; snippet, commit, branch and remotes come from git."""
+    if kind not in TYPES:
+        fail(f"--type {kind!r}: expected one of {', '.join(TYPES)}")
+    where = read_location(location, Path.cwd())
+    credentials = load_credentials()
+    with ApiClient(credentials.server, credentials.token) as api:
+        team_id = _pick_team(api, team)
+        marker: dict[str, Any] = {
+            "file": where.file,
+            "lineStart": where.line_start,
+            "lineEnd": where.line_end,
+            "code": where.code,
+            "remotes": list(where.remotes),
+            "commitSha": where.commit_sha,
+            "branch": where.branch,
+            "language": where.language,
+        }
+        created = api.call(
+            "POST",
+            "/codemarks",
+            json={
+                "teamId": team_id,
+                "type": kind,
+                "text": text,
+                "title": title,
+                "tags": tags,
+                "markers": [marker],
+            },
+        )
+    console.print(
+        f"Created {kind} {created['id']} on {where.file}:{where.line_start}-{where.line_end}"
+    )
+    console.print(f"Permalink: {created['permalink']}")
+
+
+@codemark_app.command("list")
+def codemark_list(
+    team: str | None = typer.Option(
+        None, "--team", help="Team id or name (default: your only team)."
+    ),
+    kind: str | None = typer.Option(None, "--type", help="Only this type."),
+    status: str | None = typer.Option(None, "--status", help="open or closed."),
+    limit: int = typer.Option(50, min=1, max=100, help="How many, newest first."),
+) -> None:
+    """List a team's codemarks, newest first."""
+    credentials = load_credentials()
+    with ApiClient(credentials.server, credentials.token) as api:
+        team_id = _pick_team(api, team)
+        params: dict[str, Any] = {"teamId": team_id, "limit": limit}
+        if kind:
+            params["type"] = kind
+        if status:
+            params["status"] = status
+        page = api.call("GET", "/codemarks", params=params)
+    table = Table(
+        Column("id", no_wrap=True, min_width=24), "type", "status", "title / text", "where"
+    )
+    for item in page["items"]:
+        marker = item["markers"][0] if item["markers"] else None
+        where = f"{marker['file']}:{marker['lineStart']}-{marker['lineEnd']}" if marker else ""
+        summary = (
+            (item["title"] or item["text"]).splitlines()[0][:60]
+            if (item["title"] or item["text"])
+            else ""
+        )
+        table.add_row(item["id"], item["type"], item["status"], escape(summary), escape(where))
+    console.print(table)
+
+
+@codemark_app.command("show")
+def codemark_show(codemark_id: str = typer.Argument(..., help="The codemark's id.")) -> None:
+    """Show a codemark with its code and replies."""
+    credentials = load_credentials()
+    with ApiClient(credentials.server, credentials.token) as api:
+        item = api.call("GET", f"/codemarks/{codemark_id}")
+        replies = api.call("GET", f"/codemarks/{codemark_id}/replies")
+    heading = f"{item['type']} · {item['status']}"
+    body = escape("\n\n".join(part for part in (item["title"], item["text"]) if part))
+    console.print(Panel(body or "(no text)", title=heading, subtitle=item["permalink"]))
+    for marker in item["markers"]:
+        console.print(f"{escape(marker['file'])} (Lines {marker['lineStart']}-{marker['lineEnd']})")
+        if marker["code"]:
+            console.print(
+                Syntax(
+                    marker["code"],
+                    marker["language"] or "text",
+                    line_numbers=True,
+                    start_line=marker["lineStart"],
+                )
+            )
+        if marker["remoteCodeUrl"]:
+            console.print(f"  {marker['remoteCodeUrl']}")
+    for reply in replies:
+        console.print(f"— {escape(reply['text'])}")
