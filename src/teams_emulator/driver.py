@@ -1,0 +1,133 @@
+"""`Driver`: plays the Teams users. Builds the world and sends the bot what Teams would send.
+
+World-building calls (`create_tenant`, `create_user`, `create_team`) are plain methods; everything
+that makes Teams talk to the bot is async and returns the bot's answers as `BotResponse`s.
+"""
+
+from __future__ import annotations
+
+from teams_emulator import activities as act
+from teams_emulator.delivery import BotResponse
+from teams_emulator.driver_messages import Messaging
+from teams_emulator.world import BotApp, Channel, Team, User
+
+
+class Driver(Messaging):
+    """Teams' users, acting on the emulated world and notifying bots."""
+
+    async def _team_event(
+        self, team: Team, by: User | None, event: str, channel: Channel, *, name: bool = True
+    ) -> list[BotResponse]:
+        responses = []
+        user = self._owner(team, by)
+        for app_id in sorted(team.installed_bots):
+            bot = self.world.bots[app_id]
+            data = act.channel_data(team)
+            data.update(channel={"id": channel.id, "name": channel.name}, eventType=event)
+            if not name:
+                data["channel"].pop("name")
+            conversation = act.channel_conversation(team, team.id)
+            activity = self._frame("conversationUpdate", bot, user, conversation, data)
+            if bot.endpoint:
+                responses.append(await self.send_activity(bot, activity))
+        return responses
+
+    # -- installation -----------------------------------------------------------------------
+    async def install_bot(
+        self, bot: BotApp, team: Team, *, by: User | None = None, channel: Channel | None = None
+    ) -> list[BotResponse]:
+        """Add the app to a team: installationUpdate `add`, then conversationUpdate membersAdded."""
+        team.installed_bots.add(bot.app_id)
+        self.world.touch()
+        return await self._team_membership(bot, team, by, channel, added=True)
+
+    async def remove_bot(
+        self, bot: BotApp, team: Team, *, by: User | None = None
+    ) -> list[BotResponse]:
+        """Remove the app from a team; the bot is out of the roster before it hears about it."""
+        team.installed_bots.discard(bot.app_id)
+        self.world.touch()
+        return await self._team_membership(bot, team, by, None, added=False)
+
+    async def _team_membership(
+        self, bot: BotApp, team: Team, by: User | None, channel: Channel | None, *, added: bool
+    ) -> list[BotResponse]:
+        user = self._owner(team, by)
+        selected = channel or team.general
+        conversation = act.channel_conversation(
+            team, selected.id, None if selected.is_general else selected.name
+        )
+        install_data = act.channel_data(team, full_team=True)
+        install_data.update(
+            settings={"selectedChannel": {"id": selected.id}},
+            channel={"id": selected.id},
+            source={"name": "message"},
+        )
+        install = self._frame("installationUpdate", bot, user, conversation, install_data)
+        install["action"] = "add" if added else "remove"
+        update_data = act.channel_data(team, full_team=True)
+        update_data.update(
+            settings={"selectedChannel": {"id": selected.id}},
+            eventType="teamMemberAdded" if added else "teamMemberRemoved",
+        )
+        update = self._frame("conversationUpdate", bot, user, conversation, update_data)
+        update["membersAdded" if added else "membersRemoved"] = [{"id": bot.mri}]
+        if not bot.endpoint:
+            return []
+        return [await self.send_activity(bot, install), await self.send_activity(bot, update)]
+
+    async def install_bot_personal(self, bot: BotApp, user: User) -> list[BotResponse]:
+        """Add the app in a user's personal scope (creates the personal chat)."""
+        bot.personal_installs.add(user.id)
+        bot.personal_removed.discard(user.id)
+        return await self._personal_membership(bot, user, added=True)
+
+    async def remove_bot_personal(self, bot: BotApp, user: User) -> list[BotResponse]:
+        """Remove the app from a user's personal scope."""
+        bot.personal_installs.discard(user.id)
+        bot.personal_removed.add(user.id)
+        return await self._personal_membership(bot, user, added=False)
+
+    async def _personal_membership(
+        self, bot: BotApp, user: User, *, added: bool
+    ) -> list[BotResponse]:
+        chat = self.world.personal_chat(bot, user)
+        self.world.touch()
+        conversation = act.personal_conversation(chat)
+        data = {"tenant": {"id": chat.tenant_id}, "source": {"name": "message"}}
+        install = self._frame("installationUpdate", bot, user, conversation, data)
+        install["action"] = "add" if added else "remove"
+        update = self._frame(
+            "conversationUpdate", bot, user, conversation, {"tenant": {"id": chat.tenant_id}}
+        )
+        update["membersAdded" if added else "membersRemoved"] = [{"id": bot.mri}]
+        if not bot.endpoint:
+            return []
+        return [await self.send_activity(bot, install), await self.send_activity(bot, update)]
+
+    # -- channels ---------------------------------------------------------------------------
+    async def create_channel(self, team: Team, name: str, *, by: User | None = None) -> Channel:
+        """A new channel; installed bots get conversationUpdate `channelCreated`."""
+        channel = self.world.add_channel(team, name)
+        await self._team_event(team, by, "channelCreated", channel)
+        return channel
+
+    async def rename_channel(
+        self, channel: Channel, name: str, *, by: User | None = None
+    ) -> list[BotResponse]:
+        """Rename a channel; installed bots get `channelRenamed`."""
+        channel.name = name
+        self.world.touch()
+        return await self._team_event(
+            self.world.teams[channel.team_id], by, "channelRenamed", channel
+        )
+
+    async def delete_channel(
+        self, channel: Channel, *, by: User | None = None
+    ) -> list[BotResponse]:
+        """Delete a channel; installed bots get `channelDeleted`, later sends to it get 404."""
+        channel.deleted = True
+        self.world.touch()
+        return await self._team_event(
+            self.world.teams[channel.team_id], by, "channelDeleted", channel
+        )

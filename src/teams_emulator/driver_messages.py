@@ -1,0 +1,205 @@
+"""The driver's messaging part: users post, reply, chat with the bot and click card actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from teams_emulator import activities as act
+from teams_emulator.delivery import BotResponse
+from teams_emulator.driver_core import DriverCore
+from teams_emulator.world import BotApp, Channel, Conversation, Message, User
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+
+
+class Messaging(DriverCore):
+    """What a user does with messages."""
+
+    def _where(
+        self, conversation: Conversation, root: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """`conversation` and `channelData` for an activity in this conversation/thread."""
+        if conversation.kind == "personal":
+            return act.personal_conversation(conversation), {
+                "tenant": {"id": conversation.tenant_id}
+            }
+        team = self.world.teams[conversation.team_id or ""]
+        channel = self.world.channels[conversation.id]
+        conversation_id = self._thread(channel, root) if root else channel.id
+        return act.channel_conversation(team, conversation_id), act.channel_data(team, channel)
+
+    def _user_message(
+        self,
+        conversation: Conversation,
+        user: User,
+        text: str,
+        root: str | None,
+        bot: BotApp,
+        mentioned: bool,
+    ) -> dict[str, Any]:
+        message_id = self._new_id()
+        fields = act.message_fields(text, bot if mentioned else None)
+        thread_root = (root or message_id) if conversation.kind == "channel" else None
+        where, data = self._where(conversation, thread_root)
+        activity = self._frame("message", bot, user, where, data, activity_id=message_id)
+        activity.update(text=fields["text"], textFormat="plain", attachments=fields["attachments"])
+        activity["entities"] = fields["entities"] + activity["entities"]
+        self._store(
+            conversation,
+            Message(
+                id=message_id,
+                conversation_id=conversation.id,
+                thread_root=thread_root,
+                sender_id=user.id,
+                sender_name=user.name,
+                text=text,
+                timestamp=self.emulator.clock(),
+                entities=list(fields["entities"]),
+                text_format="plain",
+                activity=activity,
+            ),
+        )
+        return activity
+
+    async def post_message(
+        self,
+        channel: Channel,
+        user: User,
+        text: str,
+        *,
+        bot: BotApp | None = None,
+        mention: bool = True,
+    ) -> BotResponse | None:
+        """A new post in a channel. With `mention` the bot is @mentioned (`<at>Name</at>` and a
+        mention entity) and receives it; otherwise, as in Teams, the bot hears nothing (None).
+        """
+        return await self._channel_message(channel, user, text, None, bot, mention)
+
+    async def reply(
+        self,
+        root: Message,
+        user: User,
+        text: str,
+        *,
+        bot: BotApp | None = None,
+        mention: bool = True,
+    ) -> BotResponse | None:
+        """A reply in a channel post's thread (conversation id `<channel>;messageid=<root>`)."""
+        channel = self.world.channels[root.conversation_id]
+        return await self._channel_message(
+            channel, user, text, root.thread_root or root.id, bot, mention
+        )
+
+    async def _channel_message(
+        self,
+        channel: Channel,
+        user: User,
+        text: str,
+        root: str | None,
+        bot: BotApp | None,
+        mention: bool,
+    ) -> BotResponse | None:
+        team = self.world.teams[channel.team_id]
+        target = self._pick_bot(team, bot)
+        conversation = self.world.conversations[channel.id]
+        if target is None:
+            self._store_plain(conversation, user, text, root)
+            return None
+        if mention:
+            tag, _ = act.mention(target)
+            text = text if tag in text else f"{tag} {text}"
+        activity = self._user_message(conversation, user, text, root, target, mention)
+        if not mention or not target.endpoint:
+            return None
+        return await self.send_activity(target, activity)
+
+    def _store_plain(
+        self, conversation: Conversation, user: User, text: str, root: str | None
+    ) -> None:
+        message_id = self._new_id()
+        self._store(
+            conversation,
+            Message(
+                message_id,
+                conversation.id,
+                root or message_id,
+                user.id,
+                user.name,
+                text,
+                self.emulator.clock(),
+                text_format="plain",
+            ),
+        )
+
+    async def send_personal_message(self, bot: BotApp, user: User, text: str) -> BotResponse:
+        """A message from the user in their personal chat with the bot."""
+        if not self.world.bot_reaches_user(bot, user.id):
+            raise ValueError(f"{bot.name} is not installed for {user.name}")
+        conversation = self.world.personal_chat(bot, user)
+        activity = self._user_message(conversation, user, text, None, bot, False)
+        return await self.send_activity(bot, activity)
+
+    # -- card actions -------------------------------------------------------------------------
+    def _action_frame(
+        self, kind: str, message: Message, user: User, bot: BotApp | None
+    ) -> tuple[BotApp, dict[str, Any]]:
+        target = bot or self.world.bots.get(message.sender_id.removeprefix("28:"))
+        if target is None:
+            raise ValueError("card actions go to a bot: pass bot= for a user's message")
+        conversation = self.world.conversations[message.conversation_id]
+        where, data = self._where(conversation, message.thread_root)
+        data["source"] = {"name": "message"}
+        data["legacy"] = {"replyToId": message.id}
+        activity = self._frame(kind, target, user, where, data)
+        activity["replyToId"] = message.id
+        return target, activity
+
+    async def submit_action(
+        self,
+        message: Message,
+        user: User,
+        data: dict[str, Any] | None = None,
+        *,
+        inputs: dict[str, Any] | None = None,
+        bot: BotApp | None = None,
+    ) -> BotResponse:
+        """Click an Action.Submit: a `message` activity with `value` = data plus input values."""
+        target, activity = self._action_frame("message", message, user, bot)
+        activity["id"] = self._new_id()
+        activity["value"] = {**(data or {}), **(inputs or {})}
+        return await self.send_activity(target, activity)
+
+    async def execute_action(
+        self,
+        message: Message,
+        user: User,
+        *,
+        verb: str | None = None,
+        data: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+        action_id: str | None = None,
+        title: str | None = None,
+        bot: BotApp | None = None,
+    ) -> BotResponse:
+        """Click an Action.Execute: an `adaptiveCard/action` invoke. If the bot answers with a card,
+        the card in the message is replaced (as Teams shows the refreshed card).
+        """
+        target, activity = self._action_frame("invoke", message, user, bot)
+        action: dict[str, Any] = {
+            "type": "Action.Execute",
+            "data": {**(data or {}), **(inputs or {})},
+        }
+        for key, value in (("id", action_id), ("title", title), ("verb", verb)):
+            if value is not None:
+                action[key] = value
+        activity.update(name="adaptiveCard/action", value={"action": action, "trigger": "manual"})
+        response = await self.send_activity(target, activity)
+        body = response.body if isinstance(response.body, dict) else {}
+        if response.status == 200 and body.get("type") == ADAPTIVE_CARD:
+            for attachment in message.attachments:
+                if attachment.get("contentType") == ADAPTIVE_CARD:
+                    attachment["content"] = body.get("value")
+                    message.updated = self.emulator.clock()
+                    self.world.touch()
+                    break
+        return response

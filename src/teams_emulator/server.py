@@ -1,0 +1,124 @@
+"""Serving the emulator: the ASGI app, and an in-process uvicorn for tests (`run_emulator`)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp
+
+from teams_emulator.clock import Clock
+from teams_emulator.connector import connector_routes
+from teams_emulator.control import control_routes
+from teams_emulator.driver import Driver
+from teams_emulator.emulator import Emulator
+from teams_emulator.login import login_routes
+from teams_emulator.routing import DropConnectionMiddleware, quiet_dropped_connections
+from teams_emulator.web.routes import web_routes
+from teams_emulator.world import BotApp, Tenant
+
+
+def create_app(emulator: Emulator) -> ASGIApp:
+    """The ASGI app serving identity, connector, control and web routes for `emulator`."""
+    quiet_dropped_connections()
+    routes = [
+        *control_routes(emulator),
+        *web_routes(emulator),
+        *login_routes(emulator),
+        *connector_routes(emulator),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(DropConnectionMiddleware)])
+
+
+@dataclass
+class RunningEmulator:
+    """A served emulator: its URLs, the in-memory `Emulator`, and the driver."""
+
+    emulator: Emulator
+    base_url: str
+    app: ASGIApp
+
+    @property
+    def driver(self) -> Driver:
+        """The driver playing Teams users."""
+        return self.emulator.driver
+
+    @property
+    def openid_metadata_url(self) -> str:
+        """Channel OpenID metadata URL (configure as the bot's openIdMetadataUrl)."""
+        return self.emulator.openid_metadata_url
+
+    @property
+    def login_url(self) -> str:
+        """Entra authority host (configure as loginUrl): token URL is `{login_url}/{tenant}/...`."""
+        return self.emulator.login_url
+
+    @property
+    def token_issuer(self) -> str:
+        """`iss` of channel tokens (configure as tokenIssuer)."""
+        return self.emulator.token_issuer
+
+    def token_url(self, tenant: str = "botframework.com") -> str:
+        """The token endpoint of a tenant."""
+        return self.emulator.token_url(tenant)
+
+    def service_url(self, tenant_or_region: Tenant | str | None = None) -> str:
+        """A Teams-shaped serviceUrl on this server."""
+        return self.emulator.service_url(tenant_or_region)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+@asynccontextmanager
+async def run_emulator(
+    *,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    emulator: Emulator | None = None,
+    clock: Clock | None = None,
+    bot: BotApp | None = None,
+    **emulator_options: Any,
+) -> AsyncIterator[RunningEmulator]:
+    """Serve an emulator with uvicorn on `host:port` (0 = a free port) inside this event loop.
+
+    Pass an existing `emulator`, or options for a new one (`clock`, `throttling`, …).
+    """
+    if emulator is None:
+        if clock is not None:
+            emulator_options["clock"] = clock
+        emulator = Emulator(**emulator_options)
+    if bot is not None:
+        emulator.world.add_bot(bot)
+    sock = _bind(host, port)
+    emulator.base_url = f"http://{host}:{sock.getsockname()[1]}"
+    app = create_app(emulator)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("the emulator's server stopped while starting")
+            await asyncio.sleep(0.005)
+        yield RunningEmulator(emulator, emulator.base_url, app)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+        await emulator.driver.aclose()

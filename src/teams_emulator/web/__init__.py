@@ -1,0 +1,1 @@
+"""The Teams-like web page of the emulator."""

@@ -1,0 +1,137 @@
+"""Shared fixtures for the emulator's tests: a served emulator, a recording bot, a small world."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from teams_emulator import (
+    BotApp,
+    Channel,
+    ManualClock,
+    RunningEmulator,
+    Team,
+    Tenant,
+    User,
+    run_emulator,
+)
+
+BOT_ENDPOINT = "http://bot.test/api/messages"
+SCOPE = "https://api.botframework.com/.default"
+
+
+@dataclass
+class RecordingBot:
+    """An ASGI bot that records what Teams sends and answers 200 (or what `answer` returns)."""
+
+    received: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    answer: Callable[[dict[str, Any]], tuple[int, Any]] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        activity = json.loads(body)
+        self.received.append(activity)
+        self.headers.append({k.decode(): v.decode() for k, v in scope["headers"]})
+        status, payload = self.answer(activity) if self.answer else (200, None)
+        raw = b"" if payload is None else json.dumps(payload).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": raw})
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        """Received activities of one type."""
+        return [a for a in self.received if a["type"] == kind]
+
+
+@dataclass
+class World:
+    """A tenant with two users, a team with an extra channel, and a registered bot."""
+
+    emu: RunningEmulator
+    tenant: Tenant
+    alice: User
+    bob: User
+    team: Team
+    channel: Channel
+    bot: BotApp
+    recorder: RecordingBot
+    http: httpx.AsyncClient
+
+    async def token(self, bot: BotApp | None = None) -> str:
+        """A connector access token from the emulator's token endpoint."""
+        bot = bot or self.bot
+        response = await self.http.post(
+            self.emu.token_url(bot.home_tenant_id or "botframework.com"),
+            data={
+                "grant_type": "client_credentials",
+                "client_id": bot.app_id,
+                "client_secret": bot.secret,
+                "scope": SCOPE,
+            },
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    async def auth(self) -> dict[str, str]:
+        """Authorization header for connector calls."""
+        return {"Authorization": f"Bearer {await self.token()}"}
+
+    @property
+    def service_url(self) -> str:
+        """The serviceUrl of the tenant."""
+        return self.emu.service_url(self.tenant)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock the test moves; starts at the real time so JWT libraries agree with it."""
+    import time
+
+    return ManualClock(time.time())
+
+
+@pytest.fixture
+async def emu(clock: ManualClock) -> AsyncIterator[RunningEmulator]:
+    """A served emulator on a free port with a manual clock."""
+    async with run_emulator(clock=clock) as running:
+        yield running
+
+
+async def make_world(emu: RunningEmulator, *, install: bool = True) -> World:
+    """Build the standard small world on a served emulator."""
+    driver = emu.driver
+    tenant = driver.create_tenant("Contoso")
+    alice = driver.create_user(tenant, "Alice Smith")
+    bob = driver.create_user(tenant, "Bob Jones")
+    team = driver.create_team(tenant, "Engineering", [alice, bob])
+    channel = await driver.create_channel(team, "Releases")
+    recorder = RecordingBot()
+    driver.use_client(httpx.AsyncClient(transport=httpx.ASGITransport(app=recorder)))
+    bot = emu.emulator.add_bot(tenant=tenant, endpoint=BOT_ENDPOINT, name="CodeStream")
+    if install:
+        await driver.install_bot(bot, team, by=alice)
+    return World(emu, tenant, alice, bob, team, channel, bot, recorder, httpx.AsyncClient())
+
+
+@pytest.fixture
+async def world(emu: RunningEmulator) -> AsyncIterator[World]:
+    """The standard world with the bot installed in the team."""
+    built = await make_world(emu)
+    yield built
+    await built.http.aclose()
