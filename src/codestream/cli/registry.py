@@ -7,10 +7,18 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Attach every command module to the root app."""
-    from codestream.cli import admin_cmd, codemark_cmd, config_cmd, package_cmd, server_cmd
+    from codestream.cli import (
+        admin_cmd,
+        codemark_cmd,
+        config_cmd,
+        demo_cmd,
+        package_cmd,
+        server_cmd,
+    )
 
     config_cmd.register(app)  # init, config show|get|set|validate
     package_cmd.register(app)
     server_cmd.register(app)  # serve, db upgrade|current
     admin_cmd.register(app)  # user create|list, team create|add-member
     codemark_cmd.register(app)  # login, codemark create|list|show
+    demo_cmd.register(app)  # demo
