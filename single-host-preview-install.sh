@@ -49,7 +49,8 @@ case "${1:-}" in
 		usage
 	}
 	[[ -n "$2" && -n "$3" ]] || usage
-	exec "$(find_codestream)" create-mst-app-package -- "$2" "$3"
+	codestream=$(find_codestream) || exit 2
+	exec "$codestream" create-mst-app-package -- "$2" "$3"
 	;;
 -h | --help)
 	usage
@@ -82,7 +83,8 @@ shift $((OPTIND - 1))
 
 case "$action" in
 start | stop | restart | status)
-	exec "$(find_codestream)" "$action" ${mongo_flag:+"$mongo_flag"}
+	codestream=$(find_codestream) || exit 2
+	exec "$codestream" "$action" ${mongo_flag:+"$mongo_flag"}
 	;;
 "")
 	usage

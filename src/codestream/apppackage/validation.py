@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema import Draft4Validator, FormatChecker  # type: ignore[import-untyped]
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from codestream.apppackage.settings import PackageSettings
 from codestream.errors import InvalidInput
@@ -176,9 +176,14 @@ def manifest_schema() -> Mapping[str, Any]:
     return schema
 
 
+@cache
+def _validator() -> Any:
+    return Draft4Validator(manifest_schema(), format_checker=FormatChecker())
+
+
 def manifest_problems(manifest: Any) -> list[str]:
     """Validate a manifest against the shipped v1.30 schema; one line per problem."""
-    validator = Draft4Validator(manifest_schema(), format_checker=FormatChecker())
+    validator = _validator()
     problems: list[str] = []
     for error in sorted(validator.iter_errors(manifest), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
@@ -210,25 +215,36 @@ def outline_icon_problems(data: bytes, name: str = "outline.png") -> list[str]:
             f"{name} is {image.width}x{image.height}; the outline icon must be 32x32 pixels"
         )
     rgba = image.convert("RGBA")
-    bad = [
-        (x, y)
-        for y in range(rgba.height)
-        for x in range(rgba.width)
-        if not _white_or_transparent(rgba.getpixel((x, y)))
-    ]
-    if bad:
-        x, y = bad[0]
+    bad = _off_colour_mask(rgba)
+    count = bad.histogram()[255]
+    if count:
+        x, y = _first_set_pixel(bad)
         problems.append(
-            f"{name} has {len(bad)} pixel(s) that are neither white nor transparent "
+            f"{name} has {count} pixel(s) that are neither white nor transparent "
             f"(first at {x},{y}: {rgba.getpixel((x, y))}); the outline icon must be white "
             "(255,255,255) on a transparent background"
         )
     return problems
 
 
-def _white_or_transparent(pixel: Any) -> bool:
-    red, green, blue, alpha = pixel
-    return bool(alpha == 0 or (red, green, blue) == (255, 255, 255))
+def _off_colour_mask(rgba: Image.Image) -> Image.Image:
+    """A mode-L mask, 255 where a pixel is visible (alpha > 0) and not pure white."""
+    red, green, blue, alpha = rgba.split()
+    not_255 = [255] * 255 + [0]
+    not_white = ImageChops.lighter(
+        ImageChops.lighter(red.point(not_255), green.point(not_255)), blue.point(not_255)
+    )
+    visible = alpha.point([0] + [255] * 255)
+    return ImageChops.multiply(not_white, visible)
+
+
+def _first_set_pixel(mask: Image.Image) -> tuple[int, int]:
+    """Row-major first non-zero pixel of a mask known to have one."""
+    left, top, right, _ = mask.getbbox() or (0, 0, mask.width, mask.height)
+    for x in range(left, right):
+        if mask.getpixel((x, top)):
+            return x, top
+    return left, top
 
 
 def _open_png(data: bytes, name: str) -> tuple[Image.Image | None, list[str]]:

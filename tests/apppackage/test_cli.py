@@ -1,0 +1,209 @@
+"""`codestream create-mst-app-package` / `create-mst-app-pkg` / `validate-mst-app-package`."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from codestream.cli.main import _register_commands, app
+
+APP_ID = "11111111-2222-3333-4444-555555555555"
+HOST = "codestream.example.com"
+DEFAULT_ZIP = Path(".codestream/codestream-mst-app.zip")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def registered() -> None:
+    _register_commands()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str, home: Path | None = None) -> tuple[int, str, str]:
+    env = {"HOME": str(home)} if home is not None else None
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def manifest_in(path: Path) -> dict[str, object]:
+    with zipfile.ZipFile(path) as archive:
+        result: dict[str, object] = json.loads(archive.read("manifest.json"))
+    return result
+
+
+def test_it_writes_the_package_under_home_by_default(
+    runner: CliRunner, isolated_home: Path
+) -> None:
+    code, out, err = invoke(runner, "create-mst-app-package", APP_ID, HOST)
+    assert code == 0, err
+    target = isolated_home / DEFAULT_ZIP
+    assert target.exists()
+    assert f"Wrote {target}" in out
+    assert "App version 1.0.0" in out
+    assert "Apps → Manage your apps → Upload an app" in out
+    assert "Note: no services config" in err
+    assert manifest_in(target)["id"] == APP_ID
+
+
+def test_it_honours_home(runner: CliRunner, tmp_path: Path) -> None:
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST, home=tmp_path)
+    assert code == 0, err
+    assert (tmp_path / DEFAULT_ZIP).exists()
+
+
+def test_it_accepts_the_seeds_short_alias(runner: CliRunner, isolated_home: Path) -> None:
+    code, _, err = invoke(runner, "create-mst-app-pkg", APP_ID, HOST)
+    assert code == 0, err
+    assert (isolated_home / DEFAULT_ZIP).exists()
+
+
+def test_it_hides_the_alias_from_help(runner: CliRunner) -> None:
+    _, out, _ = invoke(runner, "--help")
+    assert "create-mst-app-package" in out
+    assert "validate-mst-app-package" in out
+    assert "create-mst-app-pkg " not in out
+
+
+def test_it_writes_where_out_says(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "teams.zip"
+    code, out, err = invoke(runner, "create-mst-app-package", APP_ID, HOST, "--out", str(target))
+    assert code == 0, err
+    assert f"Wrote {target}" in out
+    assert sorted(zipfile.ZipFile(target).namelist()) == [
+        "color.png",
+        "manifest.json",
+        "outline.png",
+    ]
+
+
+def test_it_reports_an_unchanged_and_a_bumped_version(runner: CliRunner, tmp_path: Path) -> None:
+    target = str(tmp_path / "teams.zip")
+    invoke(runner, "create-mst-app-package", APP_ID, HOST, "--out", target)
+    _, out, _ = invoke(runner, "create-mst-app-package", APP_ID, HOST, "--out", target)
+    assert "App version 1.0.0 (content unchanged)" in out
+    _, out, _ = invoke(
+        runner, "create-mst-app-package", APP_ID, "other.example.com", "--out", target
+    )
+    assert "App version 1.0.1 (content changed since 1.0.0)" in out
+
+
+def test_it_takes_name_and_texts_from_the_config(runner: CliRunner, isolated_home: Path) -> None:
+    config = isolated_home / ".codestream" / "codestream-services-config.json"
+    config.parent.mkdir()
+    block = {
+        "botAppId": APP_ID,
+        "appPackage": {"name": "Acme Code", "developerName": "Acme IT", "accentColor": "#112233"},
+    }
+    document = {
+        "apiServer": {"publicApiUrl": "https://codestream.example.com"},
+        "sharedSecrets": {"auth": "a" * 40, "cookie": "c" * 40},
+        "integrations": {"msteams": {"microsoft.com": block}},
+    }
+    config.write_text("// comments are fine\n" + json.dumps(document))
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST)
+    assert code == 0, err
+    manifest = manifest_in(isolated_home / DEFAULT_ZIP)
+    assert manifest["name"] == {"short": "Acme Code"}
+    assert manifest["accentColor"] == "#112233"
+    assert "Note:" not in err
+
+
+def test_it_fails_clearly_on_a_corrupt_config(runner: CliRunner, isolated_home: Path) -> None:
+    config = isolated_home / ".codestream" / "codestream-services-config.json"
+    config.parent.mkdir()
+    config.write_text("{ this is not json")
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST)
+    assert code == 2
+    assert str(config) in err
+    assert not (isolated_home / DEFAULT_ZIP).exists()
+
+
+@pytest.mark.parametrize(
+    ("app_id", "host", "message"),
+    [
+        ("not-a-guid", HOST, 'app id "not-a-guid": expected a GUID'),
+        (
+            APP_ID,
+            "https://codestream.example.com",
+            "give the bare host name, e.g. codestream.example.com — no scheme",
+        ),
+        (APP_ID, "codestream.example.com/api", "no path"),
+        (APP_ID, "codestream.example.com:8443", "no port"),
+    ],
+)
+def test_it_rejects_bad_arguments_and_writes_nothing(
+    runner: CliRunner, isolated_home: Path, app_id: str, host: str, message: str
+) -> None:
+    code, _, err = invoke(runner, "create-mst-app-package", app_id, host)
+    assert code == 2
+    assert "Error:" in err
+    assert message in err
+    assert not (isolated_home / ".codestream").exists()
+
+
+def test_it_explains_an_unwritable_home(runner: CliRunner, tmp_path: Path) -> None:
+    home = tmp_path / "not-a-directory"
+    home.write_text("")
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST, home=home)
+    assert code == 2
+    assert f"cannot create directory {home / '.codestream'}" in err
+    assert "HOME" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only directories")
+def test_it_explains_a_read_only_home(runner: CliRunner, tmp_path: Path) -> None:
+    home = tmp_path / "ro"
+    home.mkdir()
+    home.chmod(0o500)
+    try:
+        code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST, home=home)
+    finally:
+        home.chmod(0o700)
+    assert code == 2
+    assert "cannot create directory" in err
+
+
+def test_it_explains_an_out_directory_that_does_not_exist(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    target = tmp_path / "nope" / "app.zip"
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST, "--out", str(target))
+    assert code == 2
+    assert f"directory {tmp_path / 'nope'} does not exist" in err
+    assert not target.parent.exists()
+
+
+def test_it_validates_a_good_package(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "app.zip"
+    invoke(runner, "create-mst-app-package", APP_ID, HOST, "--out", str(target))
+    code, out, err = invoke(runner, "validate-mst-app-package", str(target))
+    assert code == 0, err
+    assert "is a valid Teams app package" in out
+
+
+def test_it_rejects_a_corrupt_zip(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "corrupt.zip"
+    target.write_bytes(b"definitely not a zip")
+    code, _, err = invoke(runner, "validate-mst-app-package", str(target))
+    assert code == 2
+    assert f"{target} is not a valid Teams app package" in err
+    assert "not a readable zip file" in err
+
+
+def test_it_lists_every_problem_of_a_bad_package(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "bad.zip"
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("manifest.json", json.dumps({"manifestVersion": "1.30"}))
+    code, _, err = invoke(runner, "validate-mst-app-package", str(target))
+    assert code == 2
+    assert "'id' is a required property" in err
+    assert "color.png is missing" in err
+    assert "outline.png is missing" in err
