@@ -187,7 +187,7 @@ def set_(
     value: Annotated[
         str | None,
         typer.Argument(
-            metavar="[VALUE]",
+            metavar="VALUE",
             help="JSON (numbers, true/false/null, objects, lists) or else a plain string. "
             "Leave it out to be prompted (hidden for secrets) or to read it from stdin, which "
             "keeps secrets out of your shell history.",
@@ -199,10 +199,13 @@ def set_(
 ) -> None:
     """Change one value, after checking that the result is a valid config.
 
-    A timestamped backup of the file is written first (same directory, mode 0600), then the file
-    is replaced atomically with mode 0600. If the change would make the config invalid, nothing
-    is written and the problems are listed. Values of secret keys (passwords, secrets, tokens)
-    are always strings.
+    First a timestamped backup of the file is written next to it (mode 0600).
+
+    Then the file is replaced atomically, with mode 0600.
+
+    An invalid result is refused: nothing is written, and the problems are listed.
+
+    Values of secret keys (passwords, secrets, tokens) are always taken as strings.
     """
     path = _config_file(ctx)
     doc = _read(path)
