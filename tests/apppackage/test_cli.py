@@ -116,6 +116,23 @@ def test_it_takes_name_and_texts_from_the_config(runner: CliRunner, isolated_hom
     assert "Note:" not in err
 
 
+def test_it_warns_when_the_app_id_differs_from_the_configs_bot(
+    runner: CliRunner, isolated_home: Path
+) -> None:
+    config = isolated_home / ".codestream" / "codestream-services-config.json"
+    config.parent.mkdir()
+    other = "99999999-8888-7777-6666-555555555555"
+    document = {
+        "apiServer": {"publicApiUrl": "https://codestream.example.com"},
+        "sharedSecrets": {"auth": "a" * 40, "cookie": "c" * 40},
+        "integrations": {"msteams": {"microsoft.com": {"botAppId": other}}},
+    }
+    config.write_text(json.dumps(document))
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST)
+    assert code == 0, err
+    assert f"differs from botAppId {other}" in err
+
+
 def test_it_fails_clearly_on_a_corrupt_config(runner: CliRunner, isolated_home: Path) -> None:
     config = isolated_home / ".codestream" / "codestream-services-config.json"
     config.parent.mkdir()

@@ -73,7 +73,7 @@ def test_it_accepts_a_bare_fqdn(value: str, expected: str) -> None:
         ("x.com.", "trailing dot"),
         ("localhost", "fully qualified"),
         ("10.0.0.1", "not an IP address"),
-        ("[::1]", "no port"),
+        ("[::1]", "not an IP address"),
         ("bad_host.example.com", "not a valid DNS name"),
         ("-bad.example.com", "not a valid DNS name"),
         ("", "host is empty"),

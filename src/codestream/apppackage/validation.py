@@ -73,6 +73,12 @@ def check_host(host: str) -> str:
             "host is empty: give the public API host name, e.g. codestream.example.com",
             field="host",
         )
+    if value.startswith("["):
+        raise InvalidInput(
+            f'host "{host}": give the DNS name of the public API server, not an IP address '
+            "(Teams needs a host name with a trusted TLS certificate)",
+            field="host",
+        )
     if "://" in value or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:/", value):
         raise InvalidInput(
             f'host "{host}": give the bare host name, e.g. {example} — no scheme', field="host"
@@ -85,7 +91,7 @@ def check_host(host: str) -> str:
         raise InvalidInput(
             f'host "{host}": give the bare host name, e.g. {example} — no path', field="host"
         )
-    if ":" in value or value.startswith("["):
+    if ":" in value:
         raise InvalidInput(
             f'host "{host}": give the bare host name, e.g. {example} — no port; Teams reaches '
             "the bot on port 443",

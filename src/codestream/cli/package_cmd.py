@@ -31,7 +31,7 @@ NEXT_STEP = (
 
 APP_ID_HELP = "The Azure Bot's Microsoft App ID (a GUID); it becomes the Teams app id and bot id."
 HOST_HELP = "The public API server's bare host name, e.g. codestream.example.com (no https://)."
-OUT_HELP = "Where to write the zip [default: ~/.codestream/codestream-mst-app.zip]."
+OUT_HELP = "Where to write the zip (default: ~/.codestream/codestream-mst-app.zip)."
 
 
 def register(app: typer.Typer) -> None:
