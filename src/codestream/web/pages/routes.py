@@ -1,7 +1,144 @@
-"""Page routes (filled in by the pages work)."""
+"""Page routes: web sign-in and sign-out, a small home page, and the codemark permalink.
+
+Every page is HTML (errors too); every POST form is CSRF-checked before anything happens.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from codestream.domain.models import Codemark, Team
+from codestream.errors import CodeStreamError, NotAuthenticated, NotFound
+from codestream.web.pages.csrf import CSRF_FIELD, check_csrf
+from codestream.web.pages.permalink import load_permalink
+from codestream.web.pages.render import error_page, render_page, stylesheet
+from codestream.web.pages.session import (
+    context_of,
+    current_web_user,
+    end_session,
+    log_in,
+    safe_next,
+    start_session,
+)
 
 router = APIRouter(include_in_schema=False)
+
+_HOME_CODEMARKS = 20
+
+
+def _field(form: FormData, name: str, limit: int = 10_000) -> str:
+    """A text field of a form; empty when absent, a file, or too long."""
+    value = form.get(name)
+    return value if isinstance(value, str) and len(value) <= limit else ""
+
+
+def login_redirect(path: str) -> RedirectResponse:
+    """303 to the sign-in page, coming back to `path` afterwards."""
+    return RedirectResponse(f"/web/login?next={quote(path, safe='/')}", status_code=303)
+
+
+def csrf_failure(request: Request) -> Response:
+    """The 403 page for a form without a valid CSRF token."""
+    return error_page(
+        request,
+        403,
+        "This form has expired",
+        "The form was missing its security token or it didn't match. Nothing was changed. "
+        "Go back, reload the page and try again.",
+    )
+
+
+@router.get("/web/static/style.css")
+async def style() -> Response:
+    """The pages' stylesheet."""
+    return Response(
+        stylesheet(),
+        media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/web/login")
+async def login_form(request: Request, next: str = "") -> Response:
+    """The sign-in form; straight on to `next` when already signed in."""
+    target = safe_next(next)
+    if await current_web_user(request) is not None:
+        return RedirectResponse(target, status_code=303)
+    return render_page(request, "login.html", next=target, email="", error=None)
+
+
+@router.post("/web/login")
+async def login_submit(request: Request) -> Response:
+    """Check the CSRF token and the password; on success set the session and go to `next`."""
+    form = await request.form()
+    if not check_csrf(request, _field(form, CSRF_FIELD)):
+        return csrf_failure(request)
+    target = safe_next(_field(form, "next"))
+    email = _field(form, "email", limit=320)
+    try:
+        _user, token = await log_in(request, email, _field(form, "password", limit=1000))
+    except NotAuthenticated:
+        return render_page(
+            request,
+            "login.html",
+            status=401,
+            next=target,
+            email=email,
+            error="That email and password don't match an account. Check them and try again.",
+        )
+    response = RedirectResponse(target, status_code=303)
+    start_session(request, response, token)
+    return response
+
+
+@router.post("/web/logout")
+async def logout(request: Request) -> Response:
+    """End the session (the token is revoked) and go to the sign-in page."""
+    form = await request.form()
+    if not check_csrf(request, _field(form, CSRF_FIELD)):
+        return csrf_failure(request)
+    response = RedirectResponse("/web/login", status_code=303)
+    await end_session(request, response)
+    return response
+
+
+@router.get("/web/")
+async def home(request: Request) -> Response:
+    """The signed-in user's teams and their latest codemarks."""
+    user = await current_web_user(request)
+    if user is None:
+        return login_redirect("/web/")
+    services = context_of(request).services
+    teams: list[tuple[Team, list[Codemark]]] = []
+    for team in await services.teams.list_teams(user):
+        try:
+            page = await services.codemarks.list_codemarks(user, team.id, limit=_HOME_CODEMARKS)
+        except CodeStreamError:
+            continue
+        teams.append((team, page.items))
+    return render_page(request, "home.html", user=user, teams=teams)
+
+
+@router.get("/c/{codemark_id}")
+async def permalink(request: Request, codemark_id: str) -> Response:
+    """A codemark, for a signed-in member of its team; 404 for anyone else or a deleted one."""
+    user = await current_web_user(request)
+    if user is None:
+        return login_redirect(f"/c/{codemark_id}")
+    try:
+        view = await load_permalink(context_of(request).services, user, codemark_id)
+    except NotFound:
+        return error_page(
+            request,
+            404,
+            "Codemark not found",
+            "There is no codemark here, or it belongs to a team you are not a member of.",
+            user=user,
+        )
+    context: dict[str, Any] = {"view": view, "codemark": view.codemark}
+    return render_page(request, "permalink.html", user=user, **context)

@@ -1,0 +1,208 @@
+"""What the permalink page shows, gathered from the use cases into plain view objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode, urlsplit
+
+from codestream.domain.models import Codemark, Marker, Post, Repo, User
+from codestream.domain.remotes import remote_code_url
+from codestream.domain.services import Services
+from codestream.errors import NotFound
+from codestream.web.pages.render import display_name
+
+# VS Code hands `vscode://<publisher>.<extension>/<path>?<query>` to that extension's URI handler
+# (vscode.window.registerUriHandler), which is how the original CodeStream extension
+# (`codestream.codestream`) opened codemarks. VS Code's other documented form,
+# `vscode://file/<absolute path>:line:column`, needs the reader's local checkout path, which we
+# can't know; so we pass the repo-relative location and let the extension find the checkout.
+VSCODE_HANDLER = "vscode://codestream.codestream/codemark/open"
+# The JetBrains Toolbox handles `jetbrains://<ide>/navigate/reference?project=<name>&path=<file>:
+# <line>` with a 0-based line; it opens the file in the IDE's project of that name.
+JETBRAINS_NAVIGATE = "jetbrains://idea/navigate/reference"
+
+# As `codestream.domain.remotes` recognises hosts: self-hosted GitHub and GitLab by their prefix.
+_SERVICE_NAMES = {"bitbucket.org": "Bitbucket", "dev.azure.com": "Azure DevOps"}
+_SERVICE_PREFIXES = {"github": "GitHub", "gitlab": "GitLab"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A labelled link."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CodeLine:
+    """One line of a snippet with its number in the file."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MarkerView:
+    """A marker as the page shows it."""
+
+    location: str
+    repo_name: str | None
+    file: str
+    lines: tuple[CodeLine, ...]
+    language: str | None
+    commit: str | None
+    short_commit: str | None
+    branch: str | None
+    remote: Link | None
+    vscode_url: str
+    jetbrains_url: str
+
+
+@dataclass(frozen=True)
+class ReplyView:
+    """A reply as the page shows it."""
+
+    author: str
+    created_at: int
+    text: str
+
+
+@dataclass(frozen=True)
+class PermalinkView:
+    """Everything the permalink page needs."""
+
+    codemark: Codemark
+    team_name: str
+    author: str
+    assignees: tuple[str, ...]
+    markers: tuple[MarkerView, ...]
+    replies: tuple[ReplyView, ...]
+
+    @property
+    def heading(self) -> str:
+        """The title, or the first line of the text for an untitled comment."""
+        if self.codemark.title:
+            return self.codemark.title
+        first = self.codemark.text.strip().split("\n", 1)[0]
+        return first if len(first) <= 80 else first[:79] + "…"
+
+
+def service_name(url: str) -> str:
+    """The hosting service's name for a link to code, e.g. GitHub; the host for unknown ones."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in _SERVICE_NAMES:
+        return _SERVICE_NAMES[host]
+    prefix = host.split(".", 1)[0]
+    if prefix in _SERVICE_PREFIXES and "." in host:
+        return _SERVICE_PREFIXES[prefix]
+    return host or "the remote"
+
+
+def remote_link(marker: Marker, repo: Repo | None) -> Link | None:
+    """`Open on <service>` for the marker's lines: the stored link, else one built from the repo."""
+    url = marker.remote_code_url
+    if url is None and repo is not None:
+        for remote in repo.remotes:
+            built = remote_code_url(
+                remote,
+                commit=marker.commit_sha,
+                file=marker.file,
+                start=marker.lines.start,
+                end=marker.lines.end,
+            )
+            if built is not None:
+                url = built[1]
+                break
+    if url is None or urlsplit(url).scheme not in ("http", "https"):
+        return None
+    return Link(f"Open on {service_name(url)}", url)
+
+
+def location(repo_name: str | None, marker: Marker) -> str:
+    """`[repo] path (Lines A-B)`, as the original's cards said it."""
+    start, end = marker.lines.start, marker.lines.end
+    lines = f"Line {start}" if start == end else f"Lines {start}-{end}"
+    prefix = f"[{repo_name}] " if repo_name else ""
+    return f"{prefix}{marker.file} ({lines})"
+
+
+def vscode_url(codemark: Codemark, marker: Marker, repo_name: str | None) -> str:
+    """An `Open in VS Code` link through the CodeStream extension's URI handler."""
+    query = {"id": codemark.id, "marker": marker.id, "file": marker.file}
+    if repo_name:
+        query["repo"] = repo_name
+    query["line"] = str(marker.lines.start)
+    return f"{VSCODE_HANDLER}?{urlencode(query, quote_via=quote, safe='/')}"
+
+
+def jetbrains_url(marker: Marker, repo_name: str | None) -> str:
+    """An `Open in JetBrains IDE` link through the Toolbox (0-based line)."""
+    query = {"project": repo_name or "", "path": f"{marker.file}:{marker.lines.start - 1}"}
+    return f"{JETBRAINS_NAVIGATE}?{urlencode(query, quote_via=quote, safe='/:')}"
+
+
+def marker_view(codemark: Codemark, marker: Marker, repo: Repo | None) -> MarkerView:
+    """A marker with its numbered snippet and links."""
+    repo_name = repo.name if repo else None
+    numbered = tuple(
+        CodeLine(marker.lines.start + index, text)
+        for index, text in enumerate(marker.code.split("\n"))
+        if marker.code
+    )
+    return MarkerView(
+        location=location(repo_name, marker),
+        repo_name=repo_name,
+        file=marker.file,
+        lines=numbered,
+        language=marker.language,
+        commit=marker.commit_sha,
+        short_commit=marker.commit_sha[:7] if marker.commit_sha else None,
+        branch=marker.branch,
+        remote=remote_link(marker, repo),
+        vscode_url=vscode_url(codemark, marker, repo_name),
+        jetbrains_url=jetbrains_url(marker, repo_name),
+    )
+
+
+async def load_permalink(services: Services, viewer: User, codemark_id: str) -> PermalinkView:
+    """Gather the page; NotFound when the viewer may not see the codemark (or it is gone)."""
+    codemark = await services.codemarks.get_codemark(viewer, codemark_id)
+    team = await services.teams.get_team(viewer, codemark.team_id)
+    people = {u.id: u for _, u in await services.teams.list_members(viewer, codemark.team_id)}
+
+    async def person(user_id: str) -> User | None:
+        if user_id not in people:
+            try:
+                people[user_id] = await services.accounts.get_user(user_id)
+            except NotFound:
+                return None
+        return people[user_id]
+
+    repos: dict[str, Repo | None] = {}
+    markers = []
+    for marker in codemark.markers:
+        repo = None
+        if marker.repo_id is not None:
+            if marker.repo_id not in repos:
+                try:
+                    repos[marker.repo_id] = await services.repos.get_repo(viewer, marker.repo_id)
+                except NotFound:
+                    repos[marker.repo_id] = None
+            repo = repos[marker.repo_id]
+        markers.append(marker_view(codemark, marker, repo))
+    replies: list[Post] = await services.codemarks.list_replies(viewer, codemark.id)
+    return PermalinkView(
+        codemark=codemark,
+        team_name=team.name,
+        author=display_name(await person(codemark.creator_id)),
+        assignees=tuple([display_name(await person(a)) for a in codemark.assignees]),
+        markers=tuple(markers),
+        replies=tuple(
+            [
+                ReplyView(display_name(await person(p.creator_id)), p.created_at, p.text)
+                for p in replies
+                if not p.deactivated
+            ]
+        ),
+    )
