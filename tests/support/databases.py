@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from codestream.storage.migrate import upgrade_database
+from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.storage.tables import metadata
 
 PG_ENV = "CS_TEST_DATABASE_URL"
@@ -54,10 +54,13 @@ class PostgresSchema:
         upgrade_database(self.url)
 
     def truncate(self) -> None:
-        """Empty every table of ours (not alembic_version)."""
+        """Empty every table of ours, and put the schema revision back at head."""
         names = ", ".join(f'"{self.name}"."{t.name}"' for t in metadata.sorted_tables)
         with self._connect() as conn:
             conn.execute(f"TRUNCATE {names} CASCADE")
+            conn.execute(
+                f'UPDATE "{self.name}".alembic_version SET version_num = %s', (head_revision(),)
+            )
 
     def drop(self) -> None:
         """Remove the schema and everything in it."""

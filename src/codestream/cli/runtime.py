@@ -6,19 +6,17 @@ import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from codestream.cli.output import fail
 from codestream.cli.state import CliState
 from codestream.config import Config, config_path, load_config
-from codestream.domain.services import Services, build_services
 from codestream.errors import CodeStreamError, ConfigError
-from codestream.passwords import Argon2Hasher
-from codestream.storage.engine import create_engine
-from codestream.storage.migrate import upgrade_database
-from codestream.storage.uow import SqlUnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from codestream.domain.services import Services
 
 T = TypeVar("T")
 
@@ -46,6 +44,13 @@ def load(ctx: typer.Context) -> Config:
 @asynccontextmanager
 async def open_services(config: Config) -> AsyncIterator[Services]:
     """Migrate the database, then yield the use cases wired to it."""
+    # Imported here: SQLAlchemy and Alembic take a second to load, and most commands need neither.
+    from codestream.domain.services import build_services
+    from codestream.passwords import Argon2Hasher
+    from codestream.storage.engine import create_engine
+    from codestream.storage.migrate import upgrade_database
+    from codestream.storage.uow import SqlUnitOfWorkFactory
+
     await asyncio.to_thread(upgrade_database, config.database_url)
     engine = create_engine(config.database_url, pool_size=2)
     try:
