@@ -13,11 +13,13 @@ import pytest
 from teams_emulator import (
     BotApp,
     Channel,
+    Emulator,
     ManualClock,
     RunningEmulator,
     Team,
     Tenant,
     User,
+    create_app,
     run_emulator,
 )
 
@@ -106,9 +108,20 @@ def clock() -> ManualClock:
     return ManualClock(time.time())
 
 
+IN_PROCESS_URL = "http://emulator.test"
+
+
 @pytest.fixture
 async def emu(clock: ManualClock) -> AsyncIterator[RunningEmulator]:
-    """A served emulator on a free port with a manual clock."""
+    """An emulator reached in-process through httpx's ASGI transport (fast, no socket)."""
+    emulator = Emulator(clock=clock, base_url=IN_PROCESS_URL)
+    yield RunningEmulator(emulator, IN_PROCESS_URL, create_app(emulator))
+    await emulator.driver.aclose()
+
+
+@pytest.fixture
+async def served(clock: ManualClock) -> AsyncIterator[RunningEmulator]:
+    """An emulator served by uvicorn on a free port, with a manual clock."""
     async with run_emulator(clock=clock) as running:
         yield running
 
@@ -126,7 +139,11 @@ async def make_world(emu: RunningEmulator, *, install: bool = True) -> World:
     bot = emu.emulator.add_bot(tenant=tenant, endpoint=BOT_ENDPOINT, name="CodeStream")
     if install:
         await driver.install_bot(bot, team, by=alice)
-    return World(emu, tenant, alice, bob, team, channel, bot, recorder, httpx.AsyncClient())
+    if emu.base_url == IN_PROCESS_URL:
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=emu.app))
+    else:
+        http = httpx.AsyncClient()
+    return World(emu, tenant, alice, bob, team, channel, bot, recorder, http)
 
 
 @pytest.fixture

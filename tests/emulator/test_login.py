@@ -23,7 +23,8 @@ def _form(app_id: str, secret: str, scope: str = SCOPE) -> dict[str, str]:
     }
 
 
-async def test_openid_metadata_points_at_this_servers_keys(emu: RunningEmulator) -> None:
+async def test_openid_metadata_points_at_this_servers_keys(served: RunningEmulator) -> None:
+    emu = served
     async with httpx.AsyncClient() as http:
         meta = (await http.get(emu.openid_metadata_url)).json()
         assert meta["issuer"] == "https://api.botframework.com"
