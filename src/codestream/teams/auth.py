@@ -1,0 +1,138 @@
+"""Inbound requests: the Bot Framework JWT rules, applied to every activity the channel sends.
+
+Rules (Microsoft, "Authentication with the Bot Connector API"): Bearer scheme; RS256 only; issuer
+and audience; 5 minutes of clock skew; a key from the channel's OpenID metadata; that key endorsed
+for the activity's channelId (else 403); the `serviceurl` claim equal to the activity's serviceUrl.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from codestream.teams.openid import SigningKeys
+from codestream.teams.settings import CLOCK_SKEW_SECONDS
+
+MAX_TOKEN_LENGTH = 8192
+_CACHE_SIZE = 4096
+
+
+class InboundAuthError(Exception):
+    """A request that must be refused; `status` is 401 or 403. The reason is for our log only."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """What a valid channel token told us."""
+
+    service_url: str
+    expires_at: float
+    kid: str
+    endorsements: frozenset[str]
+    claims: dict[str, Any]
+
+
+def same_service_url(claimed: str, actual: str) -> bool:
+    """The serviceurl claim matches the activity's serviceUrl, ignoring one trailing slash."""
+    return claimed.removesuffix("/") == actual.removesuffix("/") and bool(claimed)
+
+
+class InboundVerifier:
+    """Checks channel tokens. Verified tokens are remembered until they expire, by exact value."""
+
+    def __init__(
+        self,
+        keys: SigningKeys,
+        *,
+        app_id: str,
+        issuer: str,
+        clock: Callable[[], float] = time.time,
+        leeway: int = CLOCK_SKEW_SECONDS,
+    ) -> None:
+        self._keys = keys
+        self._app_id = app_id
+        self._issuer = issuer
+        self._clock = clock
+        self._leeway = leeway
+        self._verified: OrderedDict[str, VerifiedToken] = OrderedDict()
+
+    async def verify(
+        self, authorization: str | None, *, channel_id: str, service_url: str
+    ) -> VerifiedToken:
+        """Check the Authorization header against the activity; InboundAuthError if it fails."""
+        token = _bearer_token(authorization)
+        verified = self._verified.get(token)
+        if verified is None or verified.expires_at + self._leeway <= self._clock():
+            verified = await self._verify_signature(token)
+            self._remember(token, verified)
+        if channel_id not in verified.endorsements:
+            raise InboundAuthError(
+                403, f"key {verified.kid} is not endorsed for channel {channel_id!r:.40}"
+            )
+        if not same_service_url(verified.service_url, service_url):
+            raise InboundAuthError(401, "the token's serviceurl claim does not match the activity")
+        return verified
+
+    async def _verify_signature(self, token: str) -> VerifiedToken:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise InboundAuthError(401, f"malformed token: {exc}") from exc
+        if header.get("alg") != "RS256":
+            raise InboundAuthError(401, f"algorithm {str(header.get('alg'))[:20]!r} is not RS256")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid or len(kid) > 200:
+            raise InboundAuthError(401, "token names no key (kid)")
+        key = await self._keys.key_for(kid)
+        if key is None:
+            raise InboundAuthError(401, f"unknown signing key {kid[:60]!r}")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.public_key,
+                algorithms=["RS256"],
+                audience=self._app_id,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise InboundAuthError(401, f"invalid token: {type(exc).__name__}: {exc}") from exc
+        if self._clock() > claims["exp"] + self._leeway:
+            raise InboundAuthError(401, "token expired")
+        service_url = claims.get("serviceurl") or claims.get("serviceUrl")
+        if not isinstance(service_url, str):
+            raise InboundAuthError(401, "token has no serviceurl claim")
+        return VerifiedToken(
+            service_url=service_url,
+            expires_at=float(claims["exp"]),
+            kid=kid,
+            endorsements=key.endorsements,
+            claims=claims,
+        )
+
+    def _remember(self, token: str, verified: VerifiedToken) -> None:
+        self._verified[token] = verified
+        if len(self._verified) > _CACHE_SIZE:
+            self._verified.popitem(last=False)
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise InboundAuthError(401, "no Authorization header")
+    if len(authorization) > MAX_TOKEN_LENGTH:
+        raise InboundAuthError(401, "Authorization header too long")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InboundAuthError(401, "Authorization is not a Bearer token")
+    return token.strip()
