@@ -36,6 +36,16 @@ def teams_error(
     return JSONResponse({"error": {"code": code, "message": message}}, status, headers)
 
 
+def _wire_url(request: Request) -> str:
+    """The URL as the client sent it (path not percent-decoded)."""
+    raw = request.scope.get("raw_path")
+    if not raw:
+        return str(request.url)
+    query = request.scope.get("query_string", b"")
+    path = raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+    return f"{request.url.scheme}://{request.url.netloc}{path}"
+
+
 def recorded(emulator: Emulator, route: str, handler: Handler) -> Endpoint:
     """Wrap a handler with fault injection and transcript recording."""
 
@@ -63,7 +73,7 @@ def recorded(emulator: Emulator, route: str, handler: Handler) -> Endpoint:
                 direction="bot_to_teams",
                 route=route,
                 method=request.method,
-                url=str(request.url),
+                url=_wire_url(request),
                 request_headers=dict(request.headers),
                 request_body=body,
                 status=None if response is None else response.status_code,
