@@ -35,8 +35,7 @@ def parse_remote(url: str) -> Remote | None:
     if match is None:
         return None
     host = match.group("host").lower()
-    path = match.group("path").strip("/")
-    path = path.removesuffix(".git")
+    path = match.group("path").strip("/").removesuffix(".git").rstrip("/")
     if host == "ssh.dev.azure.com":
         # Azure DevOps ssh remotes read v3/org/project/repo; https ones org/project/_git/repo.
         parts = path.split("/")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from codestream.domain.models import AccessToken, User
+from codestream.errors import Conflict
 from codestream.storage.tables import access_tokens, users
 
 
@@ -45,7 +46,11 @@ class SqlUsers:
         self._conn = conn
 
     async def add(self, user: User) -> None:
-        await self._conn.execute(users.insert().values(**_user_values(user)))
+        try:
+            await self._conn.execute(users.insert().values(**_user_values(user)))
+        except sa.exc.IntegrityError as exc:
+            # Two sign-ups with one email (or username) raced past the service's check.
+            raise Conflict("email or username already has an account", code="user_taken") from exc
 
     async def get(self, user_id: str) -> User | None:
         return await self._one(users.c.id == user_id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from codestream.domain.models import Membership, Repo, Team
+from codestream.errors import Conflict
 from codestream.storage.tables import repos, team_members, teams
 
 
@@ -55,14 +57,17 @@ class SqlTeams:
         return [_team(row) for row in await self._conn.execute(query)]
 
     async def add_member(self, membership: Membership) -> None:
-        await self._conn.execute(
-            team_members.insert().values(
-                team_id=membership.team_id,
-                user_id=membership.user_id,
-                is_admin=membership.is_admin,
-                created_at=membership.created_at,
-            )
+        statement = team_members.insert().values(
+            team_id=membership.team_id,
+            user_id=membership.user_id,
+            is_admin=membership.is_admin,
+            created_at=membership.created_at,
         )
+        try:
+            await self._conn.execute(statement)
+        except sa.exc.IntegrityError as exc:
+            # Two requests added the same user at once; one of them wins.
+            raise Conflict("the user is already a member", code="already_member") from exc
 
     async def get_membership(self, team_id: str, user_id: str) -> Membership | None:
         query = team_members.select().where(

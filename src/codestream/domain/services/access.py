@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codestream.domain.ids import is_id
 from codestream.domain.models import Membership, Team, User
 from codestream.domain.ports import UnitOfWork
 from codestream.errors import NotFound, PermissionDenied
@@ -9,7 +10,7 @@ from codestream.errors import NotFound, PermissionDenied
 
 async def require_member(uow: UnitOfWork, team_id: str, user: User) -> tuple[Team, Membership]:
     """The team and the user's membership; PermissionDenied if the user is not in it."""
-    team = await uow.teams.get(team_id)
+    team = await uow.teams.get(team_id) if is_id(team_id) else None
     if team is None or team.deactivated:
         raise NotFound(f"team {team_id!r:.40} not found")
     membership = await uow.teams.get_membership(team_id, user.id)
@@ -30,4 +31,4 @@ async def require_admin(uow: UnitOfWork, team_id: str, user: User) -> Team:
 
 async def is_member(uow: UnitOfWork, team_id: str, user: User) -> bool:
     """Whether the user belongs to the team."""
-    return await uow.teams.get_membership(team_id, user.id) is not None
+    return is_id(team_id) and await uow.teams.get_membership(team_id, user.id) is not None

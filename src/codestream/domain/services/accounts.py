@@ -8,10 +8,10 @@ from dataclasses import replace
 
 from codestream.domain import rules
 from codestream.domain.clock import Clock
-from codestream.domain.ids import new_id
+from codestream.domain.ids import is_id, new_id
 from codestream.domain.models import AccessToken, User
-from codestream.domain.ports import PasswordHasher, UnitOfWorkFactory
-from codestream.errors import Conflict, NotAuthenticated, NotFound
+from codestream.domain.ports import PasswordHasher, UnitOfWork, UnitOfWorkFactory
+from codestream.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 
 TOKEN_PREFIX = "cs_"
 DEFAULT_TOKEN_TTL_MS = 90 * 24 * 3600 * 1000
@@ -64,8 +64,14 @@ class AccountService:
         self, *, email: str, password: str, token_name: str = "login", ttl_ms: int | None = None
     ) -> tuple[User, str]:
         """Check the password and issue a token; returns the user and the token's value."""
+        clean_email = rules.email(email)
+        try:
+            rules.password(password)
+        except InvalidInput:
+            # No account can have such a password; say so the same way as for a wrong one.
+            raise NotAuthenticated("email or password is wrong", code="bad_credentials") from None
         async with self._uow() as uow:
-            user = await uow.users.get_by_email(email.strip().lower())
+            user = await uow.users.get_by_email(clean_email)
         if (
             user is None
             or user.deactivated
@@ -78,6 +84,13 @@ class AccountService:
         self, user_id: str, *, name: str = "api", ttl_ms: int | None = None
     ) -> str:
         """Create a bearer token for a user; the value is returned once and stored hashed."""
+        _, value = await self.create_token(user_id, name=name, ttl_ms=ttl_ms)
+        return value
+
+    async def create_token(
+        self, user_id: str, *, name: str = "api", ttl_ms: int | None = None
+    ) -> tuple[AccessToken, str]:
+        """Like `issue_token`, and also the stored record (to describe the new token)."""
         token_name = rules.name(name, field="name")
         value = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._clock()
@@ -93,7 +106,7 @@ class AccountService:
         async with self._uow() as uow:
             await uow.tokens.add(token)
             await uow.commit()
-        return value
+        return token, value
 
     async def authenticate(self, token_value: str) -> User:
         """The user a token belongs to; NotAuthenticated if it is unknown, revoked or expired."""
@@ -134,28 +147,34 @@ class AccountService:
     async def get_user(self, user_id: str) -> User:
         """A user by id."""
         async with self._uow() as uow:
-            user = await uow.users.get(user_id)
+            user = await uow.users.get(user_id) if is_id(user_id) else None
         if user is None or user.deactivated:
             raise NotFound(f"user {user_id!r:.40} not found")
         return user
 
     async def find_user(self, email_or_username: str) -> User:
         """A user by email or username."""
-        key = email_or_username.strip()
         async with self._uow() as uow:
-            user = (
-                await uow.users.get_by_email(key.lower())
-                if "@" in key
-                else await uow.users.get_by_username(key)
-            )
+            user = await find_by_key(uow, email_or_username)
         if user is None or user.deactivated:
-            raise NotFound(f"no user {key!r:.80}")
+            raise NotFound(f"no user {email_or_username.strip()!r:.80}")
         return user
 
     async def list_users(self, *, limit: int = 100, after: str | None = None) -> list[User]:
         """Every active user, by id."""
         async with self._uow() as uow:
             return await uow.users.list(limit=limit, after=after)
+
+
+async def find_by_key(uow: UnitOfWork, email_or_username: str) -> User | None:
+    """The user an email or username names; None when none does or the key can't be either."""
+    key = rules.user_key(email_or_username)
+    if key is None:
+        return None
+    kind, value = key
+    if kind == "email":
+        return await uow.users.get_by_email(value)
+    return await uow.users.get_by_username(value)
 
 
 def _username_from(email: str) -> str:

@@ -141,6 +141,7 @@ class CodemarkService:
         """A page of the team's codemarks, newest first."""
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit: expected 1 to {MAX_PAGE}, got {limit}", field="limit")
+        cursor = cursor or None
         if cursor is not None and not is_id(cursor):
             raise InvalidInput("cursor: not a cursor from a previous page", field="cursor")
         f = filters or CodemarkFilters()
@@ -148,10 +149,11 @@ class CodemarkService:
             team_id=team_id,
             type=f.type,
             status=f.status,
-            tag=f.tag,
-            assignee_id=f.assignee_id,
-            creator_id=f.creator_id,
-            repo_id=f.repo_id,
+            # An empty filter value (`?tag=`) means no filter, as if it were left out.
+            tag=rules.name(f.tag, field="tag") if f.tag else None,
+            assignee_id=rules.object_id(f.assignee_id or None, field="assignee"),
+            creator_id=rules.object_id(f.creator_id or None, field="creator"),
+            repo_id=rules.object_id(f.repo_id or None, field="repoId"),
             file=rules.file_path(f.file) if f.file else None,
             before=cursor,
             limit=limit + 1,
@@ -300,6 +302,8 @@ async def _build_marker(
             link = remote_code_url(
                 remote, commit=commit, file=file, start=new.line_start, end=new.line_end
             )
+            if link and len(link[1]) > rules.MAX_REMOTE_CODE_URL:
+                link = None  # a link that long (a very long, non-ASCII path) helps no one
             if link:
                 break
     return Marker(

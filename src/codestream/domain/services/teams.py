@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from codestream.domain import rules
 from codestream.domain.clock import Clock
-from codestream.domain.ids import new_id
+from codestream.domain.ids import is_id, new_id
 from codestream.domain.models import Membership, Team, User
 from codestream.domain.ports import UnitOfWorkFactory
 from codestream.domain.services.access import require_admin, require_member
+from codestream.domain.services.accounts import find_by_key
 from codestream.errors import Conflict, NotFound
 
 
@@ -40,11 +41,7 @@ class TeamService:
         key = email_or_username.strip()
         async with self._uow() as uow:
             await require_admin(uow, team_id, actor)
-            user = (
-                await uow.users.get_by_email(key.lower())
-                if "@" in key
-                else await uow.users.get_by_username(key)
-            )
+            user = await find_by_key(uow, key)
             if user is None or user.deactivated:
                 raise NotFound(f"no user {key!r:.80}; they must sign up first")
             if await uow.teams.get_membership(team_id, user.id) is not None:
@@ -61,7 +58,7 @@ class TeamService:
     ) -> tuple[Membership, User]:
         """Add a user to a team on the server operator's authority (the admin CLI)."""
         async with self._uow() as uow:
-            team = await uow.teams.get(team_id)
+            team = await uow.teams.get(team_id) if is_id(team_id) else None
             if team is None or team.deactivated:
                 raise NotFound(f"team {team_id!r:.40} not found")
             creator = await uow.users.get(team.creator_id)
