@@ -29,6 +29,9 @@ _STATUS_CODES = {
 }
 
 
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
+
+
 def error_response(
     status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
@@ -60,6 +63,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        for error in exc.errors():
+            if error.get("type") == "json_invalid":
+                reason = str((error.get("ctx") or {}).get("error", "JSON decode error"))
+                return error_response(
+                    400, "malformed_json", f"the body is not valid JSON: {reason}"
+                )
         message, details = _describe_validation(exc)
         return error_response(422, "invalid_input", message, details=details)
 
@@ -67,6 +76,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 400 and message == _FASTAPI_BODY_ERROR:
+            # FastAPI's answer to a body it cannot decode, e.g. bytes that are not UTF-8.
+            code, message = "malformed_json", "the body is not valid JSON in UTF-8"
         headers = dict(exc.headers) if exc.headers else None
         return error_response(exc.status_code, code, message, headers=headers)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from codestream.domain.models import AccessToken
+from codestream.web.api.docs import BODY_ERRORS, error_responses, summarize
 from codestream.web.api.schemas import (
     CreatedToken,
     LogIn,
@@ -14,12 +15,17 @@ from codestream.web.api.schemas import (
     TokenOut,
     UserOut,
 )
-from codestream.web.deps import Context, CurrentUser
+from codestream.web.deps import Context, CurrentUser, json_body
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], dependencies=[Depends(json_body)])
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses=error_responses(*BODY_ERRORS, 409),
+)
 async def sign_up(body: SignUp, ctx: Context) -> UserOut:
     """Create an account."""
     user = await ctx.services.accounts.sign_up(
@@ -28,14 +34,14 @@ async def sign_up(body: SignUp, ctx: Context) -> UserOut:
     return UserOut.of(user)
 
 
-@router.post("/login", response_model=LoginOut)
+@router.post("/login", response_model=LoginOut, responses=error_responses(*BODY_ERRORS, 401))
 async def log_in(body: LogIn, ctx: Context) -> LoginOut:
     """Exchange email and password for an access token."""
     user, token = await ctx.services.accounts.log_in(email=body.email, password=body.password)
     return LoginOut(access_token=token, user=UserOut.of(user))
 
 
-@router.get("/me", response_model=UserOut)
+@router.get("/me", response_model=UserOut, responses=error_responses(401))
 async def me(user: CurrentUser) -> UserOut:
     """The user the token belongs to."""
     return UserOut.of(user)
@@ -52,23 +58,34 @@ def _token_out(token: AccessToken) -> TokenOut:
     )
 
 
-@router.get("/tokens", response_model=list[TokenOut])
+@router.get("/tokens", response_model=list[TokenOut], responses=error_responses(401))
 async def list_tokens(user: CurrentUser, ctx: Context) -> list[TokenOut]:
     """Your access tokens (never their values)."""
     return [_token_out(t) for t in await ctx.services.accounts.list_tokens(user)]
 
 
-@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=CreatedToken)
+@router.post(
+    "/tokens",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CreatedToken,
+    responses=error_responses(*BODY_ERRORS, 401),
+)
 async def create_token(body: NewToken, user: CurrentUser, ctx: Context) -> CreatedToken:
     """A new access token; its value is shown only in this answer."""
-    value = await ctx.services.accounts.issue_token(user.id, name=body.name)
-    tokens = await ctx.services.accounts.list_tokens(user)
-    created = tokens[-1]
-    return CreatedToken(**_token_out(created).model_dump(), access_token=value)
+    token, value = await ctx.services.accounts.create_token(user.id, name=body.name)
+    return CreatedToken(**_token_out(token).model_dump(), access_token=value)
 
 
-@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(401, 404, 422),
+)
 async def revoke_token(token_id: str, user: CurrentUser, ctx: Context) -> Response:
     """Revoke one of your tokens."""
     await ctx.services.accounts.revoke_token(user, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+summarize(router)

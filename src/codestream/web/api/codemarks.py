@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from codestream.domain.models import CodemarkStatus, CodemarkType, Origin
 from codestream.domain.services.codemarks import (
@@ -13,6 +13,7 @@ from codestream.domain.services.codemarks import (
     NewCodemark,
     NewMarker,
 )
+from codestream.web.api.docs import BODY_ERRORS, error_responses, summarize
 from codestream.web.api.schemas import (
     CodemarkOut,
     CodemarkPage,
@@ -23,12 +24,19 @@ from codestream.web.api.schemas import (
     NewReply,
     ReplyOut,
 )
-from codestream.web.deps import Context, CurrentUser
+from codestream.web.deps import Context, CurrentUser, json_body
 
-router = APIRouter(tags=["codemarks"])
+router = APIRouter(tags=["codemarks"], dependencies=[Depends(json_body)])
+
+_SEE = error_responses(401, 404, 422)
 
 
-@router.post("/codemarks", status_code=status.HTTP_201_CREATED, response_model=CodemarkOut)
+@router.post(
+    "/codemarks",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CodemarkOut,
+    responses=error_responses(*BODY_ERRORS, 401, 403, 404),
+)
 async def create_codemark(body: NewCodemarkIn, user: CurrentUser, ctx: Context) -> CodemarkOut:
     """Create a codemark, with markers that attach it to lines of code."""
     new = NewCodemark(
@@ -60,7 +68,9 @@ async def create_codemark(body: NewCodemarkIn, user: CurrentUser, ctx: Context) 
     return CodemarkOut.of(codemark, ctx.public_url)
 
 
-@router.get("/codemarks", response_model=CodemarkPage)
+@router.get(
+    "/codemarks", response_model=CodemarkPage, responses=error_responses(401, 403, 404, 422)
+)
 async def list_codemarks(
     user: CurrentUser,
     ctx: Context,
@@ -93,14 +103,18 @@ async def list_codemarks(
     )
 
 
-@router.get("/codemarks/{codemark_id}", response_model=CodemarkOut)
+@router.get("/codemarks/{codemark_id}", response_model=CodemarkOut, responses=_SEE)
 async def get_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> CodemarkOut:
     """One codemark."""
     codemark = await ctx.services.codemarks.get_codemark(user, codemark_id)
     return CodemarkOut.of(codemark, ctx.public_url)
 
 
-@router.patch("/codemarks/{codemark_id}", response_model=CodemarkOut)
+@router.patch(
+    "/codemarks/{codemark_id}",
+    response_model=CodemarkOut,
+    responses=error_responses(*BODY_ERRORS, 401, 403, 404),
+)
 async def change_codemark(
     codemark_id: str, body: CodemarkPatch, user: CurrentUser, ctx: Context
 ) -> CodemarkOut:
@@ -116,14 +130,19 @@ async def change_codemark(
     return CodemarkOut.of(codemark, ctx.public_url)
 
 
-@router.delete("/codemarks/{codemark_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/codemarks/{codemark_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(401, 403, 404, 422),
+)
 async def delete_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> Response:
     """Delete a codemark (the author or a team admin)."""
     await ctx.services.codemarks.delete_codemark(user, codemark_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/codemarks/{codemark_id}/replies", response_model=list[ReplyOut])
+@router.get("/codemarks/{codemark_id}/replies", response_model=list[ReplyOut], responses=_SEE)
 async def list_replies(codemark_id: str, user: CurrentUser, ctx: Context) -> list[ReplyOut]:
     """The replies, oldest first."""
     return [ReplyOut.of(p) for p in await ctx.services.codemarks.list_replies(user, codemark_id)]
@@ -133,8 +152,12 @@ async def list_replies(codemark_id: str, user: CurrentUser, ctx: Context) -> lis
     "/codemarks/{codemark_id}/replies",
     status_code=status.HTTP_201_CREATED,
     response_model=ReplyOut,
+    responses=error_responses(*BODY_ERRORS, 401, 404),
 )
 async def add_reply(codemark_id: str, body: NewReply, user: CurrentUser, ctx: Context) -> ReplyOut:
     """Reply on a codemark."""
     post = await ctx.services.codemarks.add_reply(user, codemark_id, body.text, Origin.API)
     return ReplyOut.of(post)
+
+
+summarize(router)

@@ -20,6 +20,30 @@ class Model(BaseModel):
     )
 
 
+class ErrorDetail(Model):
+    """One problem with the input."""
+
+    field: str = Field(description="Where: a dotted path such as `markers.0.lineStart`")
+    problem: str
+
+
+class ErrorBody(Model):
+    """What went wrong."""
+
+    code: str = Field(description="Stable and machine-readable, e.g. `not_a_member`")
+    message: str = Field(description="For people")
+    field: str | None = Field(default=None, description="The input field at fault, if one is")
+    details: list[ErrorDetail] | None = Field(
+        default=None, description="Every problem found, for input that fails validation"
+    )
+
+
+class ErrorOut(Model):
+    """Every error answer: `{"error": {"code", "message"}}`."""
+
+    error: ErrorBody
+
+
 class SignUp(Model):
     email: Annotated[str, Field(max_length=254)]
     password: Annotated[str, Field(min_length=8, max_length=1024)]
