@@ -98,3 +98,14 @@ def error_page(
     return render_page(
         request, "error.html", status=status, user=user, title=title, message=message
     )
+
+
+def csrf_failure_page(request: Request) -> HTMLResponse:
+    """The 403 page for a POST whose CSRF token is missing or wrong; say that nothing changed."""
+    return error_page(
+        request,
+        403,
+        "This form has expired",
+        "The form was missing its security token or it didn't match. Nothing was changed. "
+        "Go back, reload the page and try again.",
+    )

@@ -6,7 +6,6 @@ Every page is HTML (errors too); every POST form is CSRF-checked before anything
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -16,12 +15,13 @@ from codestream.domain.models import Codemark, Team
 from codestream.errors import CodeStreamError, NotAuthenticated, NotFound
 from codestream.web.pages.csrf import CSRF_FIELD, check_csrf
 from codestream.web.pages.permalink import load_permalink
-from codestream.web.pages.render import error_page, render_page, stylesheet
+from codestream.web.pages.render import csrf_failure_page, error_page, render_page, stylesheet
 from codestream.web.pages.session import (
     context_of,
     current_web_user,
     end_session,
     log_in,
+    login_redirect,
     safe_next,
     start_session,
 )
@@ -35,22 +35,6 @@ def _field(form: FormData, name: str, limit: int = 10_000) -> str:
     """A text field of a form; empty when absent, a file, or too long."""
     value = form.get(name)
     return value if isinstance(value, str) and len(value) <= limit else ""
-
-
-def login_redirect(path: str) -> RedirectResponse:
-    """303 to the sign-in page, coming back to `path` afterwards."""
-    return RedirectResponse(f"/web/login?next={quote(path, safe='/')}", status_code=303)
-
-
-def csrf_failure(request: Request) -> Response:
-    """The 403 page for a form without a valid CSRF token."""
-    return error_page(
-        request,
-        403,
-        "This form has expired",
-        "The form was missing its security token or it didn't match. Nothing was changed. "
-        "Go back, reload the page and try again.",
-    )
 
 
 @router.get("/web/static/style.css")
@@ -77,7 +61,7 @@ async def login_submit(request: Request) -> Response:
     """Check the CSRF token and the password; on success set the session and go to `next`."""
     form = await request.form()
     if not check_csrf(request, _field(form, CSRF_FIELD)):
-        return csrf_failure(request)
+        return csrf_failure_page(request)
     target = safe_next(_field(form, "next"))
     email = _field(form, "email", limit=320)
     try:
@@ -101,7 +85,7 @@ async def logout(request: Request) -> Response:
     """End the session (the token is revoked) and go to the sign-in page."""
     form = await request.form()
     if not check_csrf(request, _field(form, CSRF_FIELD)):
-        return csrf_failure(request)
+        return csrf_failure_page(request)
     response = RedirectResponse("/web/login", status_code=303)
     await end_session(request, response)
     return response

@@ -7,15 +7,16 @@ SHA-256, and every request checks it against storage, so it can't be forged, and
 SameSite=Lax, Path=/, and Secure with the `__Host-` name prefix when `publicApiUrl` is https, so
 neither scripts, other sites' POSTs nor sibling subdomains can read or plant it.
 
-Reusable by every page (the Teams sign-in page too): `current_web_user`, `session_token`,
-`start_session`, `end_session`, `safe_next`, `is_secure`.
+Reusable by every page (the Teams sign-in page too): `current_web_user`, `log_in`,
+`start_session`, `end_session`, `login_redirect`, `safe_next`, `session_token`, `is_secure`.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
 
 from codestream.config import Config
 from codestream.domain.models import User
@@ -137,3 +138,8 @@ def safe_next(value: str | None, default: str = DEFAULT_NEXT) -> str:
     if parts.scheme or parts.netloc:
         return default
     return value
+
+
+def login_redirect(path: str) -> RedirectResponse:
+    """303 to the sign-in page, coming back to `path` (a path on this site) afterwards."""
+    return RedirectResponse(f"/web/login?next={quote(safe_next(path), safe='/')}", status_code=303)

@@ -1,0 +1,183 @@
+"""The permalink page in a real browser: Debian's Chromium through Playwright, a real server.
+
+Signs in through the form (a real cookie round trip), opens the page, checks what a reader sees
+and that the content security policy blocked nothing, and saves screenshots to
+`build/screenshots/` for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from codestream.config import config_from_document, new_document
+from codestream.passwords import Argon2Hasher
+from codestream.web.app import create_app
+from support.databases import sqlite_copy
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PASSWORD = "correct horse 1"
+
+
+def _chromium() -> str:
+    configured = os.environ.get("CS_TEST_CHROMIUM")
+    if configured:
+        return configured
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    pytest.skip("no Chromium: install Debian's chromium or set CS_TEST_CHROMIUM")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(_sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    config = config_from_document(
+        new_document(url), environ={"CS_DATABASE_URL": sqlite_copy(_sqlite_template, tmp_path)}
+    )
+    app = create_app(config, hasher=Argon2Hasher(time_cost=1, memory_cost=8192), migrate=False)
+    uv = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", ws="none", loop="asyncio"
+        )
+    )
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the server did not start")
+        time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=15)
+
+
+def _seed(url: str) -> str:
+    """Two members, a codemark with a realistic snippet, and replies; returns the codemark id."""
+    with httpx.Client(base_url=url) as client:
+        tokens = {}
+        for local, name in [("dave", "Dave McVeggin"), ("ana", "Ana Lima")]:
+            email = f"{local}@example.com"
+            body = {"email": email, "password": PASSWORD, "fullName": name}
+            assert client.post("/api/v1/users", json=body).status_code == 201
+            login = client.post("/api/v1/login", json={"email": email, "password": PASSWORD})
+            tokens[local] = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        team = client.post("/api/v1/teams", json={"name": "Plant Eaters"}, headers=tokens["dave"])
+        team_id = team.json()["id"]
+        added = client.post(
+            f"/api/v1/teams/{team_id}/members",
+            json={"user": "ana@example.com"},
+            headers=tokens["dave"],
+        )
+        assert added.status_code == 201
+        ana_id = client.get("/api/v1/me", headers=tokens["ana"]).json()["id"]
+        code = (
+            "_.shuffle = function(obj) {\n"
+            "  var sample = _.sample(obj, Infinity);\n"
+            "  return sample.length > 1 ? sample : [].concat(sample);\n"
+            "};"
+        )
+        created = client.post(
+            "/api/v1/codemarks",
+            headers=tokens["dave"],
+            json={
+                "teamId": team_id,
+                "type": "issue",
+                "title": "shuffle() copies the array twice",
+                "text": (
+                    "Simple convenience function. Worth it to keep?\n\n"
+                    "`_.sample` already returns a copy, so the `concat` is **wasted work** "
+                    "for large arrays. See [the docs](https://underscorejs.org/#shuffle)."
+                ),
+                "tags": ["performance", "cleanup"],
+                "assignees": [ana_id],
+                "markers": [
+                    {
+                        "file": "modules/underscore.js",
+                        "lineStart": 30,
+                        "lineEnd": 33,
+                        "code": code,
+                        "remotes": ["git@github.com:jashkenas/underscore.git"],
+                        "commitSha": "9f3c2b1" + "0" * 33,
+                        "branch": "master",
+                        "language": "javascript",
+                    }
+                ],
+            },
+        )
+        assert created.status_code == 201, created.text
+        codemark_id: str = created.json()["id"]
+        for who, text in [
+            ("ana", "Agreed, I'll drop the `concat` and add a benchmark."),
+            ("dave", "Thanks! Please keep the **old behaviour** for strings."),
+        ]:
+            reply = client.post(
+                f"/api/v1/codemarks/{codemark_id}/replies", json={"text": text}, headers=tokens[who]
+            )
+            assert reply.status_code == 201
+    return codemark_id
+
+
+def test_it_renders_the_permalink_page_in_chromium(server: str) -> None:
+    executable = _chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    codemark_id = _seed(server)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.goto(f"{server}/c/{codemark_id}")
+            assert page.url.startswith(f"{server}/web/login?next=")
+            page.screenshot(path=str(SCREENSHOTS / "login.png"))
+            page.fill("input[name=email]", "ana@example.com")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{server}/c/{codemark_id}")
+
+            assert page.title() == "shuffle() copies the array twice · CodeStream"
+            assert page.inner_text("td.ln >> nth=0") == "30"
+            assert page.inner_text("a.button >> nth=0") == "Open on GitHub"
+            font = page.eval_on_selector("td.src", "el => getComputedStyle(el).fontFamily")
+            assert "monospace" in font  # the stylesheet loaded under the CSP
+            page.screenshot(path=str(SCREENSHOTS / "permalink.png"), full_page=True)
+
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.screenshot(path=str(SCREENSHOTS / "permalink-mobile.png"), full_page=True)
+            page.close()
+        finally:
+            browser.close()
+
+    assert problems == []
