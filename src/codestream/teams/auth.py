@@ -66,21 +66,31 @@ class InboundVerifier:
         self._leeway = leeway
         self._verified: OrderedDict[str, VerifiedToken] = OrderedDict()
 
-    async def verify(
-        self, authorization: str | None, *, channel_id: str, service_url: str
-    ) -> VerifiedToken:
-        """Check the Authorization header against the activity; InboundAuthError if it fails."""
+    async def authenticate(self, authorization: str | None) -> VerifiedToken:
+        """Check the token itself: scheme, algorithm, key, signature, issuer, audience, times."""
         token = _bearer_token(authorization)
         verified = self._verified.get(token)
         if verified is None or verified.expires_at + self._leeway <= self._clock():
             verified = await self._verify_signature(token)
             self._remember(token, verified)
+        return verified
+
+    @staticmethod
+    def authorize(verified: VerifiedToken, *, channel_id: str, service_url: str) -> None:
+        """Check the token fits the activity: key endorsed for its channel, same serviceUrl."""
         if channel_id not in verified.endorsements:
             raise InboundAuthError(
                 403, f"key {verified.kid} is not endorsed for channel {channel_id!r:.40}"
             )
         if not same_service_url(verified.service_url, service_url):
             raise InboundAuthError(401, "the token's serviceurl claim does not match the activity")
+
+    async def verify(
+        self, authorization: str | None, *, channel_id: str, service_url: str
+    ) -> VerifiedToken:
+        """Both checks at once; raise InboundAuthError if either fails."""
+        verified = await self.authenticate(authorization)
+        self.authorize(verified, channel_id=channel_id, service_url=service_url)
         return verified
 
     async def _verify_signature(self, token: str) -> VerifiedToken:

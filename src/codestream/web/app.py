@@ -7,11 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream import __version__
+from codestream.bot.handler import AcknowledgingHandler, ActivityHandler
 from codestream.config import Config
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.ports import PasswordHasher
@@ -20,7 +22,12 @@ from codestream.passwords import Argon2Hasher
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.storage.uow import SqlUnitOfWorkFactory
+from codestream.teams.auth import InboundVerifier
+from codestream.teams.openid import SigningKeys
+from codestream.teams.settings import bot_settings
 from codestream.web.api import accounts, codemarks, teams
+from codestream.web.bot_endpoint import PATH as BOT_PATH
+from codestream.web.bot_endpoint import BotEndpoint
 from codestream.web.context import WebContext
 from codestream.web.errors import install_error_handlers
 from codestream.web.health import health_router
@@ -42,9 +49,26 @@ def create_app(
     hasher: PasswordHasher | None = None,
     clock: Clock = system_clock,
     migrate: bool = True,
+    http: httpx.AsyncClient | None = None,
+    bot_handler: ActivityHandler | None = None,
 ) -> FastAPI:
-    """Build the app for a config. Pass an engine to share one; otherwise the app owns one."""
+    """Build the app for a config. Pass an engine or HTTP client to share one; else the app owns it.
+
+    Outbound HTTP (Microsoft's keys and APIs) honours HTTPS_PROXY through httpx.
+    """
     owns_engine = engine is None
+    owns_http = http is None
+    client = http if http is not None else httpx.AsyncClient(timeout=30.0)
+    bot = bot_settings(config.msteams)
+    verifier = (
+        InboundVerifier(
+            SigningKeys(client, bot.openid_metadata_url),
+            app_id=bot.app_id,
+            issuer=bot.token_issuer,
+        )
+        if bot is not None
+        else None
+    )
     db = engine if engine is not None else create_engine(config.database_url)
     services = build_services(SqlUnitOfWorkFactory(db), hasher or Argon2Hasher(), clock)
     head = head_revision()
@@ -69,6 +93,8 @@ def create_app(
         finally:
             if owns_engine:
                 await db.dispose()
+            if owns_http:
+                await client.aclose()
 
     app = FastAPI(
         title="CodeStream On-Prem",
@@ -86,5 +112,10 @@ def create_app(
     app.include_router(teams.router, prefix="/api/v1")
     app.include_router(codemarks.router, prefix="/api/v1")
     app.include_router(pages.router)
+    app.router.add_route(
+        BOT_PATH,
+        BotEndpoint(verifier, bot_handler or AcknowledgingHandler()).handle,
+        ["GET", "POST"],
+    )
     app.add_middleware(BodySizeLimit)
     return app

@@ -1,0 +1,116 @@
+"""POST /no-auth/provider-action/msteams: Azure's "Messaging Endpoint" for the Teams bot.
+
+Every request is verified before anything else is believed. Answers: 200 (handled, or a repeat of
+one we handled), 400 (not an activity), 401 (token problems), 403 (key not endorsed for the
+channel), 405 (GET, so admins can test their proxy), 413 (over 256 KiB), 503 (no bot configured,
+or a failure the channel should retry). Never 500, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from codestream.bot.handler import ActivityHandler
+from codestream.teams.activities import Activity
+from codestream.teams.auth import InboundAuthError, InboundVerifier
+from codestream.teams.dedupe import RecentActivities
+
+log = logging.getLogger("codestream.bot.endpoint")
+
+PATH = "/no-auth/provider-action/msteams"
+MAX_ACTIVITY_BYTES = 256 * 1024
+NOT_CONFIGURED = (
+    "the Microsoft Teams bot is not configured (no botAppId/botAppPassword under "
+    "integrations.msteams, or the block is disabled); refusing all bot traffic"
+)
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
+
+
+class BotEndpoint:
+    """The endpoint; `handle` is its Starlette request handler. Built by the app factory."""
+
+    def __init__(
+        self,
+        verifier: InboundVerifier | None,
+        handler: ActivityHandler,
+        recent: RecentActivities | None = None,
+    ) -> None:
+        self._verifier = verifier
+        self._handler = handler
+        self._recent = recent or RecentActivities()
+        if verifier is None:
+            log.warning(NOT_CONFIGURED)
+
+    async def handle(self, request: Request) -> Response:
+        """Verify, parse, deduplicate and hand the activity to the bot."""
+        if request.method != "POST":
+            return PlainTextResponse(
+                "This is the CodeStream Microsoft Teams bot endpoint. "
+                "The Bot Framework POSTs signed activities here.\n",
+                status_code=405,
+                headers={"Allow": "POST"},
+            )
+        if self._verifier is None:
+            log.warning(NOT_CONFIGURED)
+            return _error(
+                503, "bot_not_configured", "the Teams bot is not configured on this server"
+            )
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_ACTIVITY_BYTES:
+            return _error(
+                413, "payload_too_large", f"activities are at most {MAX_ACTIVITY_BYTES} bytes"
+            )
+        try:
+            verified = await self._verifier.authenticate(request.headers.get("authorization"))
+        except InboundAuthError as exc:
+            log.warning("refused a bot request: %s", exc.reason)
+            return _error(
+                401,
+                "unauthorized",
+                "the request is not signed by the Bot Framework",
+                {"WWW-Authenticate": "Bearer"},
+            )
+        body = await request.body()
+        if len(body) > MAX_ACTIVITY_BYTES:
+            return _error(
+                413, "payload_too_large", f"activities are at most {MAX_ACTIVITY_BYTES} bytes"
+            )
+        try:
+            activity = Activity.model_validate(json.loads(body))
+        except (ValueError, ValidationError):
+            return _error(400, "not_an_activity", "the body is not a Bot Framework activity")
+        try:
+            InboundVerifier.authorize(
+                verified, channel_id=activity.channel_id, service_url=activity.service_url
+            )
+        except InboundAuthError as exc:
+            log.warning("refused a bot request: %s", exc.reason)
+            code = "forbidden" if exc.status == 403 else "unauthorized"
+            return _error(exc.status, code, "the token does not cover this activity")
+        key = f"{activity.conversation.id if activity.conversation else ''}|{activity.id or ''}"
+        if activity.id and not self._recent.first_time(key):
+            log.info("repeat delivery of activity %s; already handled", activity.id[:80])
+            return Response(status_code=200)
+        try:
+            result = await self._handler.handle(activity)
+        except Exception as exc:  # the channel must get an answer it can retry, never a 500
+            self._recent.forget(key)
+            log.error(
+                "bot failed to handle a %s activity: %s", activity.type[:40], type(exc).__name__
+            )
+            return _error(503, "bot_failed", "the bot could not handle this activity; retry later")
+        if result is None:
+            return Response(status_code=200)
+        return (
+            JSONResponse(result.body, status_code=result.status)
+            if result.body is not None
+            else Response(status_code=result.status)
+        )
