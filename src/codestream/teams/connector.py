@@ -1,0 +1,200 @@
+"""The Bot Connector REST client: send, reply, update, delete, and read teams and members.
+
+The bearer token goes only to serviceUrls whose host is on the allow-list, matched exactly, so a
+forged serviceUrl can't make us hand our token to someone else.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from codestream.teams.tokens import ConnectorTokens, TokenError
+
+CALL_TIMEOUT = 20.0
+RETRIABLE_STATUSES = frozenset({412, 429, 502, 503, 504})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class ConnectorError(Exception):
+    """A connector call failed. `retriable` says whether trying again later can help."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        retriable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.retriable = retriable
+        self.retry_after = retry_after
+
+
+class ServiceUrlNotAllowed(ConnectorError):
+    """The serviceUrl's host is not one of Teams' hosts for our cloud (or the configured list)."""
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+class ConnectorClient:
+    """Calls Teams' Bot Connector with our token; retries once with a fresh token after a 401."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, tokens: ConnectorTokens, allowed_hosts: frozenset[str]
+    ) -> None:
+        self._http = http
+        self._tokens = tokens
+        self._allowed = frozenset(h.lower() for h in allowed_hosts)
+
+    def check_service_url(self, service_url: str) -> str:
+        """The serviceUrl without its trailing slash, if we may send our token there."""
+        parts = urlsplit(service_url)
+        host = (parts.hostname or "").lower()
+        if host not in self._allowed:
+            raise ServiceUrlNotAllowed(f"serviceUrl host {host!r:.80} is not on the allow-list")
+        if parts.scheme != "https" and not (parts.scheme == "http" and host in LOOPBACK_HOSTS):
+            raise ServiceUrlNotAllowed(f"serviceUrl {service_url!r:.80} is not https")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ServiceUrlNotAllowed(f"serviceUrl {service_url!r:.80} has unexpected parts")
+        return service_url.rstrip("/")
+
+    async def create_conversation(self, service_url: str, parameters: dict[str, Any]) -> Any:
+        """POST /v3/conversations: a new channel thread (isGroup + channelData) or a 1:1 chat."""
+        return await self._call("POST", service_url, "/v3/conversations", parameters)
+
+    async def send_to_conversation(
+        self, service_url: str, conversation_id: str, activity: dict[str, Any]
+    ) -> Any:
+        """POST an activity to a conversation (a thread reply when the id has ;messageid=)."""
+        path = f"/v3/conversations/{_segment(conversation_id)}/activities"
+        return await self._call("POST", service_url, path, activity)
+
+    async def reply_to_activity(
+        self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]
+    ) -> Any:
+        """POST a reply to one activity."""
+        path = f"/v3/conversations/{_segment(conversation_id)}/activities/{_segment(activity_id)}"
+        return await self._call("POST", service_url, path, activity)
+
+    async def update_activity(
+        self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]
+    ) -> Any:
+        """PUT a new version of an activity we sent."""
+        path = f"/v3/conversations/{_segment(conversation_id)}/activities/{_segment(activity_id)}"
+        return await self._call("PUT", service_url, path, activity)
+
+    async def delete_activity(
+        self, service_url: str, conversation_id: str, activity_id: str
+    ) -> None:
+        """DELETE an activity we sent."""
+        path = f"/v3/conversations/{_segment(conversation_id)}/activities/{_segment(activity_id)}"
+        await self._call("DELETE", service_url, path, None)
+
+    async def get_team_details(self, service_url: str, team_id: str) -> Any:
+        """GET /v3/teams/{id}: the team's name and ids."""
+        return await self._call("GET", service_url, f"/v3/teams/{_segment(team_id)}", None)
+
+    async def get_team_channels(self, service_url: str, team_id: str) -> Any:
+        """GET the team's channels (General's name is null)."""
+        path = f"/v3/teams/{_segment(team_id)}/conversations"
+        return await self._call("GET", service_url, path, None)
+
+    async def get_paged_members(
+        self,
+        service_url: str,
+        conversation_id: str,
+        *,
+        page_size: int = 100,
+        continuation_token: str | None = None,
+    ) -> Any:
+        """One page of a conversation's members."""
+        query = f"?pageSize={page_size}"
+        if continuation_token:
+            query += f"&continuationToken={quote(continuation_token, safe='')}"
+        path = f"/v3/conversations/{_segment(conversation_id)}/pagedmembers{query}"
+        return await self._call("GET", service_url, path, None)
+
+    async def _call(
+        self, method: str, service_url: str, path: str, body: dict[str, Any] | None
+    ) -> Any:
+        url = self.check_service_url(service_url) + path
+        for attempt in (1, 2):
+            try:
+                token = await self._tokens.get()
+            except TokenError as exc:
+                raise ConnectorError(str(exc), code=exc.code, retriable=exc.retriable) from exc
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    json=body,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=CALL_TIMEOUT,
+                )
+            except httpx.HTTPError as exc:
+                raise ConnectorError(
+                    f"{method} {path.split('?')[0]} failed: {type(exc).__name__}", retriable=True
+                ) from exc
+            if response.status_code == 401 and attempt == 1:
+                self._tokens.invalidate(token)
+                continue
+            return _result(method, path, response)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _result(method: str, path: str, response: httpx.Response) -> Any:
+    if response.is_success:
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            return {}
+    code = None
+    message = response.text[:300]
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            code = str(error.get("code")) if error.get("code") else None
+            message = str(error.get("message", message))[:300]
+        elif "message" in body:
+            message = str(body["message"])[:300]
+    status = response.status_code
+    raise ConnectorError(
+        f"{method} {path.split('?')[0]}: HTTP {status} {code or ''} {message}".strip(),
+        status=status,
+        code=code,
+        retriable=status in RETRIABLE_STATUSES,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+    )
