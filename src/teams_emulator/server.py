@@ -44,6 +44,12 @@ class RunningEmulator:
     emulator: Emulator
     base_url: str
     app: ASGIApp
+    server_task: asyncio.Task[None] | None = None
+
+    async def serve_forever(self) -> None:
+        """Wait until the server stops (Ctrl-C / SIGTERM)."""
+        if self.server_task is not None:
+            await self.server_task
 
     @property
     def driver(self) -> Driver:
@@ -122,9 +128,10 @@ async def run_emulator(
                 task.result()
                 raise RuntimeError("the emulator's server stopped while starting")
             await asyncio.sleep(0.005)
-        yield RunningEmulator(emulator, emulator.base_url, app)
+        yield RunningEmulator(emulator, emulator.base_url, app, task)
     finally:
         server.should_exit = True
-        await task
+        if not task.done():
+            await task
         sock.close()
         await emulator.driver.aclose()

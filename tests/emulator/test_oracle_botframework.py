@@ -1,7 +1,8 @@
 """Microsoft's own Python SDK (botframework-connector 4.17.1) as an oracle for the emulator.
 
-Inbound: `JwtTokenValidation`/`ChannelValidation` and the parameterized `BotFrameworkAuthentication`,
-pointed at the emulator's OpenID metadata, accept the channel tokens the driver sends.
+Inbound: `JwtTokenValidation`/`ChannelValidation` and the parameterized
+`BotFrameworkAuthentication`, pointed at the emulator's OpenID metadata, accept the channel
+tokens the driver sends.
 Outbound: `ConnectorClient`/`TeamsConnectorClient` create a channel thread, send, reply, update,
 delete and read members against the emulator. MSAL refuses a plain-http authority, so the access
 token comes from the emulator's token endpoint through a small credentials subclass (real HTTP

@@ -22,3 +22,4 @@ def register(app: typer.Typer) -> None:
     admin_cmd.register(app)  # user create|list, team create|add-member
     codemark_cmd.register(app)  # login, codemark create|list|show
     demo_cmd.register(app)  # demo
+    __import__("codestream.cli.emulator_cmd", fromlist=["register"]).register(app)  # emulator

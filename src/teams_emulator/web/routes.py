@@ -1,12 +1,156 @@
-"""Placeholder, replaced below."""
+"""The Teams-like page: static files and the JSON the page reads and posts.
+
+The page only calls the driver, so whatever a person does there reaches the bot exactly as a test's
+driver call would (signed activity, headers, transcript).
+"""
 
 from __future__ import annotations
 
+from importlib import resources
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from teams_emulator.emulator import Emulator
+from teams_emulator.routing import json_body
+from teams_emulator.web.views import conversation_view, sidebar_state
+
+STATIC = {
+    "app.js": "text/javascript; charset=utf-8",
+    "cards.js": "text/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+}
+
+
+def _static(name: str) -> str:
+    return resources.files("teams_emulator.web").joinpath("static", name).read_text("utf-8")
+
+
+def _result(response: Any) -> JSONResponse:
+    if response is None:
+        return JSONResponse({"delivered": False})
+    return JSONResponse(
+        {
+            "delivered": True,
+            "status": response.status,
+            "body": response.body,
+            "error": response.error,
+        }
+    )
+
+
+class WebApi:
+    """Handlers behind the page."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.world = emulator.world
+
+    async def index(self, request: Request) -> Response:
+        """The page."""
+        return HTMLResponse(_static("index.html"))
+
+    async def static(self, request: Request) -> Response:
+        """The page's scripts and styles."""
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return Response(status_code=404)
+        return Response(_static(name), media_type=STATIC[name])
+
+    async def state(self, request: Request) -> Response:
+        """Teams, channels, chats, users and bots for the sidebar."""
+        return JSONResponse(sidebar_state(self.emulator))
+
+    async def version(self, request: Request) -> Response:
+        """A number that changes whenever anything visible changes (the page polls it)."""
+        return JSONResponse({"version": self.world.version})
+
+    async def conversation(self, request: Request) -> Response:
+        """The messages of one conversation, grouped into threads."""
+        view = conversation_view(self.emulator, request.path_params["conversation_id"])
+        if view is None:
+            return JSONResponse({"error": "no such conversation"}, 404)
+        return JSONResponse(view)
+
+    async def post_message(self, request: Request) -> Response:
+        """A user types a message: `{conversationId, userId, text, rootId?, mention?}`."""
+        spec = json_body(await request.body()) or {}
+        conversation = self.world.conversations.get(str(spec.get("conversationId")))
+        user = self.world.users.get(str(spec.get("userId")))
+        text = str(spec.get("text") or "").strip()
+        if conversation is None or user is None or not text:
+            return JSONResponse({"error": "conversationId, userId and text are required"}, 400)
+        driver = self.emulator.driver
+        if conversation.kind == "personal":
+            bot = self.world.bots[conversation.bot_app_id or ""]
+            return _result(await driver.send_personal_message(bot, user, text))
+        mention = bool(spec.get("mention", True))
+        root = conversation.messages.get(str(spec.get("rootId") or ""))
+        if root is not None:
+            return _result(await driver.reply(root, user, text, mention=mention))
+        channel = self.world.channels[conversation.id]
+        return _result(await driver.post_message(channel, user, text, mention=mention))
+
+    async def action(self, request: Request) -> Response:
+        """A user clicks a card action: `{conversationId, messageId, userId, action, inputs}`."""
+        spec = json_body(await request.body()) or {}
+        conversation = self.world.conversations.get(str(spec.get("conversationId")))
+        user = self.world.users.get(str(spec.get("userId")))
+        message = conversation.messages.get(str(spec.get("messageId"))) if conversation else None
+        action = spec.get("action") or {}
+        if message is None or user is None or not isinstance(action, dict):
+            return JSONResponse({"error": "conversationId, messageId, userId, action"}, 400)
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        inputs = spec.get("inputs") if isinstance(spec.get("inputs"), dict) else {}
+        driver = self.emulator.driver
+        if action.get("type") == "Action.Execute":
+            response = await driver.execute_action(
+                message,
+                user,
+                verb=action.get("verb"),
+                data=data,
+                inputs=inputs,
+                action_id=action.get("id"),
+                title=action.get("title"),
+            )
+        else:
+            response = await driver.submit_action(message, user, data, inputs=inputs)
+        return _result(response)
+
+    async def install(self, request: Request) -> Response:
+        """Add or remove a bot: `{appId, teamId | userId, remove?}`."""
+        spec = json_body(await request.body()) or {}
+        bot = self.world.bots.get(str(spec.get("appId")))
+        team = self.world.teams.get(str(spec.get("teamId")))
+        user = self.world.users.get(str(spec.get("userId")))
+        if bot is None or (team is None and user is None):
+            return JSONResponse({"error": "appId and teamId or userId are required"}, 400)
+        driver = self.emulator.driver
+        remove = bool(spec.get("remove"))
+        if team is not None:
+            done = await (driver.remove_bot(bot, team) if remove else driver.install_bot(bot, team))
+        else:
+            assert user is not None
+            done = await (
+                driver.remove_bot_personal(bot, user)
+                if remove
+                else driver.install_bot_personal(bot, user)
+            )
+        return JSONResponse({"statuses": [r.status for r in done]})
 
 
 def web_routes(emulator: Emulator) -> list[Route]:
     """The page and its JSON API."""
-    return []
+    api = WebApi(emulator)
+    return [
+        Route("/", api.index, methods=["GET"]),
+        Route("/_emulator/ui/static/{name}", api.static, methods=["GET"]),
+        Route("/_emulator/ui/state", api.state, methods=["GET"]),
+        Route("/_emulator/ui/version", api.version, methods=["GET"]),
+        Route("/_emulator/ui/conversations/{conversation_id}", api.conversation, methods=["GET"]),
+        Route("/_emulator/ui/messages", api.post_message, methods=["POST"]),
+        Route("/_emulator/ui/actions", api.action, methods=["POST"]),
+        Route("/_emulator/ui/install", api.install, methods=["POST"]),
+    ]

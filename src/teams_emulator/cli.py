@@ -1,0 +1,157 @@
+"""Running the emulator by hand: `python -m teams_emulator` (and `codestream emulator`).
+
+Builds a small demo world (tenant, users, a team with two channels), registers the bot given on the
+command line, optionally installs it, prints what an admin must configure, and serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from teams_emulator.emulator import Emulator
+from teams_emulator.server import RunningEmulator, run_emulator
+from teams_emulator.world import BotApp, Team, Tenant, User
+
+DEFAULT_PORT = 3979
+
+
+@dataclass
+class DemoWorld:
+    """What `build_demo_world` made."""
+
+    tenant: Tenant
+    users: list[User]
+    team: Team
+    bot: BotApp
+
+
+def build_demo_world(
+    emulator: Emulator,
+    *,
+    bot_app_id: str | None = None,
+    bot_app_password: str | None = None,
+    bot_tenant_id: str | None = None,
+    bot_endpoint: str | None = None,
+    bot_name: str = "CodeStream",
+) -> DemoWorld:
+    """Contoso with three users, an Engineering team (General + Releases), and the bot app."""
+    driver = emulator.driver
+    tenant = driver.create_tenant("Contoso", tenant_id=bot_tenant_id)
+    users = [
+        driver.create_user(tenant, name) for name in ("Alice Smith", "Bob Jones", "Carol Diaz")
+    ]
+    team = driver.create_team(tenant, "Engineering", users)
+    emulator.world.add_channel(team, "Releases")
+    bot = emulator.add_bot(
+        app_id=bot_app_id,
+        secret=bot_app_password,
+        name=bot_name,
+        tenant=tenant,
+        endpoint=bot_endpoint,
+    )
+    return DemoWorld(tenant, users, team, bot)
+
+
+def describe(running: RunningEmulator, demo: DemoWorld) -> str:
+    """The URLs and settings an admin needs, as text (with a config snippet)."""
+    bot = demo.bot
+    config = {
+        "integrations": {
+            "msteams": {
+                "microsoft.com": {
+                    "botAppId": bot.app_id,
+                    "botAppPassword": bot.secret,
+                    "botAppTenantId": demo.tenant.id,
+                    "openIdMetadataUrl": running.openid_metadata_url,
+                    "tokenIssuer": running.token_issuer,
+                    "loginUrl": running.login_url,
+                    "serviceUrlAllowList": ["127.0.0.1"],
+                }
+            }
+        }
+    }
+    lines = [
+        f"Teams emulator on {running.base_url}",
+        f"  Teams page:            {running.base_url}/",
+        f"  OpenID metadata:       {running.openid_metadata_url}",
+        f"  Token issuer:          {running.token_issuer}",
+        f"  Login URL:             {running.login_url}",
+        f"  Token URL:             {running.token_url(demo.tenant.id)}",
+        f"  serviceUrl:            {running.service_url(demo.tenant)}",
+        f"  Bot app id:            {bot.app_id}",
+        f"  Bot app password:      {bot.secret}",
+        f"  Bot tenant id:         {demo.tenant.id}",
+        f"  Bot messaging endpoint: {bot.endpoint or '(none: pass --bot-endpoint)'}",
+        "",
+        "Services config (integrations block):",
+        json.dumps(config, indent=2),
+    ]
+    return "\n".join(lines)
+
+
+async def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    bot_endpoint: str | None = None,
+    bot_app_id: str | None = None,
+    bot_app_password: str | None = None,
+    bot_tenant_id: str | None = None,
+    install: bool = False,
+    throttling: bool = True,
+) -> None:
+    """Serve the emulator with the demo world until interrupted."""
+    emulator = Emulator(throttling=throttling)
+    demo = build_demo_world(
+        emulator,
+        bot_app_id=bot_app_id,
+        bot_app_password=bot_app_password,
+        bot_tenant_id=bot_tenant_id,
+        bot_endpoint=bot_endpoint,
+    )
+    async with run_emulator(host=host, port=port, emulator=emulator) as running:
+        print(describe(running, demo), flush=True)
+        if install and bot_endpoint:
+            await emulator.driver.install_bot(demo.bot, demo.team, by=demo.users[0])
+            await emulator.driver.install_bot_personal(demo.bot, demo.users[0])
+        await running.serve_forever()
+
+
+def parser() -> argparse.ArgumentParser:
+    """Command-line options of `python -m teams_emulator`."""
+    p = argparse.ArgumentParser(
+        prog="python -m teams_emulator", description="Microsoft Teams emulator for bot testing."
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    p.add_argument("--bot-endpoint", help="the bot's messaging endpoint URL")
+    p.add_argument("--bot-app-id", help="the bot's app id (default: a new GUID)")
+    p.add_argument("--bot-app-password", help="the bot's client secret (default: generated)")
+    p.add_argument("--bot-tenant-id", help="the tenant id (default: a new GUID)")
+    p.add_argument("--install", action="store_true", help="install the bot at start")
+    p.add_argument("--no-throttling", action="store_true", help="turn Teams' rate limits off")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m teams_emulator`."""
+    args = parser().parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            serve(
+                host=args.host,
+                port=args.port,
+                bot_endpoint=args.bot_endpoint,
+                bot_app_id=args.bot_app_id,
+                bot_app_password=args.bot_app_password,
+                bot_tenant_id=args.bot_tenant_id,
+                install=args.install,
+                throttling=not args.no_throttling,
+            )
+        )
+    return 0

@@ -1,0 +1,125 @@
+"""JSON views of the world for the page: the sidebar, and a conversation's threads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from teams_emulator.emulator import Emulator
+from teams_emulator.world import Message
+
+
+def sidebar_state(emulator: Emulator) -> dict[str, Any]:
+    """Tenants with their teams, channels, users and personal chats; bots; useful URLs."""
+    world = emulator.world
+    tenants = []
+    for tenant in world.tenants.values():
+        teams = [
+            {
+                "id": team.id,
+                "name": team.name,
+                "installedBots": sorted(team.installed_bots),
+                "channels": [
+                    {"id": c.id, "name": c.name} for c in team.channels.values() if not c.deleted
+                ],
+            }
+            for team in world.teams.values()
+            if team.tenant_id == tenant.id
+        ]
+        users = [
+            {"id": u.id, "name": u.name} for u in world.users.values() if u.tenant_id == tenant.id
+        ]
+        chats = [
+            {
+                "id": c.id,
+                "userId": c.user_id,
+                "appId": c.bot_app_id,
+                "title": (
+                    f"{world.bots[c.bot_app_id or ''].name} · {world.users[c.user_id or ''].name}"
+                ),
+            }
+            for c in world.conversations.values()
+            if c.kind == "personal" and c.tenant_id == tenant.id
+        ]
+        tenants.append(
+            {"id": tenant.id, "name": tenant.name, "teams": teams, "users": users, "chats": chats}
+        )
+    return {
+        "version": world.version,
+        "tenants": tenants,
+        "bots": [
+            {
+                "appId": b.app_id,
+                "name": b.name,
+                "endpoint": b.endpoint,
+                "tenantId": b.home_tenant_id,
+            }
+            for b in world.bots.values()
+        ],
+        "urls": {
+            "openIdMetadata": emulator.openid_metadata_url,
+            "login": emulator.login_url,
+            "tokenIssuer": emulator.token_issuer,
+        },
+    }
+
+
+def message_view(message: Message) -> dict[str, Any]:
+    """A message as the page draws it."""
+    return {
+        "id": message.id,
+        "senderId": message.sender_id,
+        "senderName": message.sender_name,
+        "fromBot": message.from_bot,
+        "text": message.text,
+        "textFormat": message.text_format,
+        "timestamp": message.timestamp,
+        "attachments": [a for a in message.attachments if a.get("contentType") != "text/html"],
+        "deleted": message.deleted,
+        "edited": message.updated is not None,
+    }
+
+
+def conversation_view(emulator: Emulator, conversation_id: str) -> dict[str, Any] | None:
+    """A conversation with its threads (channel) or its flat message list (personal chat)."""
+    world = emulator.world
+    conversation = world.conversations.get(conversation_id)
+    if conversation is None:
+        return None
+    messages = sorted(conversation.messages.values(), key=lambda m: (m.timestamp, m.id))
+    team: dict[str, Any] | None = None
+    threads: list[dict[str, Any]]
+    if conversation.kind == "personal":
+        title = world.bots[conversation.bot_app_id or ""].name
+        threads = [{"root": message_view(m), "replies": []} for m in messages]
+        tenant_id = conversation.tenant_id
+    else:
+        channel = world.channels[conversation.id]
+        team_obj = world.teams[channel.team_id]
+        title = channel.name
+        team = {
+            "id": team_obj.id,
+            "name": team_obj.name,
+            "installedBots": sorted(team_obj.installed_bots),
+        }
+        threads = [
+            {
+                "root": message_view(root),
+                "replies": [
+                    message_view(m)
+                    for m in messages
+                    if m.thread_root == root.id and m.id != root.id
+                ],
+            }
+            for root in messages
+            if root.thread_root == root.id
+        ]
+        tenant_id = conversation.tenant_id
+    return {
+        "id": conversation.id,
+        "kind": conversation.kind,
+        "title": title,
+        "team": team,
+        "tenantId": tenant_id,
+        "appId": conversation.bot_app_id,
+        "threads": threads,
+    }
