@@ -1,6 +1,7 @@
 """Page routes: web sign-in and sign-out, a small home page, and the codemark permalink.
 
-Every page is HTML (errors too); every POST form is CSRF-checked before anything happens.
+Pages answer in HTML, their own errors too (routing errors such as 405 keep the app's JSON shape);
+every POST form is CSRF-checked before anything happens.
 """
 
 from __future__ import annotations
