@@ -236,15 +236,21 @@ async def test_it_treats_another_teams_codemark_as_unknown(world: World) -> None
     alice = world.alice.headers
     before = await world.snapshot()
     attempts = [
-        world.client.get(f"/api/v1/codemarks/{other}", headers=alice),
-        world.client.patch(f"/api/v1/codemarks/{other}", json={"status": "closed"}, headers=alice),
-        world.client.patch(f"/api/v1/codemarks/{other}", json={"text": "mine"}, headers=alice),
-        world.client.delete(f"/api/v1/codemarks/{other}", headers=alice),
-        world.client.get(f"/api/v1/codemarks/{other}/replies", headers=alice),
-        world.client.post(f"/api/v1/codemarks/{other}/replies", json={"text": "hi"}, headers=alice),
+        lambda: world.client.get(f"/api/v1/codemarks/{other}", headers=alice),
+        lambda: world.client.patch(
+            f"/api/v1/codemarks/{other}", json={"status": "closed"}, headers=alice
+        ),
+        lambda: world.client.patch(
+            f"/api/v1/codemarks/{other}", json={"text": "mine"}, headers=alice
+        ),
+        lambda: world.client.delete(f"/api/v1/codemarks/{other}", headers=alice),
+        lambda: world.client.get(f"/api/v1/codemarks/{other}/replies", headers=alice),
+        lambda: world.client.post(
+            f"/api/v1/codemarks/{other}/replies", json={"text": "hi"}, headers=alice
+        ),
     ]
     for attempt in attempts:
-        assert_error(await attempt, 404, "not_found")
+        assert_error(await attempt(), 404, "not_found")
     assert await world.snapshot() == before
     # It is there for its own team, unchanged.
     own = await world.client.get(f"/api/v1/codemarks/{other}", headers=world.carol.headers)

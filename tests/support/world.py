@@ -10,17 +10,23 @@ import httpx
 from support.api import Api, Member
 
 
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """The response is a JSON error of this status: `{"error": {"code": str, "message": str}}`."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json"), response.headers
+def assert_error(
+    response: httpx.Response, status: int, code: str | None = None, *, case: object = None
+) -> dict[str, Any]:
+    """The response is a JSON error of this status: `{"error": {"code": str, "message": str}}`.
+
+    `case` names the input in a failure message, for checks made in a loop.
+    """
+    where = f"{case!r:.200}: " if case is not None else ""
+    assert response.status_code == status, f"{where}{response.status_code} {response.text:.500}"
+    assert response.headers["content-type"].startswith("application/json"), where
     body = response.json()
-    assert isinstance(body, dict) and set(body) == {"error"}, body
+    assert isinstance(body, dict) and set(body) == {"error"}, f"{where}{body}"
     error = body["error"]
-    assert isinstance(error["code"], str) and error["code"], body
-    assert isinstance(error["message"], str) and error["message"], body
+    assert isinstance(error["code"], str) and error["code"], f"{where}{body}"
+    assert isinstance(error["message"], str) and error["message"], f"{where}{body}"
     if code is not None:
-        assert error["code"] == code, body
+        assert error["code"] == code, f"{where}{body}"
     return dict(error)
 
 
