@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
+from codestream.bot.handler import ActivityHandler
 from codestream.config import Config, config_from_document, new_document
-from teams_emulator import BotApp, Channel, RunningEmulator, Team, Tenant, User
+from codestream.passwords import Argon2Hasher
+from codestream.web.app import create_app
+from codestream.web.bot_endpoint import PATH
+from support.servers import free_port, serve_in_thread
+from teams_emulator import BotApp, Channel, RunningEmulator, Team, Tenant, User, run_emulator
+from teams_emulator import activities as act
+
+BlockEdit = Callable[[dict[str, Any]], None]
+"""Changes the msteams config block before the app is built (e.g. a cloud or `disabled`)."""
 
 
 @dataclass
@@ -24,20 +38,132 @@ class BotWorld:
     endpoint: str
     app_client: httpx.AsyncClient
 
+    @property
+    def service_url(self) -> str:
+        """The serviceUrl Teams uses for this tenant."""
+        return self.emu.service_url(self.tenant)
 
-def bot_config(emu: RunningEmulator, bot: BotApp, database_url: str) -> Config:
+    def activity(self, text: str = "hello", **fields: Any) -> dict[str, Any]:
+        """A Teams-shaped channel message from Alice to the bot; `fields` override the frame."""
+        activity = act.frame(
+            "message",
+            bot=self.bot,
+            user=self.alice,
+            conversation=act.channel_conversation(self.team, self.channel.id),
+            channel_data={
+                "tenant": {"id": self.tenant.id},
+                "teamsTeamId": self.team.id,
+                "teamsChannelId": self.channel.id,
+            },
+            service_url=self.service_url,
+            now=self.emu.emulator.clock(),
+            activity_id=f"1{uuid.uuid4().int % 10**12:012d}",
+        )
+        activity["text"] = text
+        activity.update(fields)
+        return activity
+
+    def token(self, **mint: Any) -> str:
+        """A channel token for our bot and this tenant's serviceUrl; `mint` knobs make bad ones."""
+        return self.emu.emulator.channel_tokens.mint(self.bot.app_id, self.service_url, **mint)
+
+    async def post(
+        self,
+        activity: Any = None,
+        *,
+        token: str | None = None,
+        authorization: str | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """POST to our endpoint over HTTP. By default a fresh message signed with a valid token.
+
+        `authorization` replaces the whole header ("" sends none); `content` replaces the body.
+        """
+        body = (
+            content
+            if content is not None
+            else json.dumps(self.activity() if activity is None else activity).encode()
+        )
+        sent = {"Content-Type": "application/json; charset=utf-8"}
+        if authorization is None:
+            sent["Authorization"] = f"Bearer {self.token() if token is None else token}"
+        elif authorization:
+            sent["Authorization"] = authorization
+        sent.update(headers or {})
+        return await self.app_client.post(PATH, content=body, headers=sent)
+
+    def key_fetches(self) -> int:
+        """How many times our app has fetched the channel's JWK set from the emulator."""
+        return len(self.emu.emulator.transcript.query(direction="bot_to_teams", route="keys"))
+
+
+def bot_config(
+    emu: RunningEmulator, bot: BotApp, database_url: str, edit: BlockEdit | None = None
+) -> Config:
     """A services config whose msteams block points at the emulator."""
     doc = new_document("https://codestream.example.com")
-    doc["integrations"] = {
-        "msteams": {
-            "microsoft.com": {
-                "botAppId": bot.app_id,
-                "botAppPassword": bot.secret,
-                "botAppTenantId": bot.home_tenant_id,
-                "openIdMetadataUrl": emu.openid_metadata_url,
-                "loginUrl": emu.login_url,
-                "serviceUrlAllowList": ["127.0.0.1"],
-            }
-        }
+    block: dict[str, Any] = {
+        "botAppId": bot.app_id,
+        "botAppPassword": bot.secret,
+        "openIdMetadataUrl": emu.openid_metadata_url,
+        "loginUrl": emu.login_url,
+        "serviceUrlAllowList": ["127.0.0.1"],
     }
+    if bot.home_tenant_id is not None:
+        block["botAppTenantId"] = bot.home_tenant_id
+    if edit is not None:
+        edit(block)
+    doc["integrations"] = {"msteams": {"microsoft.com": block}}
     return config_from_document(doc, environ={"CS_DATABASE_URL": database_url})
+
+
+@asynccontextmanager
+async def start_bot_world(
+    database_url: str,
+    *,
+    handler: ActivityHandler | None = None,
+    multi_tenant: bool = False,
+    edit: BlockEdit | None = None,
+    migrate: bool = True,
+) -> AsyncIterator[BotWorld]:
+    """Serve our app on a real port and the emulator on another, with a bot registered.
+
+    `multi_tenant` registers a legacy multi-tenant bot (no home tenant); `migrate=False` skips
+    the startup migration for a database that is already at head.
+    """
+    async with run_emulator() as emu:
+        driver = emu.driver
+        tenant = driver.create_tenant("Contoso")
+        alice = driver.create_user(tenant, "Alice Smith")
+        bob = driver.create_user(tenant, "Bob Jones")
+        team = driver.create_team(tenant, "Engineering", [alice, bob])
+        channel = await driver.create_channel(team, "Releases")
+        port = free_port()
+        endpoint = f"http://127.0.0.1:{port}{PATH}"
+        bot = emu.emulator.add_bot(
+            tenant=None if multi_tenant else tenant, endpoint=endpoint, name="CodeStream"
+        )
+        config = bot_config(emu, bot, database_url, edit)
+        app = create_app(
+            config,
+            hasher=Argon2Hasher(time_cost=1, memory_cost=8192),
+            migrate=migrate,
+            bot_handler=handler,
+        )
+        with serve_in_thread(app, port) as base:
+            async with httpx.AsyncClient(base_url=base, timeout=20) as client:
+                yield BotWorld(emu, bot, tenant, team, channel, alice, bob, endpoint, client)
+
+
+def assert_refusal(response: httpx.Response, status: int, code: str | None = None) -> None:
+    """A refusal: this status, the JSON error shape, and nothing a client shouldn't see."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert isinstance(body["error"]["code"], str) and isinstance(body["error"]["message"], str)
+    if code is not None:
+        assert body["error"]["code"] == code
+    for leak in ("Traceback", 'File "', "Error:", "eyJ", "BEGIN"):
+        assert leak not in response.text

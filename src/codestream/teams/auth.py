@@ -7,6 +7,7 @@ for the activity's channelId (else 403); the `serviceurl` claim equal to the act
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -70,9 +71,16 @@ class InboundVerifier:
         """Check the token itself: scheme, algorithm, key, signature, issuer, audience, times."""
         token = _bearer_token(authorization)
         verified = self._verified.get(token)
-        if verified is None or verified.expires_at + self._leeway <= self._clock():
-            verified = await self._verify_signature(token)
-            self._remember(token, verified)
+        if verified is not None:
+            # A remembered token still needs a live key: once the daily refresh drops a key,
+            # tokens it signed stop working even if we verified them before.
+            if verified.expires_at + self._leeway > self._clock() and (
+                await self._keys.key_for(verified.kid) is not None
+            ):
+                return verified
+            self._verified.pop(token, None)
+        verified = await self._verify_signature(token)
+        self._remember(token, verified)
         return verified
 
     @staticmethod
@@ -107,25 +115,37 @@ class InboundVerifier:
         if key is None:
             raise InboundAuthError(401, f"unknown signing key {kid[:60]!r}")
         try:
+            # Times are checked below against our clock, not PyJWT's (one clock for all checks).
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key.public_key,
                 algorithms=["RS256"],
                 audience=self._app_id,
                 issuer=self._issuer,
-                leeway=self._leeway,
-                options={"require": ["exp", "iss", "aud"]},
+                options={
+                    "require": ["exp", "iss", "aud"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.InvalidTokenError as exc:
             raise InboundAuthError(401, f"invalid token: {type(exc).__name__}: {exc}") from exc
-        if self._clock() > claims["exp"] + self._leeway:
-            raise InboundAuthError(401, "token expired")
+        now = self._clock()
+        expires = _timestamp(claims, "exp")
+        if expires is None or now > expires + self._leeway:
+            raise InboundAuthError(401, "token expired (or exp is not a time)")
+        for early in ("nbf", "iat"):
+            if early in claims:
+                when = _timestamp(claims, early)
+                if when is None or when > now + self._leeway:
+                    raise InboundAuthError(401, f"token not valid yet ({early})")
         service_url = claims.get("serviceurl") or claims.get("serviceUrl")
-        if not isinstance(service_url, str):
+        if not isinstance(service_url, str) or not service_url:
             raise InboundAuthError(401, "token has no serviceurl claim")
         return VerifiedToken(
             service_url=service_url,
-            expires_at=float(claims["exp"]),
+            expires_at=expires,
             kid=kid,
             endorsements=key.endorsements,
             claims=claims,
@@ -135,6 +155,18 @@ class InboundVerifier:
         self._verified[token] = verified
         if len(self._verified) > _CACHE_SIZE:
             self._verified.popitem(last=False)
+
+
+def _timestamp(claims: dict[str, Any], name: str) -> float | None:
+    """A NumericDate claim as a finite number, or None (bools, strings, NaN and inf are not)."""
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int too big for a float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _bearer_token(authorization: str | None) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
 log = logging.getLogger("codestream.teams.openid")
@@ -60,31 +62,41 @@ class SigningKeys:
         self._keys: dict[str, SigningKey] = {}
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
+        self._quiet_until: float | None = None
         self._lock = asyncio.Lock()
         self.fetch_count = 0
 
     async def key_for(self, kid: str) -> SigningKey | None:
-        """The key with this kid, refreshing the set when due; None if it is not (yet) known."""
+        """The key with this kid, refreshing the set when due; None if it is not (yet) known.
+
+        The cooldown starts after a refresh an unknown kid asked for, or after one that failed:
+        forged kids or a Microsoft outage cost at most one fetch per cooldown. A scheduled
+        refresh that succeeded does not start it, so a key published just after it is still
+        picked up on its first use.
+        """
         now = self._clock()
         stale = self._fetched_at is None or now - self._fetched_at >= self._refresh_interval
         unknown = kid not in self._keys
-        may_retry = self._attempted_at is None or now - self._attempted_at >= self._cooldown
-        if (stale or unknown) and may_retry:
-            await self._refresh(now)
+        quiet = self._quiet_until is not None and now < self._quiet_until
+        if (stale or unknown) and not quiet:
+            await self._refresh(now, for_unknown_kid=unknown and not stale)
         return self._keys.get(kid)
 
-    async def _refresh(self, started: float) -> None:
+    async def _refresh(self, started: float, *, for_unknown_kid: bool) -> None:
         async with self._lock:
             if self._attempted_at is not None and self._attempted_at >= started:
                 return  # another request refreshed while we waited
-            self._attempted_at = self._clock()
+            attempted = self._attempted_at = self._clock()
             try:
                 keys = await self._fetch()
             except KeySourceError as exc:
-                log.warning("could not refresh the Bot Framework signing keys: %s", exc)
+                self._quiet_until = attempted + self._cooldown
+                kept = f"; still using the {len(self._keys)} keys we have" if self._keys else ""
+                log.warning("could not refresh the Bot Framework signing keys: %s%s", exc, kept)
                 return
             self._keys = keys
-            self._fetched_at = self._attempted_at
+            self._fetched_at = attempted
+            self._quiet_until = attempted + self._cooldown if for_unknown_kid else None
 
     async def _fetch(self) -> dict[str, SigningKey]:
         self.fetch_count += 1
@@ -126,8 +138,10 @@ def _parse_key(entry: Any) -> SigningKey | None:
         return None
     try:
         public_key = RSAAlgorithm.from_jwk(json.dumps(entry))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, jwt.PyJWTError):  # one bad key must not stop the rest
         return None
+    if not isinstance(public_key, RSAPublicKey):
+        return None  # a private JWK has no business here
     endorsements = entry.get("endorsements") or []
     if not isinstance(endorsements, list):
         endorsements = []

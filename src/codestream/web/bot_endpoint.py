@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from codestream.bot.handler import ActivityHandler
+from codestream.bot.handler import ActivityHandler, InvokeResponse
 from codestream.teams.activities import Activity
 from codestream.teams.auth import InboundAuthError, InboundVerifier
 from codestream.teams.dedupe import RecentActivities
@@ -78,6 +78,9 @@ class BotEndpoint:
                 "the request is not signed by the Bot Framework",
                 {"WWW-Authenticate": "Bearer"},
             )
+        except Exception as exc:  # e.g. a key set we could not read: retryable, never a 500
+            log.error("could not verify a bot request: %s", type(exc).__name__)
+            return _error(503, "bot_unavailable", "the bot cannot verify requests; retry later")
         body = await request.body()
         if len(body) > MAX_ACTIVITY_BYTES:
             return _error(
@@ -85,7 +88,7 @@ class BotEndpoint:
             )
         try:
             activity = Activity.model_validate(json.loads(body))
-        except (ValueError, ValidationError):
+        except (ValueError, RecursionError, ValidationError):  # RecursionError: deep nesting
             return _error(400, "not_an_activity", "the body is not a Bot Framework activity")
         try:
             InboundVerifier.authorize(
@@ -109,8 +112,18 @@ class BotEndpoint:
             return _error(503, "bot_failed", "the bot could not handle this activity; retry later")
         if result is None:
             return Response(status_code=200)
-        return (
-            JSONResponse(result.body, status_code=result.status)
-            if result.body is not None
-            else Response(status_code=result.status)
-        )
+        return _invoke_answer(result, activity.type)
+
+
+def _invoke_answer(result: InvokeResponse, kind: str) -> Response:
+    """The handler's InvokeResponse as HTTP; a status or body we can't send is a 503, not a 500."""
+    if not 200 <= result.status < 500:
+        log.error("bot answered a %s activity with status %s", kind[:40], result.status)
+        return _error(503, "bot_failed", "the bot could not handle this activity; retry later")
+    if result.body is None:
+        return Response(status_code=result.status)
+    try:
+        return JSONResponse(result.body, status_code=result.status)
+    except (TypeError, ValueError) as exc:
+        log.error("bot answered a %s activity with a body that is not JSON: %s", kind[:40], exc)
+        return _error(503, "bot_failed", "the bot could not handle this activity; retry later")
