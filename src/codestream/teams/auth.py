@@ -45,7 +45,8 @@ class VerifiedToken:
 
 def same_service_url(claimed: str, actual: str) -> bool:
     """The serviceurl claim matches the activity's serviceUrl, ignoring one trailing slash."""
-    return claimed.removesuffix("/") == actual.removesuffix("/") and bool(claimed)
+    root = claimed.removesuffix("/")
+    return bool(root) and root == actual.removesuffix("/")
 
 
 class InboundVerifier:

@@ -61,7 +61,7 @@ class SigningKeys:
         self._cooldown = unknown_kid_cooldown
         self._keys: dict[str, SigningKey] = {}
         self._fetched_at: float | None = None
-        self._attempted_at: float | None = None
+        self._attempts = 0
         self._quiet_until: float | None = None
         self._lock = asyncio.Lock()
         self.fetch_count = 0
@@ -79,21 +79,24 @@ class SigningKeys:
         unknown = kid not in self._keys
         quiet = self._quiet_until is not None and now < self._quiet_until
         if (stale or unknown) and not quiet:
-            await self._refresh(now, for_unknown_kid=unknown and not stale)
+            await self._refresh(self._attempts, for_unknown_kid=unknown and not stale)
         return self._keys.get(kid)
 
-    async def _refresh(self, started: float, *, for_unknown_kid: bool) -> None:
+    async def _refresh(self, attempts_seen: int, *, for_unknown_kid: bool) -> None:
+        # `_attempts` counts finished attempts: one that ends while we wait serves us too.
         async with self._lock:
-            if self._attempted_at is not None and self._attempted_at >= started:
-                return  # another request refreshed while we waited
-            attempted = self._attempted_at = self._clock()
+            if self._attempts != attempts_seen:
+                return  # another request refreshed while we waited for the lock
+            attempted = self._clock()
             try:
                 keys = await self._fetch()
             except KeySourceError as exc:
+                self._attempts += 1
                 self._quiet_until = attempted + self._cooldown
                 kept = f"; still using the {len(self._keys)} keys we have" if self._keys else ""
                 log.warning("could not refresh the Bot Framework signing keys: %s%s", exc, kept)
                 return
+            self._attempts += 1
             self._keys = keys
             self._fetched_at = attempted
             self._quiet_until = attempted + self._cooldown if for_unknown_kid else None
