@@ -39,8 +39,9 @@ class ManualClock:
 
 def iso_utc(seconds: float) -> str:
     """Format a time the way Teams does in `timestamp` (UTC, 7 fractional digits, `Z`)."""
-    moment = datetime.fromtimestamp(seconds, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
+    whole = int(seconds)
+    fraction = int((seconds - whole) * 1_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(whole)) + f"{fraction:06d}0Z"
 
 
 def iso_local(seconds: float, offset_minutes: int) -> str:

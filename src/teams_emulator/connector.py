@@ -104,7 +104,7 @@ class ConversationsApi(ConnectorBase):
             if found is None or found.thread_root != root:
                 raise _not_found_activity()
         message = self._store(call, conversation, activity, root, reply_to)
-        return JSONResponse({"id": message.id}, 201)
+        return Response(b'{"id":"%s"}' % message.id.encode(), 201, media_type="application/json")
 
     async def send_to_conversation(self, call: Call) -> Response:
         """`POST v3/conversations/{id}/activities`: new post, or a reply if `id` names a thread."""
@@ -217,15 +217,15 @@ def connector_routes(emulator: Emulator) -> list[Route]:
     """Every connector route, under both serviceUrl shapes."""
     conversations = ConversationsApi(emulator)
     members = MembersApi(emulator)
-    table = [
-        ("POST", "v3/conversations", "create_conversation", conversations.create_conversation),
-        ("GET", "v3/conversations", "get_conversations", conversations.get_conversations),
+    table = [  # most frequent first: the router tries them in order
         (
             "POST",
             "v3/conversations/{conversation_id}/activities",
             "send_to_conversation",
             conversations.send_to_conversation,
         ),
+        ("POST", "v3/conversations", "create_conversation", conversations.create_conversation),
+        ("GET", "v3/conversations", "get_conversations", conversations.get_conversations),
         (
             "POST",
             "v3/conversations/{conversation_id}/activities/{activity_id}",

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cryptography import x509
@@ -65,13 +66,14 @@ class SigningKey:
     certificate: x509.Certificate
     endorsements: list[str] = field(default_factory=lambda: list(DEFAULT_ENDORSEMENTS))
     published: bool = True
+    _public: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def kid(self) -> str:
         """Key id; Microsoft's Bot Framework keys use the certificate thumbprint, like `x5t`."""
         return self.x5t
 
-    @property
+    @cached_property
     def x5t(self) -> str:
         """Base64url SHA-1 thumbprint of the certificate."""
         der = self.certificate.public_bytes(serialization.Encoding.DER)
@@ -85,18 +87,20 @@ class SigningKey:
 
     def jwk(self, *, with_endorsements: bool = True) -> dict[str, Any]:
         """The public JWK as Microsoft publishes it."""
-        numbers = self.private_key.public_key().public_numbers()
-        der = self.certificate.public_bytes(serialization.Encoding.DER)
-        jwk: dict[str, Any] = {
-            "kty": "RSA",
-            "use": "sig",
-            "alg": "RS256",
-            "kid": self.kid,
-            "x5t": self.x5t,
-            "n": _int_b64(numbers.n),
-            "e": _int_b64(numbers.e),
-            "x5c": [base64.b64encode(der).decode()],
-        }
+        if self._public is None:
+            numbers = self.private_key.public_key().public_numbers()
+            der = self.certificate.public_bytes(serialization.Encoding.DER)
+            self._public = {
+                "kty": "RSA",
+                "use": "sig",
+                "alg": "RS256",
+                "kid": self.kid,
+                "x5t": self.x5t,
+                "n": _int_b64(numbers.n),
+                "e": _int_b64(numbers.e),
+                "x5c": [base64.b64encode(der).decode()],
+            }
+        jwk = dict(self._public)
         if with_endorsements:
             jwk["endorsements"] = list(self.endorsements)
         return jwk

@@ -36,14 +36,16 @@ def teams_error(
     return JSONResponse({"error": {"code": code, "message": message}}, status, headers)
 
 
-def _wire_url(request: Request) -> str:
+def _wire_url(scope: Scope) -> str:
     """The URL as the client sent it (path not percent-decoded)."""
-    raw = request.scope.get("raw_path")
-    if not raw:
-        return str(request.url)
-    query = request.scope.get("query_string", b"")
+    raw = scope.get("raw_path") or scope["path"].encode()
+    query = scope.get("query_string", b"")
     path = raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
-    return f"{request.url.scheme}://{request.url.netloc}{path}"
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+    if host is None:
+        server = scope.get("server") or ("localhost", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}{path}"
 
 
 def recorded(emulator: Emulator, route: str, handler: Handler) -> Endpoint:
@@ -65,7 +67,8 @@ def recorded(emulator: Emulator, route: str, handler: Handler) -> Endpoint:
                 response = JSONResponse(rule.error_body(), rule.status, rule.headers)
             else:
                 response = await handler(request, body)
-            response.headers["X-Correlating-OperationId"] = f"{next(_operation_ids):x}"
+            operation = b"%x" % next(_operation_ids)
+            response.raw_headers.append((b"x-correlating-operationid", operation))
             return response
         finally:
             emulator.transcript.record(
@@ -73,11 +76,11 @@ def recorded(emulator: Emulator, route: str, handler: Handler) -> Endpoint:
                 direction="bot_to_teams",
                 route=route,
                 method=request.method,
-                url=_wire_url(request),
-                request_headers=dict(request.headers),
+                url=_wire_url(request.scope),
+                raw_request_headers=request.scope["headers"],
                 request_body=body,
                 status=None if response is None else response.status_code,
-                response_headers={} if response is None else dict(response.headers),
+                raw_response_headers=[] if response is None else response.raw_headers,
                 response_body=b"" if response is None else bytes(response.body),
                 duration=time.perf_counter() - started,
                 error=error,

@@ -12,7 +12,8 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from teams_emulator.clock import Clock
 from teams_emulator.connector import connector_routes
@@ -25,16 +26,27 @@ from teams_emulator.web.routes import web_routes
 from teams_emulator.world import BotApp, Tenant
 
 
+class EmulatorApp:
+    """Bot Connector calls (paths with `/v3/`) go straight to their own router, the hot path;
+    everything else (identity, control, page) goes through a Starlette app."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.connector = DropConnectionMiddleware(Router(routes=connector_routes(emulator)))
+        routes = [*control_routes(emulator), *web_routes(emulator), *login_routes(emulator)]
+        self.other = Starlette(routes=routes, middleware=[Middleware(DropConnectionMiddleware)])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "/v3/" in scope["path"]:
+            await self.connector(scope, receive, send)
+        else:
+            await self.other(scope, receive, send)
+
+
 def create_app(emulator: Emulator) -> ASGIApp:
     """The ASGI app serving identity, connector, control and web routes for `emulator`."""
     quiet_dropped_connections()
-    routes = [
-        *control_routes(emulator),
-        *web_routes(emulator),
-        *login_routes(emulator),
-        *connector_routes(emulator),
-    ]
-    return Starlette(routes=routes, middleware=[Middleware(DropConnectionMiddleware)])
+    return EmulatorApp(emulator)
 
 
 @dataclass

@@ -9,10 +9,19 @@ from __future__ import annotations
 import itertools
 import json
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Direction = Literal["bot_to_teams", "teams_to_bot"]
+Headers = Mapping[str, str] | Sequence[tuple[bytes, bytes]]
+"""Headers as a dict, or as the raw ASGI pairs (decoded only when someone looks)."""
+
+
+def _headers(raw: Headers) -> dict[str, str]:
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
 
 
 def _json_or_none(raw: bytes) -> Any:
@@ -34,13 +43,23 @@ class Exchange:
     route: str
     method: str
     url: str
-    request_headers: dict[str, str]
+    raw_request_headers: Headers
     request_body: bytes
     status: int | None = None
-    response_headers: dict[str, str] = field(default_factory=dict)
+    raw_response_headers: Headers = field(default_factory=dict)
     response_body: bytes = b""
     duration: float = 0.0
     error: str | None = None
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        """Request headers (names as sent; ASGI gives them lower-case)."""
+        return _headers(self.raw_request_headers)
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        """Response headers."""
+        return _headers(self.raw_response_headers)
 
     @property
     def request_json(self) -> Any:

@@ -59,7 +59,7 @@ def test_transcript_is_bounded() -> None:
             route="r",
             method="GET",
             url="/",
-            request_headers={},
+            raw_request_headers={},
             request_body=b"",
         )
     assert [e.seq for e in small.query()] == [3, 4, 5]
