@@ -25,6 +25,7 @@ class ManualClock:
         self.now = start
 
     def __call__(self) -> float:
+        """The current (frozen) time."""
         return self.now
 
     def advance(self, seconds: float) -> float:

@@ -7,6 +7,7 @@ Conversation and activity ids arrive percent-encoded or raw; the server decodes 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -275,5 +276,8 @@ def connector_routes(emulator: Emulator) -> list[Route]:
     for prefix in ("/{region}/{service_tenant}/", "/{region}/"):
         for method, path, name, handler in table:
             endpoint = recorded(emulator, name, conversations.authenticated(handler))
-            routes.append(Route(prefix + path, endpoint, methods=[method], name=None))
+            route = Route(prefix + path, endpoint, methods=[method], name=None)
+            # The connector's routing ignores case (the Teams SDK asks for `pagedMembers`).
+            route.path_regex = re.compile(route.path_regex.pattern, re.IGNORECASE)
+            routes.append(route)
     return routes

@@ -100,6 +100,7 @@ class DropConnectionMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; on `ConnectionDropped`, close the connection without answering."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -37,6 +37,7 @@ class EmulatorApp:
         self.other = Starlette(routes=routes, middleware=[Middleware(DropConnectionMiddleware)])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Dispatch one ASGI call."""
         if scope["type"] == "http" and "/v3/" in scope["path"]:
             await self.connector(scope, receive, send)
         else:
