@@ -17,6 +17,8 @@ from codestream.domain.models import (
     Team,
     User,
 )
+from codestream.domain.outbox import NewOutboxItem, OutboxItem
+from codestream.domain.shares import Share
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,34 @@ class PostRepository(Protocol):
     async def update(self, post: Post) -> None: ...
 
 
+class MsTeamsRepository(Protocol):
+    """Teams state: tenants, installed teams and channels, personal chats, links, connections,
+    sign-in grants. (Methods are added as the bot needs them.)"""
+
+
+class InboundActivityLog(Protocol):
+    """Activity keys already handled, shared by every server process."""
+
+    async def first_time(self, key: str, now: int) -> bool:
+        """Record the key; True if it was new, False if some process recorded it before."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    """The durable outbox. (Claiming and completing are added by the delivery worker.)"""
+
+    async def enqueue(self, item: NewOutboxItem, *, now: int, deadline_at: int) -> OutboxItem:
+        """Store a message to send; it is durable when the unit of work commits."""
+        ...
+
+
+class ShareRepository(Protocol):
+    """Codemark shares (sharedTo)."""
+
+    async def add(self, share: Share) -> None: ...
+    async def list_for_codemark(self, codemark_id: str) -> list[Share]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: repositories that share it, committed on `commit()`.
 
@@ -114,6 +144,14 @@ class UnitOfWork(Protocol):
     def codemarks(self) -> CodemarkRepository: ...
     @property
     def posts(self) -> PostRepository: ...
+    @property
+    def msteams(self) -> MsTeamsRepository: ...
+    @property
+    def inbound(self) -> InboundActivityLog: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def shares(self) -> ShareRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

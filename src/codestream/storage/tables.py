@@ -147,3 +147,173 @@ posts = sa.Table(
     sa.Column("deactivated", sa.Boolean, nullable=False, default=False),
     sa.Index("ix_posts_codemark_id_id", "codemark_id", "id"),
 )
+
+
+# --- Microsoft Teams: where the bot is installed, who is linked, which channels are connected ---
+
+TEAMS_ID = sa.String(255)
+"""Teams ids: `19:…@thread.tacv2` teams and channels, `29:…` users, `a:…` personal chats."""
+
+msteams_tenants = sa.Table(
+    "msteams_tenants",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("service_url", sa.String(2048), nullable=False),
+    *_times(),
+)
+
+msteams_tenant_links = sa.Table(
+    "msteams_tenant_links",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), sa.ForeignKey("msteams_tenants.id"), primary_key=True),
+    sa.Column("team_id", ID, sa.ForeignKey("teams.id"), primary_key=True, index=True),
+    sa.Column("linked_by", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+msteams_teams = sa.Table(
+    "msteams_teams",
+    metadata,
+    sa.Column("id", TEAMS_ID, primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False, index=True),
+    sa.Column("name", sa.String(255), nullable=False, default=""),
+    sa.Column("aad_group_id", sa.String(64), nullable=True),
+    sa.Column("service_url", sa.String(2048), nullable=False),
+    sa.Column("bot_installed", sa.Boolean, nullable=False, default=True),
+    *_times(),
+)
+
+msteams_channels = sa.Table(
+    "msteams_channels",
+    metadata,
+    sa.Column("id", TEAMS_ID, primary_key=True),
+    sa.Column("team_id", TEAMS_ID, sa.ForeignKey("msteams_teams.id"), nullable=False, index=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(255), nullable=True),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    *_times(),
+)
+
+msteams_channel_connections = sa.Table(
+    "msteams_channel_connections",
+    metadata,
+    sa.Column("channel_id", TEAMS_ID, sa.ForeignKey("msteams_channels.id"), primary_key=True),
+    sa.Column("team_id", ID, sa.ForeignKey("teams.id"), primary_key=True, index=True),
+    sa.Column("connected_by", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("disconnected_at", sa.BigInteger, nullable=True),
+)
+
+msteams_personal_chats = sa.Table(
+    "msteams_personal_chats",
+    metadata,
+    sa.Column("id", TEAMS_ID, primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("teams_user_id", TEAMS_ID, nullable=False),
+    sa.Column("aad_object_id", sa.String(64), nullable=True),
+    sa.Column("user_name", sa.String(255), nullable=False, default=""),
+    sa.Column("service_url", sa.String(2048), nullable=False),
+    sa.Column("bot_installed", sa.Boolean, nullable=False, default=True),
+    *_times(),
+    sa.Index("ix_msteams_personal_chats_tenant_user", "tenant_id", "teams_user_id"),
+)
+
+msteams_user_links = sa.Table(
+    "msteams_user_links",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("teams_user_id", TEAMS_ID, primary_key=True),
+    sa.Column("aad_object_id", sa.String(64), nullable=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+msteams_signin_grants = sa.Table(
+    "msteams_signin_grants",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=True, unique=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("teams_user_id", TEAMS_ID, nullable=False),
+    sa.Column("conversation_id", TEAMS_ID, nullable=False),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("team_ids", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", sa.BigInteger, nullable=False),
+    sa.Column("used_at", sa.BigInteger, nullable=True),
+)
+"""Sign-in state nonces (single use) and the one-time codes shown for the paste-a-code path."""
+
+inbound_activities = sa.Table(
+    "inbound_activities",
+    metadata,
+    sa.Column("key", sa.String(600), primary_key=True),
+    sa.Column("received_at", sa.BigInteger, nullable=False, index=True),
+)
+"""Activity ids already handled, so a re-sent activity is handled once, across processes."""
+
+
+# --- Delivery: the durable outbox, shares, and the send log that paces us to Teams' limits ---
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("service_url", sa.String(2048), nullable=False),
+    sa.Column("conversation_id", TEAMS_ID, nullable=False),
+    sa.Column("operation", sa.String(32), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.BigInteger, nullable=False),
+    sa.Column("deadline_at", sa.BigInteger, nullable=False),
+    sa.Column("last_error", sa.String(1000), nullable=True),
+    sa.Column("claimed_by", sa.String(100), nullable=True),
+    sa.Column("claimed_until", sa.BigInteger, nullable=True),
+    sa.Column("result_id", TEAMS_ID, nullable=True),
+    sa.Column("share_id", ID, nullable=True, index=True),
+    *_times(),
+    sa.Column("sent_at", sa.BigInteger, nullable=True),
+    sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    sa.Index("ix_outbox_conversation_id_id", "conversation_id", "id"),
+)
+
+codemark_shares = sa.Table(
+    "codemark_shares",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("codemark_id", ID, sa.ForeignKey("codemarks.id"), nullable=False, index=True),
+    sa.Column("team_id", ID, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("provider", sa.String(16), nullable=False),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("msteams_team_id", TEAMS_ID, nullable=False),
+    sa.Column("team_name", sa.String(255), nullable=False),
+    sa.Column("channel_id", TEAMS_ID, nullable=False),
+    sa.Column("channel_name", sa.String(255), nullable=False),
+    sa.Column("message_id", TEAMS_ID, nullable=True),
+    sa.Column("url", sa.String(2048), nullable=True),
+    sa.Column("created_by", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+delivery_sends = sa.Table(
+    "delivery_sends",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("pace_key", sa.String(300), nullable=False),
+    sa.Column("sent_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_delivery_sends_pace_key_sent_at", "pace_key", "sent_at"),
+)
+"""One row per connector call, by conversation and by tenant: the sliding windows of the limits."""

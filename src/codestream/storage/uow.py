@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from codestream.storage.accounts import SqlTokens, SqlUsers
 from codestream.storage.codemarks import SqlCodemarks, SqlPosts
+from codestream.storage.msteams import SqlInboundActivities, SqlMsTeams
+from codestream.storage.outbox import SqlOutbox, SqlShares
 from codestream.storage.teams import SqlRepos, SqlTeams
 
 
@@ -20,6 +22,10 @@ class SqlUnitOfWork:
     repos: SqlRepos
     codemarks: SqlCodemarks
     posts: SqlPosts
+    msteams: SqlMsTeams
+    inbound: SqlInboundActivities
+    outbox: SqlOutbox
+    shares: SqlShares
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -35,6 +41,10 @@ class SqlUnitOfWork:
         self.repos = SqlRepos(conn)
         self.codemarks = SqlCodemarks(conn)
         self.posts = SqlPosts(conn)
+        self.msteams = SqlMsTeams(conn)
+        self.inbound = SqlInboundActivities(conn)
+        self.outbox = SqlOutbox(conn)
+        self.shares = SqlShares(conn)
         return self
 
     async def __aexit__(

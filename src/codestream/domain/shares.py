@@ -1,0 +1,24 @@
+"""A codemark shared to a place outside CodeStream (a Teams channel), as the original's sharedTo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Share:
+    """One share of a codemark into one channel; `message_id` and `url` arrive once it is sent."""
+
+    id: str
+    codemark_id: str
+    team_id: str
+    provider: str
+    tenant_id: str
+    msteams_team_id: str
+    team_name: str
+    channel_id: str
+    channel_name: str
+    created_by: str
+    created_at: int
+    message_id: str | None = None
+    url: str | None = None
