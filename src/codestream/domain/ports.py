@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
@@ -17,7 +18,7 @@ from codestream.domain.models import (
     Team,
     User,
 )
-from codestream.domain.outbox import NewOutboxItem, OutboxItem
+from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, OutboxItem
 from codestream.domain.shares import Share
 
 
@@ -112,10 +113,93 @@ class InboundActivityLog(Protocol):
 
 
 class OutboxRepository(Protocol):
-    """The durable outbox. (Claiming and completing are added by the delivery worker.)"""
+    """The durable outbox, and the send log that paces every worker to Teams' limits.
+
+    Claiming happens in one unit of work: `lock_dispatch`, `due_heads`, the send log reads,
+    then `claim`, `record_sends` and `postpone`; completing in another, per item.
+    """
 
     async def enqueue(self, item: NewOutboxItem, *, now: int, deadline_at: int) -> OutboxItem:
         """Store a message to send; it is durable when the unit of work commits."""
+        ...
+
+    async def get(self, item_id: int) -> OutboxItem | None:
+        """One item by id."""
+        ...
+
+    async def list_for_share(self, share_id: str) -> list[OutboxItem]:
+        """A share's deliveries, oldest first (its status for the API and pages)."""
+        ...
+
+    async def lock_dispatch(self) -> None:
+        """Serialize claiming across workers until this unit of work ends (pacing reads counts)."""
+        ...
+
+    async def due_heads(self, *, now: int, limit: int) -> list[OutboxItem]:
+        """Due rows that are first unsent in their conversation (queued/retrying whose time has
+        come, or sending with an expired lease), soonest first; locked against other claimers."""
+        ...
+
+    async def claim(
+        self, item_ids: Sequence[int], *, worker_id: str, now: int, lease_until: int
+    ) -> list[OutboxItem]:
+        """Mark due rows as sending under this worker's lease; the rows this call claimed."""
+        ...
+
+    async def postpone(self, item_ids: Sequence[int], *, until: int, now: int) -> None:
+        """Move unclaimed rows' next attempt later (pacing): no attempt is counted."""
+        ...
+
+    async def send_times(self, keys: Sequence[str], *, since: int) -> dict[str, list[int]]:
+        """Times (ascending) of logged sends per pace key, after `since`."""
+        ...
+
+    async def send_counts(self, keys: Sequence[str], *, since: int) -> dict[str, int]:
+        """How many logged sends per pace key after `since`."""
+        ...
+
+    async def record_sends(self, keys: Sequence[str], *, at: int) -> list[int]:
+        """Log one send under each key; the log rows' ids, in order."""
+        ...
+
+    async def touch_sends(self, send_ids: Sequence[int], *, at: int) -> None:
+        """Move logged sends to `at` (when the connector answered: the latest it can have
+        counted them)."""
+        ...
+
+    async def prune_sends(self, *, before: int) -> int:
+        """Forget logged sends older than every window; how many rows went."""
+        ...
+
+    async def mark_sent(self, item_id: int, *, result_id: str | None, now: int) -> bool:
+        """Record delivery (attempt counted); False if the row was already sent or failed."""
+        ...
+
+    async def mark_retrying(
+        self, item_id: int, *, next_attempt_at: int, error: str, now: int
+    ) -> None:
+        """An attempt failed and will be retried at `next_attempt_at`."""
+        ...
+
+    async def mark_failed(self, item_id: int, *, error: str, now: int) -> None:
+        """An attempt failed for good."""
+        ...
+
+    async def release(self, worker_id: str, *, now: int) -> int:
+        """Give back every row this worker holds as sending (shutdown): queued or retrying again,
+        due now, no attempt counted. How many rows."""
+        ...
+
+    async def next_due_at(self) -> int | None:
+        """When the soonest head-of-conversation row becomes claimable, if any is pending."""
+        ...
+
+    async def depth(self) -> dict[DeliveryStatus, int]:
+        """Row counts by status."""
+        ...
+
+    async def oldest_pending_at(self) -> int | None:
+        """created_at of the oldest row not yet sent or failed (delivery lag)."""
         ...
 
 

@@ -1,0 +1,108 @@
+"""Teams' rate limits as sliding windows over the shared send log (`delivery_sends`).
+
+Every connector call a worker makes is logged under two pace keys: its conversation (per bot per
+thread, separately for "create conversation" and "send", as Teams counts them) and its tenant
+(per app per tenant). A call may go at time `t` when, for every window `(w, n)` of every key, fewer
+than `n` logged calls lie in `(t - w, t]`: that is, when `t >= times[-n] + w`.
+
+A log row is written with the claim time when the call is planned and moved to the time the
+connector answered when it did, the latest moment Teams can have counted it, so windows computed
+from the log are never shorter than the ones Teams sees, whatever the network latency.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from codestream.domain.outbox import Operation
+
+Window = tuple[int, int]
+"""(milliseconds, max calls) in a sliding window."""
+
+PER_CONVERSATION: tuple[Window, ...] = ((1_000, 7), (2_000, 8), (30_000, 60), (3_600_000, 1_800))
+"""Per bot per thread (channel, group chat or 1:1 chat), for sends and for creates alike."""
+PER_TENANT: tuple[Window, ...] = ((1_000, 50),)
+"""Per app per tenant: 50 requests per second."""
+SHORT_HORIZON_MS = 30_000
+"""Windows up to this long are read as times; longer ones as counts first."""
+HORIZON_MS = 3_600_000
+"""The longest window: older log rows can be pruned."""
+THREAD_MARKER = ";messageid="
+
+
+def channel_of(conversation_id: str) -> str:
+    """The channel (or chat) of a conversation id: a thread id without its `;messageid=`."""
+    return conversation_id.split(THREAD_MARKER, 1)[0]
+
+
+def conversation_key(operation: Operation, conversation_id: str) -> str:
+    """The pace key of a call's thread: Teams counts creates and sends separately."""
+    kind = "create" if operation is Operation.CREATE_CONVERSATION else "send"
+    return f"c:{kind}:{channel_of(conversation_id)}"
+
+
+def tenant_key(tenant_id: str) -> str:
+    """The pace key of a tenant (we are one app)."""
+    return f"t:{tenant_id}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The windows to pace to, and a safety margin added to each (clock granularity)."""
+
+    conversation: tuple[Window, ...] = PER_CONVERSATION
+    tenant: tuple[Window, ...] = PER_TENANT
+    margin_ms: int = 2
+
+    def windows(self, key: str) -> tuple[Window, ...]:
+        """The windows of a pace key."""
+        return self.tenant if key.startswith("t:") else self.conversation
+
+
+def earliest(times: Sequence[int], windows: Sequence[Window], now: int, margin_ms: int) -> int:
+    """The earliest time >= now at which one more call keeps every window within its limit.
+
+    `times` is ascending and holds at least every logged call in the longest window.
+    """
+    at = now
+    for length, limit in windows:
+        if len(times) >= limit:
+            at = max(at, times[len(times) - limit] + length + margin_ms)
+    return at
+
+
+class PacingPlan:
+    """Decides, inside one claiming transaction, which due rows may be sent now.
+
+    Holds the send log of the keys involved and adds each planned call to it, so a batch never
+    overfills a window by itself.
+    """
+
+    def __init__(self, limits: Limits, log: Mapping[str, Sequence[int]]) -> None:
+        self._limits = limits
+        self._log = {key: list(times) for key, times in log.items()}
+
+    def earliest(self, keys: Sequence[str], now: int) -> int:
+        """When a call under all these keys may go (>= now)."""
+        at = now
+        for key in keys:
+            times = self._log.get(key, [])
+            at = max(at, earliest(times, self._limits.windows(key), now, self._limits.margin_ms))
+        return at
+
+    def take(self, keys: Sequence[str], now: int) -> None:
+        """Count one call at `now` under each key."""
+        for key in keys:
+            times = self._log.setdefault(key, [])
+            times.insert(bisect_right(times, now), now)
+
+
+def lower_bound_ms(count: int, windows: Sequence[Window]) -> int:
+    """The least time from the first to the last of `count` calls under one key's windows
+    (greedy earliest schedule, which is optimal for sliding-window limits)."""
+    times: list[int] = []
+    for _ in range(count):
+        times.append(earliest(times, windows, times[-1] if times else 0, 0))
+    return times[-1] if times else 0

@@ -1,0 +1,361 @@
+"""The delivery worker: claims due outbox rows, paces them to Teams' limits, sends, records.
+
+How a row travels::
+
+    queued ──claim──▶ sending ──2xx──▶ sent
+       ▲                 │ 412/429/502/503/504, network, token endpoint down
+       │                 ▼
+       └──(due)──── retrying ──deadline passed──▶ failed
+                    403/404, 400, 413, 500 ─────▶ failed (403/404 disconnect the channel)
+
+Claiming is one transaction: take the dispatch lock (PostgreSQL advisory lock; SQLite's
+BEGIN IMMEDIATE), read the due heads of their conversations (PostgreSQL: FOR UPDATE SKIP LOCKED),
+read the shared send log, claim what the windows allow with a conditional UPDATE and a lease,
+log those calls, and postpone the rest. Several worker processes, on several machines, never
+hold one row at once; a crashed worker's lease expires and another worker takes its rows.
+
+Order: only the first unsent row of a conversation is ever claimable, so messages reach each
+channel, thread or chat in the order they were enqueued, across retries and workers.
+
+Durability and duplicates: a row is sent only after its claim committed, and marked sent only
+after the connector accepted it. The one window for a duplicate is a crash (or a lost database)
+after Teams accepted the message and before the row's `sent` commit: the lease then expires and
+the row is sent again. Nothing is ever lost: a row leaves the outbox only as sent or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from codestream.delivery.pacing import (
+    HORIZON_MS,
+    SHORT_HORIZON_MS,
+    Limits,
+    PacingPlan,
+    channel_of,
+    conversation_key,
+    tenant_key,
+)
+from codestream.domain.clock import Clock, system_clock
+from codestream.domain.outbox import Operation, OutboxItem
+from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
+from codestream.teams.connector import ConnectorClient, ConnectorError, ServiceUrlNotAllowed
+
+log = logging.getLogger("codestream.delivery")
+
+DEFAULT_LEASE_MS = 60_000
+DEFAULT_DEADLINE_HOURS = 24.0
+PRUNE_EVERY_MS = 60_000
+NOT_FOUND_ACTIVITY = "ActivityNotFoundInConversation"
+
+SentHook = Callable[[UnitOfWork, OutboxItem, Any], Awaitable[None]]
+"""Called in the transaction that marks a row sent, with the connector's answer."""
+FailedHook = Callable[[UnitOfWork, OutboxItem, str], Awaitable[None]]
+"""Called in the transaction that marks a row failed, with the reason."""
+
+
+def deadline_at(now: int, hours: float = DEFAULT_DEADLINE_HOURS) -> int:
+    """The deadline of a row enqueued at `now` (`delivery.deadlineHours`, default 24)."""
+    return now + int(hours * 3_600_000)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n))."""
+
+    base_ms: int = 1_000
+    cap_ms: int = 300_000
+    floor_ms: int = 100
+
+    def delay_ms(self, attempts: int, rng: random.Random) -> int:
+        """The wait after the `attempts`-th failed attempt (1-based)."""
+        ceiling = min(self.cap_ms, self.base_ms * 2 ** min(max(attempts - 1, 0), 30))
+        return max(self.floor_ms, int(rng.uniform(0, ceiling)))
+
+
+@dataclass
+class WorkerStats:
+    """What this worker did since it started."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    throttled: int = 0
+    postponed: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    item: OutboxItem
+    send_ids: tuple[int, ...]
+
+
+class DeliveryWorker:
+    """Sends the outbox to Teams. Run `run_forever` in a task, or call `run_once` in tests."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        connector: ConnectorClient,
+        *,
+        worker_id: str,
+        clock: Clock = system_clock,
+        lease_ms: int = DEFAULT_LEASE_MS,
+        limits: Limits | None = None,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+        concurrency: int = 64,
+        on_sent: SentHook | None = None,
+        on_failed: FailedHook | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._connector = connector
+        self.worker_id = worker_id
+        self._clock = clock
+        self._lease_ms = lease_ms
+        self._limits = limits or Limits()
+        self._retry = retry or RetryPolicy()
+        self._rng = rng or random.Random()
+        self._concurrency = asyncio.Semaphore(concurrency)
+        self._on_sent = on_sent
+        self._on_failed = on_failed
+        self._wake = asyncio.Event()
+        self._pruned_at = 0
+        self.stats = WorkerStats()
+
+    def wake(self) -> None:
+        """Something was enqueued: look at the outbox now instead of after the idle sleep."""
+        self._wake.set()
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Claim up to `limit` due rows that pacing allows, send them, record the outcomes.
+
+        Returns how many rows were claimed (and attempted).
+        """
+        claimed = await self._claim(limit)
+        if not claimed:
+            return 0
+        by_conversation: dict[str, list[_Claimed]] = {}
+        for entry in claimed:
+            by_conversation.setdefault(entry.item.conversation_id, []).append(entry)
+        await asyncio.gather(*(self._send_in_order(group) for group in by_conversation.values()))
+        return len(claimed)
+
+    async def run_forever(self, stop: asyncio.Event, idle_sleep: float = 1.0) -> None:
+        """Deliver until `stop` is set; then finish the sends in flight and release the rest."""
+        try:
+            while not stop.is_set():
+                try:
+                    if await self.run_once():
+                        continue
+                    delay = await self._idle_delay(idle_sleep)
+                except Exception:  # the database may be away for a while: keep trying
+                    log.exception("delivery worker %s: claiming failed", self.worker_id)
+                    delay = idle_sleep
+                if delay > 0:
+                    await self._sleep(stop, delay)
+        finally:
+            await asyncio.shield(self.release())
+
+    async def release(self) -> int:
+        """Give back every row this worker still holds as sending."""
+        try:
+            async with self._uow() as uow:
+                released = await uow.outbox.release(self.worker_id, now=self._clock())
+                await uow.commit()
+        except Exception:
+            log.exception("delivery worker %s: release failed (leases will expire)", self.worker_id)
+            return 0
+        if released:
+            log.info("delivery worker %s released %d rows", self.worker_id, released)
+        return released
+
+    async def _idle_delay(self, idle_sleep: float) -> float:
+        async with self._uow() as uow:
+            due = await uow.outbox.next_due_at()
+        if due is None:
+            return idle_sleep
+        return min(idle_sleep, max(0.0, (due - self._clock()) / 1000))
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        self._wake.clear()
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            for waiter in waiters:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiter
+
+    async def _claim(self, limit: int) -> list[_Claimed]:
+        now = self._clock()
+        async with self._uow() as uow:
+            repo = uow.outbox
+            await repo.lock_dispatch()
+            heads = await repo.due_heads(now=now, limit=limit)
+            if not heads:
+                await self._maybe_prune(uow, now)
+                await uow.commit()
+                return []
+            keys_of = {
+                h.id: (conversation_key(h.operation, h.conversation_id), tenant_key(h.tenant_id))
+                for h in heads
+            }
+            conversation_keys = sorted({pair[0] for pair in keys_of.values()})
+            tenant_keys = sorted({pair[1] for pair in keys_of.values()})
+            times = await repo.send_times(conversation_keys, since=now - SHORT_HORIZON_MS)
+            tenant_horizon = max(length for length, _ in self._limits.tenant)
+            times.update(await repo.send_times(tenant_keys, since=now - tenant_horizon))
+            hourly = await repo.send_counts(conversation_keys, since=now - HORIZON_MS)
+            hour_limit = self._limits.conversation[-1][1]
+            full = [k for k, n in hourly.items() if n >= hour_limit - limit]
+            if full:
+                times.update(await repo.send_times(full, since=now - HORIZON_MS))
+            plan = PacingPlan(self._limits, times)
+            chosen: list[OutboxItem] = []
+            postponed: dict[int, list[int]] = {}
+            for head in heads:
+                keys_for = keys_of[head.id]
+                at = plan.earliest(keys_for, now)
+                if at <= now:
+                    plan.take(keys_for, now)
+                    chosen.append(head)
+                else:
+                    postponed.setdefault(at, []).append(head.id)
+            items = await repo.claim(
+                [c.id for c in chosen],
+                worker_id=self.worker_id,
+                now=now,
+                lease_until=now + self._lease_ms,
+            )
+            flat_keys = [key for item in items for key in keys_of[item.id]]
+            send_ids = await repo.record_sends(flat_keys, at=now)
+            for until, ids in postponed.items():
+                await repo.postpone(ids, until=until, now=now)
+            await self._maybe_prune(uow, now)
+            await uow.commit()
+        self.stats.claimed += len(items)
+        self.stats.postponed += sum(len(ids) for ids in postponed.values())
+        return [_Claimed(item, tuple(send_ids[2 * i : 2 * i + 2])) for i, item in enumerate(items)]
+
+    async def _maybe_prune(self, uow: UnitOfWork, now: int) -> None:
+        if now - self._pruned_at >= PRUNE_EVERY_MS:
+            self._pruned_at = now
+            await uow.outbox.prune_sends(before=now - HORIZON_MS - 60_000)
+
+    async def _send_in_order(self, group: Sequence[_Claimed]) -> None:
+        for entry in group:
+            async with self._concurrency:
+                await self._deliver(entry)
+
+    async def _deliver(self, entry: _Claimed) -> None:
+        item = entry.item
+        try:
+            result = await self._call(item)
+        except ConnectorError as exc:
+            await self._after_error(entry, exc)
+        except Exception as exc:  # a bug or a bad payload: retry (bounded by the deadline)
+            log.exception("delivery of outbox row %d raised", item.id)
+            await self._after_error(
+                entry, ConnectorError(f"{type(exc).__name__}: {exc}"[:300], retriable=True)
+            )
+        else:
+            await self._after_success(entry, result)
+
+    async def _call(self, item: OutboxItem) -> Any:
+        connector = self._connector
+        if item.operation is Operation.CREATE_CONVERSATION:
+            return await connector.create_conversation(item.service_url, item.payload)
+        if item.operation is Operation.SEND:
+            return await connector.send_to_conversation(
+                item.service_url, item.conversation_id, item.payload
+            )
+        if item.operation is Operation.UPDATE:
+            return await connector.update_activity(
+                item.service_url, item.conversation_id, str(item.payload["id"]), item.payload
+            )
+        raise ConnectorError(f"unknown operation {item.operation!r}")  # pragma: no cover
+
+    async def _after_success(self, entry: _Claimed, result: Any) -> None:
+        item = entry.item
+        now = self._clock()
+        result_id = None
+        if isinstance(result, dict) and result.get("id") is not None:
+            result_id = str(result["id"])
+        elif item.operation is Operation.UPDATE:
+            result_id = str(item.payload["id"])
+        async with self._uow() as uow:
+            await uow.outbox.touch_sends(entry.send_ids, at=now)
+            marked = await uow.outbox.mark_sent(item.id, result_id=result_id, now=now)
+            if marked and self._on_sent is not None:
+                await self._on_sent(uow, item, result)
+            await uow.commit()
+        self.stats.sent += 1
+
+    async def _after_error(self, entry: _Claimed, exc: ConnectorError) -> None:
+        item = entry.item
+        now = self._clock()
+        reason = str(exc)[:1000]
+        kind = str(exc.status) if exc.status is not None else (exc.code or "network")
+        self.stats.errors[kind] = self.stats.errors.get(kind, 0) + 1
+        attempts = item.attempts + 1
+        disconnect = False
+        if isinstance(exc, ServiceUrlNotAllowed):
+            retry_at = None
+        elif exc.status == 429:
+            self.stats.throttled += 1
+            wait = (
+                int(exc.retry_after * 1000) + 1
+                if exc.retry_after is not None
+                else self._retry.delay_ms(attempts, self._rng)
+            )
+            retry_at = now + wait
+        elif exc.status is None or exc.retriable:
+            # Network errors, the token endpoint down or refusing (an admin can fix the secret),
+            # and 412/502/503/504.
+            retry_at = now + self._retry.delay_ms(attempts, self._rng)
+        else:
+            retry_at = None
+            disconnect = exc.status in (403, 404) and exc.code != NOT_FOUND_ACTIVITY
+        if retry_at is not None and now >= item.deadline_at:
+            retry_at = None
+            reason = f"gave up at the deadline after {attempts} attempts: {reason}"[:1000]
+        elif retry_at is not None:
+            retry_at = min(retry_at, max(item.deadline_at, now + 1))
+        async with self._uow() as uow:
+            await uow.outbox.touch_sends(entry.send_ids, at=now)
+            if retry_at is not None:
+                await uow.outbox.mark_retrying(
+                    item.id, next_attempt_at=retry_at, error=reason, now=now
+                )
+            else:
+                await uow.outbox.mark_failed(item.id, error=reason, now=now)
+                if disconnect:
+                    await uow.msteams.disconnect_channels(
+                        now=now, channel_id=channel_of(item.conversation_id)
+                    )
+                if self._on_failed is not None:
+                    await self._on_failed(uow, item, reason)
+            await uow.commit()
+        if retry_at is not None:
+            self.stats.retried += 1
+            log.info(
+                "outbox row %d: attempt %d failed (%s); retrying in %d ms",
+                item.id,
+                attempts,
+                reason,
+                retry_at - now,
+            )
+        else:
+            self.stats.failed += 1
+            log.warning("outbox row %d failed: %s", item.id, reason)
