@@ -97,22 +97,18 @@ async def test_it_answers_401_with_www_authenticate_for_a_wrong_password(api: Ap
     assert assert_error(unknown, 401) == error
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
+async def test_it_answers_401_without_a_valid_token(api: Api) -> None:
+    for headers in (
         {},
         {"Authorization": "Bearer"},
         {"Authorization": "Bearer cs_not-a-real-token"},
         {"Authorization": "Bearer not-even-our-prefix"},
         {"Authorization": "Basic YWRhOnB3"},
         {"Authorization": "Bearer " + "cs_" + "x" * 5000},
-    ],
-    ids=["none", "empty", "unknown", "foreign", "basic", "huge"],
-)
-async def test_it_answers_401_without_a_valid_token(api: Api, headers: dict[str, str]) -> None:
-    response = await api.client.get("/api/v1/me", headers=headers)
-    assert_error(response, 401)
-    assert response.headers["www-authenticate"] == "Bearer"
+    ):
+        response = await api.client.get("/api/v1/me", headers=headers)
+        assert_error(response, 401, case=headers)
+        assert response.headers["www-authenticate"] == "Bearer"
 
 
 async def test_it_creates_tokens_and_lists_them_without_their_values(api: Api) -> None:
@@ -217,23 +213,23 @@ async def test_it_refuses_an_expired_token(timed_api: tuple[Api, SettableClock])
     assert (await api.client.get("/api/v1/me", headers=fresh)).status_code == 200
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({"email": "not-an-email", "password": "long enough"}, "email"),
-        ({"email": "a@example.com", "password": "short"}, "password"),
-        ({"email": "a@example.com", "password": "long enough", "username": "-dash"}, "username"),
-        ({"email": "a@example.com", "password": "long enough", "username": "a b"}, "username"),
-        ({"email": "a@example.com", "password": "long enough", "username": "ada\n"}, "username"),
-        ({"email": "a\nb@example.com", "password": "long enough"}, "email"),
-    ],
-)
-async def test_it_names_the_field_when_sign_up_input_is_invalid(
-    api: Api, body: dict[str, str], field: str
-) -> None:
-    response = await api.client.post("/api/v1/users", json=body)
-    error = assert_error(response, 422)
-    assert field in error["message"]
+INVALID_SIGN_UPS = [
+    ({"email": "not-an-email", "password": "long enough"}, "email"),
+    ({"email": "a@example.com", "password": "short"}, "password"),
+    ({"email": "a@example.com", "password": "long enough", "username": "-dash"}, "username"),
+    ({"email": "a@example.com", "password": "long enough", "username": "a b"}, "username"),
+    ({"email": "a@example.com", "password": "long enough", "username": "ada\n"}, "username"),
+    ({"email": "a\nb@example.com", "password": "long enough"}, "email"),
+    ({"email": "a\x00b@example.com", "password": "long enough"}, "email"),
+    ({"email": "a@example.com", "password": "long enough", "fullName": "x\x00"}, "fullName"),
+]
+
+
+async def test_it_names_the_field_when_sign_up_input_is_invalid(api: Api) -> None:
+    for body, field in INVALID_SIGN_UPS:
+        response = await api.client.post("/api/v1/users", json=body)
+        error = assert_error(response, 422, case=body)
+        assert field in error["message"], error
     # Nothing was created: the same email can still sign up with valid values.
     ok = await api.client.post(
         "/api/v1/users", json={"email": "a@example.com", "password": "long enough"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from support.world import World, assert_error
 
 BIG = 2**64 + 1
+Call = Callable[[], Awaitable[httpx.Response]]
 ONE_MIB = 1024 * 1024
 
 
@@ -489,7 +490,7 @@ async def test_it_answers_404_for_unknown_ids_everywhere(world: World) -> None:
 
 async def _all_404(world: World, unknown: str) -> None:
     c, h = world.client, world.alice.headers
-    attempts = [
+    attempts: list[Call] = [
         lambda: c.get(f"/api/v1/teams/{unknown}", headers=h),
         lambda: c.get(f"/api/v1/teams/{unknown}/members", headers=h),
         lambda: c.post(
@@ -522,7 +523,7 @@ async def test_it_keeps_another_teams_ids_out_of_reach(world: World) -> None:
     other_repo = world.other_codemark["markers"][0]["repoId"]
     carol_tokens = (await c.get("/api/v1/tokens", headers=world.carol.headers)).json()
     before = await world.snapshot()
-    forbidden = [
+    forbidden: list[Call] = [
         lambda: c.get(f"/api/v1/teams/{oid}", headers=h),
         lambda: c.get(f"/api/v1/teams/{oid}/members", headers=h),
         lambda: c.post(f"/api/v1/teams/{oid}/members", json={"user": world.alice.email}, headers=h),
@@ -535,7 +536,7 @@ async def test_it_keeps_another_teams_ids_out_of_reach(world: World) -> None:
     ]
     for attempt in forbidden:
         assert_error(await attempt(), 403, "not_a_member")
-    hidden = [
+    hidden: list[Call] = [
         lambda: c.get(f"/api/v1/repos/{other_repo}", headers=h),
         lambda: c.get(f"/api/v1/codemarks/{other_cm}", headers=h),
         lambda: c.patch(f"/api/v1/codemarks/{other_cm}", json={"status": "closed"}, headers=h),
@@ -547,7 +548,7 @@ async def test_it_keeps_another_teams_ids_out_of_reach(world: World) -> None:
     for attempt in hidden:
         assert_error(await attempt(), 404, "not_found")
     # Own-team ids used against the other team: a marker on their repo, their member assigned.
-    mixed = [
+    mixed: list[Call] = [
         lambda: c.post(
             "/api/v1/codemarks",
             json={

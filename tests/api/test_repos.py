@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from support.api import Api
 from support.world import World, assert_error
 
@@ -55,55 +53,47 @@ async def test_it_uses_the_given_name_for_a_new_repo(api: Api) -> None:
     assert response.json()["normalizedUrl"] == "gitlab.com/acme/tools/cli"
 
 
-@pytest.mark.parametrize(
-    ("remote", "expected"),
-    [
-        (
-            "git@github.com:acme/api.git",
-            f"https://github.com/acme/api/blob/{SHA}/src/app.py#L3-L5",
-        ),
-        (
-            "https://gitlab.com/acme/group/api.git",
-            f"https://gitlab.com/acme/group/api/-/blob/{SHA}/src/app.py#L3-5",
-        ),
-        (
-            "git@bitbucket.org:acme/api.git",
-            f"https://bitbucket.org/acme/api/src/{SHA}/src/app.py#lines-3:5",
-        ),
-        (
-            "git@ssh.dev.azure.com:v3/acme/Platform/api",
-            f"https://dev.azure.com/acme/Platform/_git/api?path=/src/app.py&version=GC{SHA}"
-            "&line=3&lineEnd=6&lineStartColumn=1&lineEndColumn=1&lineStyle=plain&_a=contents",
-        ),
-        (
-            "https://acme.visualstudio.com/DefaultCollection/Platform/_git/api",
-            f"https://dev.azure.com/acme/Platform/_git/api?path=/src/app.py&version=GC{SHA}"
-            "&line=3&lineEnd=6&lineStartColumn=1&lineEndColumn=1&lineStyle=plain&_a=contents",
-        ),
-        ("https://git.internal.example/acme/api.git", None),
-    ],
-    ids=["github", "gitlab", "bitbucket", "azure-ssh", "azure-visualstudio", "unknown-host"],
-)
-async def test_it_links_a_marker_to_its_lines_on_the_hosting_service(
-    api: Api, remote: str, expected: str | None
-) -> None:
+LINKS: list[tuple[str, str | None]] = [
+    (
+        "git@github.com:acme/api.git",
+        f"https://github.com/acme/api/blob/{SHA}/src/app.py#L3-L5",
+    ),
+    (
+        "https://gitlab.com/acme/group/api.git",
+        f"https://gitlab.com/acme/group/api/-/blob/{SHA}/src/app.py#L3-5",
+    ),
+    (
+        "git@bitbucket.org:acme/api.git",
+        f"https://bitbucket.org/acme/api/src/{SHA}/src/app.py#lines-3:5",
+    ),
+    (
+        "git@ssh.dev.azure.com:v3/acme/Platform/api",
+        f"https://dev.azure.com/acme/Platform/_git/api?path=/src/app.py&version=GC{SHA}"
+        "&line=3&lineEnd=6&lineStartColumn=1&lineEndColumn=1&lineStyle=plain&_a=contents",
+    ),
+    (
+        "https://acme.visualstudio.com/DefaultCollection/Platform/_git/api",
+        f"https://dev.azure.com/acme/Platform/_git/api?path=/src/app.py&version=GC{SHA}"
+        "&line=3&lineEnd=6&lineStartColumn=1&lineEndColumn=1&lineStyle=plain&_a=contents",
+    ),
+    ("https://git.internal.example/acme/api.git", None),
+]
+
+
+async def test_it_links_a_marker_to_its_lines_on_the_hosting_service(api: Api) -> None:
     alice = await api.sign_up()
-    team = await api.create_team(alice)
-    codemark = await api.create_codemark(
-        alice,
-        team["id"],
-        markers=[
-            {
-                "file": "src/app.py",
-                "lineStart": 3,
-                "lineEnd": 5,
-                "remotes": [remote],
-                "commitSha": SHA,
-            }
-        ],
-    )
-    assert codemark["markers"][0]["remoteCodeUrl"] == expected
-    assert codemark["markers"][0]["repoId"] is not None
+    for remote, expected in LINKS:
+        team = await api.create_team(alice)
+        marker = {
+            "file": "src/app.py",
+            "lineStart": 3,
+            "lineEnd": 5,
+            "remotes": [remote],
+            "commitSha": SHA,
+        }
+        codemark = await api.create_codemark(alice, team["id"], markers=[marker])
+        assert codemark["markers"][0]["remoteCodeUrl"] == expected, remote
+        assert codemark["markers"][0]["repoId"] is not None
 
 
 async def test_it_refuses_what_is_not_a_git_remote(world: World) -> None:
