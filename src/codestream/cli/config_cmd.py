@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from codestream.cli.config_msteams import msteams
 from codestream.cli.output import fail, warn
 from codestream.cli.state import CliState
 from codestream.config import (
@@ -48,6 +49,8 @@ config_app = typer.Typer(
 )
 
 BOT_BLOCK = "integrations.msteams.microsoft.com"
+
+config_app.command("msteams")(msteams)  # the guided shortcut, in its own module
 
 
 def register(app: typer.Typer) -> None:
@@ -196,6 +199,14 @@ def set_(
     as_string: Annotated[
         bool, typer.Option("--string", help="Take VALUE as a string even if it is valid JSON.")
     ] = False,
+    from_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--stdin",
+            help="Read VALUE from a prompt (hidden for secrets) or from stdin, never from the "
+            'command line: `printf %s "$SECRET" | codestream config set KEY --stdin`.',
+        ),
+    ] = False,
 ) -> None:
     """Change one value, after checking that the result is a valid config.
 
@@ -212,6 +223,8 @@ def set_(
     before = validate_document(doc)
     updated = copy.deepcopy(doc)
     secret = is_secret_path(list(key.split(".")))
+    if from_stdin and value is not None:
+        fail(f"give VALUE or --stdin, not both (got VALUE and --stdin for {key})")
     raw = value if value is not None else _read_value(key, secret)
     parsed = _parse_value(raw, as_string=as_string, secret=secret)
     try:
@@ -239,6 +252,11 @@ def set_(
         typer.echo(f"Backup of the previous file: {backup}")
         if has_comments(original_text):
             warn(f"comments in {path} were not kept; the backup still has them")
+    if secret and value is not None:
+        warn(
+            f"the value of {key} was on the command line, so it may be in your shell history; "
+            "next time leave VALUE out (or pass --stdin) to be prompted instead"
+        )
     if after:
         warn(f"{path} still has {len(after)} problem(s) from before:")
         for problem in after:
