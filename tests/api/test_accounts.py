@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -235,3 +236,15 @@ async def test_it_names_the_field_when_sign_up_input_is_invalid(api: Api) -> Non
         "/api/v1/users", json={"email": "a@example.com", "password": "long enough"}
     )
     assert ok.status_code == 201, ok.text
+
+
+async def test_it_answers_409_not_500_when_sign_ups_for_one_email_race(api: Api) -> None:
+    body = {"email": "race@example.com", "password": "long enough"}
+    responses = await asyncio.gather(
+        *(api.client.post("/api/v1/users", json=body) for _ in range(6))
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409, 409, 409, 409, 409], [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 409:
+            assert_error(response, 409)

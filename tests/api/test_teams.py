@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from support.api import Api
 from support.world import World, assert_error
 
@@ -130,3 +132,22 @@ async def test_it_refuses_a_team_name_that_is_blank_or_multiline(api: Api) -> No
         )
         assert_error(response, 422)
     assert (await api.client.get("/api/v1/teams", headers=alice.headers)).json() == []
+
+
+async def test_it_answers_409_not_500_when_one_user_is_added_twice_at_once(world: World) -> None:
+    newcomer = await world.api.sign_up()
+    responses = await asyncio.gather(
+        *(
+            world.client.post(
+                f"/api/v1/teams/{world.team['id']}/members",
+                json={"user": newcomer.email},
+                headers=world.alice.headers,
+            )
+            for _ in range(4)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
+    members = await world.client.get(
+        f"/api/v1/teams/{world.team['id']}/members", headers=world.alice.headers
+    )
+    assert [m["user"]["id"] for m in members.json()].count(newcomer.id) == 1
