@@ -149,12 +149,18 @@ class DeliveryWorker:
         await asyncio.gather(*(self._send_in_order(group) for group in by_conversation.values()))
         return len(claimed)
 
-    async def run_forever(self, stop: asyncio.Event, idle_sleep: float = 1.0) -> None:
-        """Deliver until `stop` is set; then finish the sends in flight and release the rest."""
+    async def run_forever(
+        self, stop: asyncio.Event, idle_sleep: float = 1.0, *, limit: int = 50
+    ) -> None:
+        """Deliver until `stop` is set; then finish the sends in flight and release the rest.
+
+        Between batches it sleeps until the soonest due row (at most `idle_sleep` seconds), or
+        until `wake()` is called.
+        """
         try:
             while not stop.is_set():
                 try:
-                    if await self.run_once():
+                    if await self.run_once(limit):
                         continue
                     delay = await self._idle_delay(idle_sleep)
                 except Exception:  # the database may be away for a while: keep trying

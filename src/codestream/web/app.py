@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from codestream import __version__
 from codestream.bot.handler import AcknowledgingHandler, ActivityHandler
 from codestream.config import Config
+from codestream.delivery.runner import BackgroundWorker
+from codestream.delivery.settings import DeliverySettings, default_worker_id
+from codestream.delivery.worker import DeliveryWorker
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.ports import PasswordHasher
 from codestream.domain.services import build_services
@@ -23,8 +26,10 @@ from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.auth import InboundVerifier
+from codestream.teams.connector import ConnectorClient
 from codestream.teams.openid import SigningKeys
-from codestream.teams.settings import bot_settings
+from codestream.teams.settings import BotSettings, bot_settings
+from codestream.teams.tokens import ConnectorTokens
 from codestream.web.api import accounts, codemarks, teams
 from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
@@ -72,6 +77,7 @@ def create_app(
     db = engine if engine is not None else create_engine(config.database_url)
     services = build_services(SqlUnitOfWorkFactory(db), hasher or Argon2Hasher(), clock)
     head = head_revision()
+    delivery = _delivery_worker(config, bot, db, client, clock)
 
     async def readiness() -> str | None:
         try:
@@ -88,9 +94,13 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if migrate:
             await asyncio.to_thread(upgrade_database, config.database_url)
+        if delivery is not None:
+            delivery.start()
         try:
             yield
         finally:
+            if delivery is not None:
+                await delivery.stop()
             if owns_engine:
                 await db.dispose()
             if owns_http:
@@ -105,6 +115,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    app.state.delivery = delivery
     app.state.ctx = WebContext(config=config, services=services)
     install_error_handlers(app)
     app.include_router(health_router(readiness))
@@ -119,3 +130,21 @@ def create_app(
     )
     app.add_middleware(BodySizeLimit)
     return app
+
+
+def _delivery_worker(
+    config: Config,
+    bot: BotSettings | None,
+    db: AsyncEngine,
+    http: httpx.AsyncClient,
+    clock: Clock,
+) -> BackgroundWorker | None:
+    """The in-process delivery worker, when a bot is configured and `delivery.inProcessWorker`
+    is not false. `app.state.delivery.worker.wake()` makes it look at the outbox at once."""
+    if bot is None or not DeliverySettings.from_document(config.document).in_process_worker:
+        return None
+    connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_hosts)
+    worker = DeliveryWorker(
+        SqlUnitOfWorkFactory(db), connector, worker_id=default_worker_id(), clock=clock
+    )
+    return BackgroundWorker(worker)

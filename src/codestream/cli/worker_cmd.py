@@ -1,0 +1,83 @@
+"""`codestream worker`: a delivery worker process (run as many as you like, anywhere)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import typer
+
+from codestream.cli.output import console, fail
+from codestream.cli.runtime import load
+from codestream.config import Config
+from codestream.errors import CodeStreamError
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `worker`."""
+    app.command(name="worker")(worker)
+
+
+def worker(
+    ctx: typer.Context,
+    worker_id: str | None = typer.Option(
+        None, "--id", help="Name of this worker in leases (default host:pid:random)."
+    ),
+    lease_seconds: float = typer.Option(
+        60.0, min=1.0, help="How long a claimed row is ours before another worker may take it."
+    ),
+    batch: int = typer.Option(50, min=1, max=500, help="Rows claimed at a time."),
+    idle_sleep: float = typer.Option(
+        1.0, min=0.01, help="Seconds between looks at an empty outbox."
+    ),
+) -> None:
+    """Deliver the outbox to Microsoft Teams until SIGTERM or SIGINT.
+
+    On a signal it finishes the sends in flight, gives back the rows it claimed and exits 0.
+    """
+    config = load(ctx)
+    try:
+        asyncio.run(_run(config, worker_id, int(lease_seconds * 1000), batch, idle_sleep))
+    except CodeStreamError as exc:
+        fail(exc.message)
+
+
+async def _run(
+    config: Config, worker_id: str | None, lease_ms: int, batch: int, idle_sleep: float
+) -> None:
+    import httpx
+
+    from codestream.delivery.settings import default_worker_id
+    from codestream.delivery.worker import DeliveryWorker
+    from codestream.storage.engine import create_engine
+    from codestream.storage.migrate import upgrade_database
+    from codestream.storage.uow import SqlUnitOfWorkFactory
+    from codestream.teams.connector import ConnectorClient
+    from codestream.teams.settings import bot_settings
+    from codestream.teams.tokens import ConnectorTokens
+
+    bot = bot_settings(config.msteams)
+    if bot is None:
+        fail("no Teams bot is configured (integrations.msteams); there is nothing to deliver to")
+    await asyncio.to_thread(upgrade_database, config.database_url)
+    engine = create_engine(config.database_url, pool_size=4)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    name = worker_id or default_worker_id()
+    try:
+        async with httpx.AsyncClient(timeout=30.0) as http:
+            connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_hosts)
+            delivery = DeliveryWorker(
+                SqlUnitOfWorkFactory(engine), connector, worker_id=name, lease_ms=lease_ms
+            )
+            console.print(f"delivery worker {name} started")
+            await delivery.run_forever(stop, idle_sleep=idle_sleep, limit=batch)
+            stats = delivery.stats
+            console.print(
+                f"delivery worker {name} stopped: {stats.sent} sent, {stats.retried} retried, "
+                f"{stats.failed} failed"
+            )
+    finally:
+        await engine.dispose()
