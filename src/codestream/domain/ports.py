@@ -19,7 +19,7 @@ from codestream.domain.models import (
     User,
 )
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, OutboxItem
-from codestream.domain.shares import Share
+from codestream.domain.shares import Share, ShareDelivery, ShareTarget
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,17 @@ class ShareRepository(Protocol):
 
     async def add(self, share: Share) -> None: ...
     async def list_for_codemark(self, codemark_id: str) -> list[Share]: ...
+    async def list_for_codemarks(self, codemark_ids: list[str]) -> list[Share]:
+        """Shares of several codemarks, oldest first."""
+        ...
+
+    async def list_targets(self, team_id: str) -> list[ShareTarget]:
+        """The Teams channels connected to a CodeStream team, where the bot still is."""
+        ...
+
+    async def deliveries(self, share_ids: list[str]) -> dict[str, ShareDelivery]:
+        """The latest outbox row of each share, by share id (absent: nothing enqueued)."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -22,3 +22,29 @@ class Share:
     created_at: int
     message_id: str | None = None
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class ShareTarget:
+    """A Teams channel connected as a share target of a CodeStream team, with what a card needs
+    to reach it."""
+
+    channel_id: str
+    channel_name: str
+    msteams_team_id: str
+    team_name: str
+    tenant_id: str
+    service_url: str
+    aad_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ShareDelivery:
+    """Where a share's card is on its way to Teams, as its outbox row says."""
+
+    status: str
+    attempts: int
+    next_attempt_at: int | None = None
+    last_error: str | None = None
+    sent_at: int | None = None
+    result_id: str | None = None

@@ -9,9 +9,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from codestream.domain.msteams import GENERAL_CHANNEL_NAME
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
-from codestream.domain.shares import Share
-from codestream.storage.tables import codemark_shares, delivery_sends, outbox
+from codestream.domain.shares import Share, ShareDelivery, ShareTarget
+from codestream.storage.tables import (
+    codemark_shares,
+    delivery_sends,
+    msteams_channel_connections,
+    msteams_channels,
+    msteams_teams,
+    outbox,
+)
 
 ACTIVE = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value, DeliveryStatus.RETRYING.value)
 WAITING = (DeliveryStatus.QUEUED.value, DeliveryStatus.RETRYING.value)
@@ -364,3 +372,83 @@ class SqlShares:
             .order_by(codemark_shares.c.created_at, codemark_shares.c.id)
         )
         return [_share(row) for row in await self._conn.execute(query)]
+
+    async def list_for_codemarks(self, codemark_ids: builtins.list[str]) -> builtins.list[Share]:
+        """Shares of several codemarks, oldest first."""
+        if not codemark_ids:
+            return []
+        query = (
+            codemark_shares.select()
+            .where(codemark_shares.c.codemark_id.in_(codemark_ids))
+            .order_by(codemark_shares.c.created_at, codemark_shares.c.id)
+        )
+        return [_share(row) for row in await self._conn.execute(query)]
+
+    async def list_targets(self, team_id: str) -> builtins.list[ShareTarget]:
+        """Active connections of the team to channels that exist, in Teams teams the bot is still
+        installed in; by Teams team name, then channel name (General, unnamed, first)."""
+        conn_t, channel_t, team_t = msteams_channel_connections, msteams_channels, msteams_teams
+        query = (
+            sa.select(
+                channel_t.c.id,
+                channel_t.c.name,
+                team_t.c.id.label("msteams_team_id"),
+                team_t.c.name.label("team_name"),
+                team_t.c.tenant_id,
+                team_t.c.service_url,
+                team_t.c.aad_group_id,
+            )
+            .select_from(
+                conn_t.join(channel_t, channel_t.c.id == conn_t.c.channel_id).join(
+                    team_t, team_t.c.id == channel_t.c.team_id
+                )
+            )
+            .where(
+                conn_t.c.team_id == team_id,
+                conn_t.c.disconnected_at.is_(None),
+                channel_t.c.deleted.is_(False),
+                team_t.c.bot_installed.is_(True),
+            )
+        )
+        targets = [
+            ShareTarget(
+                channel_id=row.id,
+                channel_name=row.name or GENERAL_CHANNEL_NAME,
+                msteams_team_id=row.msteams_team_id,
+                team_name=row.team_name,
+                tenant_id=row.tenant_id,
+                service_url=row.service_url,
+                aad_group_id=row.aad_group_id,
+            )
+            for row in await self._conn.execute(query)
+        ]
+        return sorted(
+            targets,
+            key=lambda t: (
+                t.team_name.casefold(),
+                t.channel_id != t.msteams_team_id,
+                t.channel_name.casefold(),
+                t.channel_id,
+            ),
+        )
+
+    async def deliveries(self, share_ids: builtins.list[str]) -> dict[str, ShareDelivery]:
+        """The newest outbox row of each share (a share is enqueued once; a re-send is newer)."""
+        if not share_ids:
+            return {}
+        query = (
+            outbox.select()
+            .where(outbox.c.share_id.in_(share_ids))
+            .order_by(outbox.c.share_id, outbox.c.id)
+        )
+        found: dict[str, ShareDelivery] = {}
+        for row in await self._conn.execute(query):
+            found[row.share_id] = ShareDelivery(
+                status=row.status,
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at,
+                last_error=row.last_error,
+                sent_at=row.sent_at,
+                result_id=row.result_id,
+            )
+        return found

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream import __version__
+from codestream.bot.codemark_card import render_codemark_activity
 from codestream.bot.handler import AcknowledgingHandler, ActivityHandler
 from codestream.config import Config
 from codestream.delivery.runner import BackgroundWorker
@@ -30,7 +31,8 @@ from codestream.teams.connector import ConnectorClient
 from codestream.teams.openid import SigningKeys
 from codestream.teams.settings import BotSettings, bot_settings
 from codestream.teams.tokens import ConnectorTokens
-from codestream.web.api import accounts, codemarks, teams
+from codestream.web import msteams_share
+from codestream.web.api import accounts, codemarks, shares, teams
 from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
 from codestream.web.context import WebContext
@@ -75,7 +77,13 @@ def create_app(
         else None
     )
     db = engine if engine is not None else create_engine(config.database_url)
-    services = build_services(SqlUnitOfWorkFactory(db), hasher or Argon2Hasher(), clock)
+    services = build_services(
+        SqlUnitOfWorkFactory(db),
+        hasher or Argon2Hasher(),
+        clock,
+        card_renderer=render_codemark_activity,
+        public_url=config.public_api_url,
+    )
     head = head_revision()
     delivery = _delivery_worker(config, bot, db, client, clock)
 
@@ -122,6 +130,8 @@ def create_app(
     app.include_router(accounts.router, prefix="/api/v1")
     app.include_router(teams.router, prefix="/api/v1")
     app.include_router(codemarks.router, prefix="/api/v1")
+    app.include_router(shares.router, prefix="/api/v1")
+    app.include_router(msteams_share.router)
     app.include_router(pages.router)
     app.router.add_route(
         BOT_PATH,

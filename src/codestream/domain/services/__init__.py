@@ -9,6 +9,7 @@ from codestream.domain.ports import PasswordHasher, UnitOfWorkFactory
 from codestream.domain.services.accounts import AccountService
 from codestream.domain.services.codemarks import CodemarkService
 from codestream.domain.services.repos import RepoService
+from codestream.domain.services.shares import CardRenderer, ShareService
 from codestream.domain.services.teams import TeamService
 
 
@@ -20,17 +21,24 @@ class Services:
     teams: TeamService
     repos: RepoService
     codemarks: CodemarkService
+    shares: ShareService
 
 
 def build_services(
-    uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock = system_clock
+    uow: UnitOfWorkFactory,
+    hasher: PasswordHasher,
+    clock: Clock = system_clock,
+    *,
+    card_renderer: CardRenderer | None = None,
+    public_url: str = "",
 ) -> Services:
-    """Wire the use cases to their ports."""
+    """Wire the use cases to their ports. Without a card renderer, sharing answers 503."""
     return Services(
         accounts=AccountService(uow, hasher, clock),
         teams=TeamService(uow, clock),
         repos=RepoService(uow, clock),
         codemarks=CodemarkService(uow, clock),
+        shares=ShareService(uow, clock, renderer=card_renderer, public_url=public_url),
     )
 
 
@@ -39,6 +47,7 @@ __all__ = [
     "CodemarkService",
     "RepoService",
     "Services",
+    "ShareService",
     "TeamService",
     "build_services",
 ]

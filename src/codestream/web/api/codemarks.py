@@ -24,6 +24,7 @@ from codestream.web.api.schemas import (
     NewReply,
     ReplyOut,
 )
+from codestream.web.api.shares import with_shared_to
 from codestream.web.deps import Context, CurrentUser, json_body
 
 router = APIRouter(tags=["codemarks"], dependencies=[Depends(json_body)])
@@ -38,7 +39,11 @@ _SEE = error_responses(401, 404, 422)
     responses=error_responses(*BODY_ERRORS, 401, 403, 404),
 )
 async def create_codemark(body: NewCodemarkIn, user: CurrentUser, ctx: Context) -> CodemarkOut:
-    """Create a codemark, with markers that attach it to lines of code."""
+    """Create a codemark, with markers that attach it to lines of code; `shares` posts it to
+    connected Teams channels (checked before anything is created)."""
+    share_ids = [s.channel_id for s in body.shares]
+    if share_ids:
+        await ctx.services.shares.check_targets(user, body.team_id, "msteams", share_ids)
     new = NewCodemark(
         team_id=body.team_id,
         type=CodemarkType(body.type),
@@ -65,7 +70,9 @@ async def create_codemark(body: NewCodemarkIn, user: CurrentUser, ctx: Context) 
         origin=Origin.API,
     )
     codemark = await ctx.services.codemarks.create_codemark(user, new)
-    return CodemarkOut.of(codemark, ctx.public_url)
+    if share_ids:
+        await ctx.services.shares.share(user, codemark.id, share_ids)
+    return (await with_shared_to(ctx, user, [CodemarkOut.of(codemark, ctx.public_url)]))[0]
 
 
 @router.get(
@@ -98,16 +105,15 @@ async def list_codemarks(
     page = await ctx.services.codemarks.list_codemarks(
         user, team_id, filters, limit=limit, cursor=cursor
     )
-    return CodemarkPage(
-        items=[CodemarkOut.of(c, ctx.public_url) for c in page.items], next_cursor=page.next_cursor
-    )
+    items = [CodemarkOut.of(c, ctx.public_url) for c in page.items]
+    return CodemarkPage(items=await with_shared_to(ctx, user, items), next_cursor=page.next_cursor)
 
 
 @router.get("/codemarks/{codemark_id}", response_model=CodemarkOut, responses=_SEE)
 async def get_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> CodemarkOut:
     """One codemark."""
     codemark = await ctx.services.codemarks.get_codemark(user, codemark_id)
-    return CodemarkOut.of(codemark, ctx.public_url)
+    return (await with_shared_to(ctx, user, [CodemarkOut.of(codemark, ctx.public_url)]))[0]
 
 
 @router.patch(
@@ -127,7 +133,7 @@ async def change_codemark(
         tags=tuple(body.tags) if body.tags is not None else None,
     )
     codemark = await ctx.services.codemarks.change_codemark(user, codemark_id, changes)
-    return CodemarkOut.of(codemark, ctx.public_url)
+    return (await with_shared_to(ctx, user, [CodemarkOut.of(codemark, ctx.public_url)]))[0]
 
 
 @router.delete(

@@ -184,6 +184,10 @@ class NewCodemarkIn(Model):
     assignees: Annotated[list[Id], Field(max_length=20)] = []
     tags: Annotated[list[Annotated[str, Field(max_length=50)]], Field(max_length=20)] = []
     markers: Annotated[list[NewMarkerIn], Field(max_length=10)] = []
+    shares: Annotated[
+        list[ShareAtCreate],
+        Field(max_length=20, description="Teams channels to share the new codemark to"),
+    ] = []
 
 
 class CodemarkPatch(Model):
@@ -242,6 +246,9 @@ class CodemarkOut(Model):
     permalink: str
     created_at: int
     modified_at: int
+    shared_to: list[SharedToOut] = Field(
+        default=[], description="Where the codemark was shared, with each delivery's status"
+    )
 
     @classmethod
     def of(cls, codemark: Codemark, public_url: str) -> CodemarkOut:
@@ -291,3 +298,54 @@ class ReplyOut(Model):
             origin=post.origin.value,
             created_at=post.created_at,
         )
+
+
+# --- Shares (sharedTo) ---
+
+ProviderName = Literal["msteams"]
+ChannelId = Annotated[
+    str, Field(min_length=1, max_length=255, description="A Teams channel id (`19:…`)")
+]
+DeliveryStatusName = Literal["queued", "sending", "retrying", "sent", "failed"]
+
+
+class NewShares(Model):
+    provider: ProviderName = Field(description="Where to share; only `msteams` for now")
+    channel_ids: Annotated[list[ChannelId], Field(min_length=1, max_length=20)]
+
+
+class ShareAtCreate(Model):
+    provider: ProviderName
+    channel_id: ChannelId
+
+
+class SharedToOut(Model):
+    """One share, in the original's `sharedTo` shape, with its delivery status."""
+
+    id: str
+    provider_id: ProviderName
+    tenant_id: str
+    team_id: str = Field(description="The Teams team's id")
+    team_name: str
+    channel_id: str
+    channel_name: str
+    post_id: str | None = Field(description="The Teams message id, once sent")
+    url: str | None = Field(description="A link to the message in Teams, once sent")
+    created_at: int
+    created_by: str
+    status: DeliveryStatusName
+    attempts: int
+    next_attempt_at: int | None = Field(description="When the next try is due (queued, retrying)")
+    last_error: str | None = Field(description="Why the last try failed (retrying, failed)")
+    sent_at: int | None
+
+
+class ShareTargetOut(Model):
+    """A Teams channel connected to the team, that codemarks can be shared to."""
+
+    channel_id: str
+    channel_name: str
+    team_id: str = Field(description="The Teams team's id")
+    team_name: str
+    tenant_id: str
+    name: str = Field(description="`team name/channel name`, as the CLI's --channel takes it")

@@ -1,0 +1,350 @@
+"""The codemark card: an Adaptive Card 1.5 (Microsoft's typed `microsoft-teams-cards` models) that
+a share posts into a Teams channel.
+
+What it shows, top to bottom: who did what ("Ada Lovelace opened an issue"), the title, the text
+(markdown), the assignees, and per marker `[repo] path (Lines A-B)` with the snippet as a Teams
+`CodeBlock` (language, first line number; a monospace TextBlock where CodeBlock is unknown).
+Actions: Open in IDE, Open on GitHub/GitLab/Bitbucket/Azure DevOps (line-anchored), Open on web.
+
+Pure: no I/O. Long snippets are cut with a "view all" link, and the whole message activity is kept
+under `MAX_ACTIVITY_BYTES`, well inside Teams' 28 KB message limit. Names, titles and paths go in
+TextRuns, which Teams never reads as markdown; only the codemark's text is markdown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from microsoft_teams.cards import (
+    AdaptiveCard,
+    CardElement,
+    CodeBlock,
+    CodeLanguage,
+    OpenUrlAction,
+    RichTextBlock,
+    TextBlock,
+    TextRun,
+)
+
+from codestream.domain.models import Codemark, CodemarkType, Marker, Repo, User
+from codestream.domain.remotes import remote_code_url
+from codestream.domain.services.shares import CodemarkCardData
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_VERSION = "1.5"
+"""What Teams renders for bot-sent cards."""
+TEAMS_MESSAGE_LIMIT = 28 * 1024
+MAX_ACTIVITY_BYTES = 26 * 1024
+"""Our budget for the activity, as ASCII-escaped JSON (the largest encoding a sender may use),
+leaving room for the create-conversation envelope around it."""
+
+MAX_TEXT = 2_000
+MAX_SNIPPET_LINES = 30
+MAX_SNIPPET_CHARS = 3_000
+MAX_MARKERS = 3
+MIN_TEXT = 200
+MIN_SNIPPET_CHARS = 200
+MAX_LINE = 120
+"""Titles, names and locations past this many characters are cut in the last resort."""
+MAX_SUMMARY = 150
+IDE_SOURCE = "Microsoft Teams"
+
+_LANGUAGES: dict[str, CodeLanguage] = {
+    "bash": "Bash", "sh": "Bash", "shell": "Bash", "zsh": "Bash",
+    "c": "C", "cpp": "Cpp", "c++": "Cpp", "csharp": "CSharp", "c#": "CSharp", "cs": "CSharp",
+    "css": "Css", "scss": "Css", "less": "Css", "dos": "Dos", "bat": "Dos", "batch": "Dos",
+    "go": "Go", "graphql": "Graphql", "gql": "Graphql", "html": "Html", "java": "Java",
+    "javascript": "JavaScript", "js": "JavaScript", "jsx": "JavaScript",
+    "json": "Json", "objectivec": "ObjectiveC", "objective-c": "ObjectiveC", "objc": "ObjectiveC",
+    "perl": "Perl", "php": "Php", "powershell": "PowerShell", "ps1": "PowerShell",
+    "python": "Python", "py": "Python", "sql": "Sql",
+    "typescript": "TypeScript", "ts": "TypeScript", "tsx": "TypeScript",
+    "vbnet": "VbNet", "vb": "VbNet", "verilog": "Verilog", "vhdl": "Vhdl", "xml": "Xml",
+}  # fmt: skip
+"""Our marker languages (editor ids, file-extension names) to CodeBlock's languages."""
+
+_ACTIONS = {
+    CodemarkType.COMMENT: ("commented on code", "commented"),
+    CodemarkType.QUESTION: ("asked a question", "asked a question"),
+    CodemarkType.ISSUE: ("opened an issue", "opened an issue"),
+    CodemarkType.BOOKMARK: ("bookmarked code", "added a bookmark"),
+}
+"""What the author did: with markers, without."""
+
+_SERVICE_NAMES = {"bitbucket.org": "Bitbucket", "dev.azure.com": "Azure DevOps"}
+_SERVICE_PREFIXES = {"github": "GitHub", "gitlab": "GitLab"}
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """How much of the variable content the card carries; shrunk until the card fits."""
+
+    text: int = MAX_TEXT
+    snippet_chars: int = MAX_SNIPPET_CHARS
+    snippet_lines: int = MAX_SNIPPET_LINES
+    markers: int = MAX_MARKERS
+    line: int | None = None
+
+
+def render_codemark_activity(data: CodemarkCardData) -> dict[str, Any]:
+    """The message activity carrying the codemark's card, under `MAX_ACTIVITY_BYTES`.
+
+    This is the `CardRenderer` the share service is given.
+    """
+    limits = _Limits()
+    for _ in range(40):
+        activity = _activity(data, limits)
+        if activity_size(activity) <= MAX_ACTIVITY_BYTES:
+            return activity
+        limits = _shrink(limits)
+    raise AssertionError("a codemark card could not be made small enough")  # pragma: no cover
+
+
+def render_codemark_card(data: CodemarkCardData) -> dict[str, Any]:
+    """Just the Adaptive Card (the attachment's content) of `render_codemark_activity`."""
+    content: dict[str, Any] = render_codemark_activity(data)["attachments"][0]["content"]
+    return content
+
+
+def activity_size(activity: dict[str, Any]) -> int:
+    """Bytes of the activity as ASCII-escaped JSON: an upper bound for any sender's encoding."""
+    return len(json.dumps(activity, ensure_ascii=True, separators=(",", ":")))
+
+
+def action_phrase(codemark: Codemark) -> str:
+    """ "commented on code", "asked a question", "opened an issue", "bookmarked code"."""
+    with_code, without = _ACTIONS[codemark.type]
+    return with_code if codemark.markers else without
+
+
+def code_language(language: str | None) -> CodeLanguage:
+    """The CodeBlock language for a marker's language; PlainText for unknown ones."""
+    return _LANGUAGES.get((language or "").strip().lower(), "PlainText")
+
+
+def service_name(url: str) -> str:
+    """GitHub, GitLab, Bitbucket, Azure DevOps, or the host for others."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in _SERVICE_NAMES:
+        return _SERVICE_NAMES[host]
+    prefix = host.split(".", 1)[0]
+    if prefix in _SERVICE_PREFIXES and "." in host:
+        return _SERVICE_PREFIXES[prefix]
+    return host or "the web"
+
+
+def location(marker: Marker, repo: Repo | None) -> str:
+    """`[repo] path (Lines A-B)`, as the original's cards said it."""
+    start, end = marker.lines.start, marker.lines.end
+    lines = f"Line {start}" if start == end else f"Lines {start}-{end}"
+    prefix = f"[{repo.name}] " if repo is not None else ""
+    return f"{prefix}{marker.file} ({lines})"
+
+
+def remote_link(marker: Marker, repo: Repo | None) -> tuple[str, str] | None:
+    """(service name, line-anchored URL) of the marker's code, if its repo is hosted somewhere
+    we know."""
+    url = marker.remote_code_url
+    if url is not None and urlsplit(url).scheme in ("http", "https"):
+        return service_name(url), url
+    for remote in repo.remotes if repo is not None else ():
+        found = remote_code_url(
+            remote,
+            commit=marker.commit_sha,
+            file=marker.file,
+            start=marker.lines.start,
+            end=marker.lines.end,
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def ide_url(permalink: str, marker: Marker) -> str:
+    """The original's Open in IDE link: the permalink, asking the page to hand over to the IDE."""
+    query = urlencode({"ide": "default", "markerId": marker.id, "src": IDE_SOURCE})
+    return f"{permalink}?{query}"
+
+
+def _cut(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def _person(user: User | None) -> str:
+    if user is None:
+        return "A former member"
+    return user.full_name or user.username
+
+
+def _activity(data: CodemarkCardData, limits: _Limits) -> dict[str, Any]:
+    card = _card(data, limits)
+    codemark = data.codemark
+    headline = codemark.title or codemark.text.strip().split("\n", 1)[0]
+    summary = _cut(f"{_person(data.author)} {action_phrase(codemark)}: {headline}", MAX_SUMMARY)
+    return {
+        "type": "message",
+        "summary": summary,
+        "attachments": [
+            {
+                "contentType": CARD_CONTENT_TYPE,
+                "content": _integral_line_numbers(
+                    card.model_dump(mode="json", exclude_none=True, by_alias=True)
+                ),
+            }
+        ],
+    }
+
+
+def _integral_line_numbers(node: Any) -> Any:
+    """The models type `startLineNumber` as a float; Teams' samples send an integer."""
+    if isinstance(node, dict):
+        return {
+            k: int(v)
+            if k == "startLineNumber" and isinstance(v, float)
+            else _integral_line_numbers(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_integral_line_numbers(v) for v in node]
+    return node
+
+
+def _card(data: CodemarkCardData, limits: _Limits) -> AdaptiveCard:
+    codemark = data.codemark
+    author = _cut(_person(data.author), limits.line)
+    body: list[CardElement] = [
+        RichTextBlock(
+            inlines=[
+                TextRun(text=author, weight="Bolder"),
+                TextRun(text=f" {action_phrase(codemark)}", is_subtle=True),
+            ]
+        )
+    ]
+    if codemark.title:
+        body.append(
+            RichTextBlock(
+                inlines=[
+                    TextRun(text=_cut(codemark.title, limits.line), size="Medium", weight="Bolder")
+                ],
+                spacing="Small",
+            )
+        )
+    if codemark.text:
+        text = codemark.text
+        if limits.text <= 0:
+            text = f"[Read the text on the web]({data.permalink})"
+        elif len(text) > limits.text:
+            text = f"{_cut(text, limits.text)}\n\n[Read it all]({data.permalink})"
+        body.append(TextBlock(text=text, wrap=True, spacing="Small"))
+    if data.assignees:
+        names = ", ".join(_cut(_person(u), limits.line) for u in data.assignees)
+        body.append(
+            RichTextBlock(
+                inlines=[
+                    TextRun(text="Assignees: ", is_subtle=True),
+                    TextRun(text=names),
+                ],
+                spacing="Small",
+            )
+        )
+    for marker in codemark.markers[: limits.markers]:
+        body.extend(_marker(data, marker, limits))
+    hidden = len(codemark.markers) - limits.markers
+    if hidden > 0:
+        more = "1 more location" if hidden == 1 else f"{hidden} more locations"
+        body.append(TextBlock(text=f"[{more} on the web]({data.permalink})", wrap=True))
+    return AdaptiveCard(
+        version=CARD_VERSION,
+        body=body,
+        actions=_actions(data),
+        fallback_text=_cut(f"{author} {action_phrase(codemark)}", MAX_SUMMARY),
+    )
+
+
+def _marker(data: CodemarkCardData, marker: Marker, limits: _Limits) -> list[CardElement]:
+    repo = data.repos.get(marker.repo_id) if marker.repo_id else None
+    items: list[CardElement] = [
+        RichTextBlock(
+            inlines=[TextRun(text=_cut(location(marker, repo), limits.line), is_subtle=True)],
+            spacing="Medium",
+        )
+    ]
+    if not marker.code or limits.snippet_chars <= 0:
+        return items
+    lines = marker.code.split("\n")
+    shown = "\n".join(lines[: limits.snippet_lines])
+    cut = len(lines) > limits.snippet_lines
+    if len(shown) > limits.snippet_chars:
+        shown = shown[: limits.snippet_chars].rsplit("\n", 1)[0] or shown[: limits.snippet_chars]
+        cut = True
+    items.append(
+        CodeBlock(
+            code_snippet=shown,
+            language=code_language(marker.language),
+            start_line_number=marker.lines.start,
+            fallback=TextBlock(text=shown, font_type="Monospace", wrap=True),
+        )
+    )
+    if cut:
+        total = len(lines)
+        items.append(
+            TextBlock(
+                text=f"[View all {total} lines]({data.permalink})",
+                wrap=True,
+                size="Small",
+                spacing="Small",
+            )
+        )
+    return items
+
+
+def _actions(data: CodemarkCardData) -> list[OpenUrlAction]:
+    actions = []
+    marker = data.codemark.markers[0] if data.codemark.markers else None
+    if marker is not None:
+        actions.append(OpenUrlAction(title="Open in IDE", url=ide_url(data.permalink, marker)))
+        repo = data.repos.get(marker.repo_id) if marker.repo_id else None
+        link = remote_link(marker, repo)
+        if link is not None:
+            actions.append(OpenUrlAction(title=f"Open on {link[0]}", url=link[1]))
+    actions.append(OpenUrlAction(title="Open on web", url=data.permalink))
+    return actions
+
+
+def _shrink(limits: _Limits) -> _Limits:
+    """The next, smaller set of limits: halve the text and snippets, then fewer markers and
+    snippets, then cut titles, names and locations short."""
+    if limits.text > MIN_TEXT or limits.snippet_chars > MIN_SNIPPET_CHARS:
+        return replace(
+            limits,
+            text=max(limits.text // 2, MIN_TEXT),
+            snippet_chars=max(limits.snippet_chars // 2, MIN_SNIPPET_CHARS),
+            snippet_lines=max(limits.snippet_lines // 2, 5),
+        )
+    if limits.markers > 1:
+        return replace(limits, markers=1)
+    if limits.snippet_chars > 0:
+        return replace(limits, snippet_chars=0)
+    if limits.line is None:
+        return replace(limits, line=MAX_LINE)
+    if limits.text > 0:
+        return replace(limits, text=0, line=40)
+    return replace(limits, markers=0, line=20)
+
+
+__all__ = [
+    "CARD_CONTENT_TYPE",
+    "CARD_VERSION",
+    "MAX_ACTIVITY_BYTES",
+    "TEAMS_MESSAGE_LIMIT",
+    "action_phrase",
+    "activity_size",
+    "code_language",
+    "render_codemark_activity",
+    "render_codemark_card",
+]

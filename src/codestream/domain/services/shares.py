@@ -1,0 +1,317 @@
+"""Sharing codemarks into Teams channels: validate the targets, record the shares, and enqueue
+their cards in the same transaction; report each share's delivery status.
+
+The card is rendered by a `CardRenderer` injected from outside (the bot builds Adaptive Cards);
+the domain only knows that it gets a message activity back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode
+
+from codestream.domain import rules
+from codestream.domain.clock import Clock
+from codestream.domain.ids import is_id, new_id
+from codestream.domain.models import Codemark, Repo, User
+from codestream.domain.outbox import NewOutboxItem, Operation
+from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
+from codestream.domain.services.access import require_member
+from codestream.domain.shares import Share, ShareDelivery, ShareTarget
+from codestream.errors import InvalidInput, NotFound, ServiceUnavailable
+
+PROVIDERS = ("msteams",)
+MAX_CHANNELS = 20
+"""Channels per share request."""
+MAX_CHANNEL_ID = 255
+SHARE_KIND = "codemark_share"
+DEFAULT_DELIVERY_DEADLINE_MS = 24 * 60 * 60 * 1000
+"""How long the outbox keeps retrying a card before it reports it failed."""
+TEAMS_WEB = "https://teams.microsoft.com"
+
+
+@dataclass(frozen=True)
+class CodemarkCardData:
+    """What a card shows: the codemark and the people and repos it names."""
+
+    codemark: Codemark
+    author: User | None
+    assignees: tuple[User, ...]
+    repos: Mapping[str, Repo]
+    permalink: str
+
+
+class CardRenderer(Protocol):
+    """Builds the message activity (type `message`, with the card attachment) for a codemark."""
+
+    def __call__(self, data: CodemarkCardData) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class SharedTo:
+    """A share with its delivery status: queued, sending, retrying (next attempt, last error),
+    sent (message id, link) or failed (reason)."""
+
+    share: Share
+    status: str
+    attempts: int = 0
+    next_attempt_at: int | None = None
+    last_error: str | None = None
+    sent_at: int | None = None
+    message_id: str | None = None
+    url: str | None = None
+
+
+class ShareService:
+    """Share codemarks to connected Teams channels, and tell how the delivery is going."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        renderer: CardRenderer | None = None,
+        public_url: str = "",
+        delivery_deadline_ms: int = DEFAULT_DELIVERY_DEADLINE_MS,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._renderer = renderer
+        self._public_url = public_url.rstrip("/")
+        self._deadline_ms = delivery_deadline_ms
+
+    async def list_targets(self, actor: User, team_id: str) -> list[ShareTarget]:
+        """The Teams channels the actor's team has connected, by team and channel name."""
+        async with self._uow() as uow:
+            await require_member(uow, team_id, actor)
+            return await uow.shares.list_targets(team_id)
+
+    async def check_targets(
+        self, actor: User, team_id: str, provider: str, channel_ids: Sequence[str]
+    ) -> list[ShareTarget]:
+        """The targets the ids name, or the error `share` would raise; changes nothing."""
+        wanted = check_request(provider, channel_ids)
+        async with self._uow() as uow:
+            await require_member(uow, team_id, actor)
+            return await _targets(uow, team_id, wanted)
+
+    async def share(
+        self,
+        actor: User,
+        codemark_id: str,
+        channel_ids: Sequence[str],
+        *,
+        provider: str = "msteams",
+    ) -> list[SharedTo]:
+        """Record a share per channel and enqueue its card, all in one transaction."""
+        wanted = check_request(provider, channel_ids)
+        if self._renderer is None:
+            raise ServiceUnavailable("sharing is not set up on this server (no card renderer)")
+        now = self._clock()
+        async with self._uow() as uow:
+            codemark = await _visible_codemark(uow, actor, codemark_id)
+            targets = await _targets(uow, codemark.team_id, wanted)
+            activity = self._renderer(await self._card_data(uow, codemark))
+            shared: list[SharedTo] = []
+            # Ids sorted so that listings (by time, then id) keep the order of the request.
+            for share_id, target in zip(sorted(new_id(now) for _ in targets), targets, strict=True):
+                share = Share(
+                    id=share_id,
+                    codemark_id=codemark.id,
+                    team_id=codemark.team_id,
+                    provider=provider,
+                    tenant_id=target.tenant_id,
+                    msteams_team_id=target.msteams_team_id,
+                    team_name=target.team_name,
+                    channel_id=target.channel_id,
+                    channel_name=target.channel_name,
+                    created_by=actor.id,
+                    created_at=now,
+                )
+                await uow.shares.add(share)
+                item = await uow.outbox.enqueue(
+                    NewOutboxItem(
+                        kind=SHARE_KIND,
+                        tenant_id=target.tenant_id,
+                        service_url=target.service_url,
+                        conversation_id=target.channel_id,
+                        operation=Operation.CREATE_CONVERSATION,
+                        payload=conversation_parameters(target, activity),
+                        share_id=share.id,
+                    ),
+                    now=now,
+                    deadline_at=now + self._deadline_ms,
+                )
+                shared.append(
+                    SharedTo(share, item.status.value, next_attempt_at=item.next_attempt_at)
+                )
+            await uow.commit()
+        return shared
+
+    async def list_shares(self, actor: User, codemark_id: str) -> list[SharedTo]:
+        """A codemark's shares, oldest first, each with its delivery status."""
+        async with self._uow() as uow:
+            codemark = await _visible_codemark(uow, actor, codemark_id)
+            shares = await uow.shares.list_for_codemark(codemark.id)
+            return await _with_status(uow, shares)
+
+    async def shares_by_codemark(
+        self, actor: User, team_id: str, codemark_ids: Sequence[str]
+    ) -> dict[str, list[SharedTo]]:
+        """The shares of several codemarks of one team (for listings), by codemark id."""
+        async with self._uow() as uow:
+            await require_member(uow, team_id, actor)
+            shares = [
+                s
+                for s in await uow.shares.list_for_codemarks(list(codemark_ids))
+                if s.team_id == team_id
+            ]
+            found: dict[str, list[SharedTo]] = {cid: [] for cid in codemark_ids}
+            for item in await _with_status(uow, shares):
+                found.setdefault(item.share.codemark_id, []).append(item)
+            return found
+
+    async def _card_data(self, uow: UnitOfWork, codemark: Codemark) -> CodemarkCardData:
+        author = await uow.users.get(codemark.creator_id)
+        people = {u.id: u for u in await uow.users.get_many(list(codemark.assignees))}
+        repos: dict[str, Repo] = {}
+        for marker in codemark.markers:
+            if marker.repo_id is not None and marker.repo_id not in repos:
+                repo = await uow.repos.get(marker.repo_id)
+                if repo is not None:
+                    repos[repo.id] = repo
+        return CodemarkCardData(
+            codemark=codemark,
+            author=author,
+            assignees=tuple(people[a] for a in codemark.assignees if a in people),
+            repos=repos,
+            permalink=codemark.permalink(self._public_url),
+        )
+
+
+def check_request(provider: str, channel_ids: Sequence[str]) -> list[str]:
+    """The distinct channel ids of a share request, in order; InvalidInput naming the bad value."""
+    if provider not in PROVIDERS:
+        raise InvalidInput(
+            f"provider: {provider!r:.40} is not supported; expected one of {', '.join(PROVIDERS)}",
+            field="provider",
+        )
+    if not channel_ids:
+        raise InvalidInput("channelIds: name at least one channel", field="channelIds")
+    if len(channel_ids) > MAX_CHANNELS:
+        raise InvalidInput(
+            f"channelIds: at most {MAX_CHANNELS} channels at once, got {len(channel_ids)}",
+            field="channelIds",
+        )
+    wanted: list[str] = []
+    for index, channel_id in enumerate(channel_ids):
+        where = f"channelIds.{index}"
+        if not isinstance(channel_id, str) or not channel_id.strip():
+            raise InvalidInput(f"{where}: a channel id may not be empty", field=where)
+        if len(channel_id) > MAX_CHANNEL_ID:
+            raise InvalidInput(
+                f"{where}: a channel id has at most {MAX_CHANNEL_ID} characters", field=where
+            )
+        rules.storable(channel_id, field=where)
+        if channel_id not in wanted:
+            wanted.append(channel_id)
+    return wanted
+
+
+def conversation_parameters(target: ShareTarget, activity: dict[str, Any]) -> dict[str, Any]:
+    """The Bot Connector body that starts a new thread in a channel with the activity."""
+    return {
+        "isGroup": True,
+        "channelData": {
+            "channel": {"id": target.channel_id},
+            "tenant": {"id": target.tenant_id},
+        },
+        "tenantId": target.tenant_id,
+        "activity": activity,
+    }
+
+
+def message_id_of(result_id: str | None) -> str | None:
+    """The root message id in a create-conversation result (`19:…;messageid=123` → `123`)."""
+    if not result_id:
+        return None
+    _, found, message = result_id.partition(";messageid=")
+    return message if found and message else result_id
+
+
+def message_link(share: Share, message_id: str, group_id: str | None = None) -> str:
+    """The Teams deep link to a channel message (the "Copy link" form)."""
+    query = {
+        "tenantId": share.tenant_id,
+        "groupId": group_id or "",
+        "parentMessageId": message_id,
+        "teamName": share.team_name,
+        "channelName": share.channel_name,
+        "createdTime": message_id,
+    }
+    if not group_id:
+        del query["groupId"]
+    path = f"/l/message/{quote(share.channel_id, safe='')}/{quote(message_id, safe='')}"
+    return f"{TEAMS_WEB}{path}?{urlencode(query, quote_via=quote)}"
+
+
+async def _visible_codemark(uow: UnitOfWork, actor: User, codemark_id: str) -> Codemark:
+    codemark = await uow.codemarks.get(codemark_id) if is_id(codemark_id) else None
+    if (
+        codemark is None
+        or codemark.deactivated
+        or await uow.teams.get_membership(codemark.team_id, actor.id) is None
+    ):
+        raise NotFound(f"codemark {codemark_id!r:.40} not found")
+    return codemark
+
+
+async def _targets(uow: UnitOfWork, team_id: str, channel_ids: list[str]) -> list[ShareTarget]:
+    connected = {t.channel_id: t for t in await uow.shares.list_targets(team_id)}
+    for channel_id in channel_ids:
+        if channel_id not in connected:
+            raise NotFound(
+                f"channel {channel_id!r:.80} is not connected to this team; "
+                "connect it by saying `@CodeStream connect` in that channel",
+                code="channel_not_connected",
+            )
+    return [connected[c] for c in channel_ids]
+
+
+async def _with_status(uow: UnitOfWork, shares: list[Share]) -> list[SharedTo]:
+    deliveries = await uow.shares.deliveries([s.id for s in shares])
+    groups: dict[str, str | None] = {}  # Teams team id -> its Microsoft 365 group, for links
+    for team_id in dict.fromkeys(s.team_id for s in shares):
+        for target in await uow.shares.list_targets(team_id):
+            groups[target.msteams_team_id] = target.aad_group_id
+    return [
+        _shared_to(share, deliveries.get(share.id), groups.get(share.msteams_team_id))
+        for share in shares
+    ]
+
+
+def _shared_to(share: Share, delivery: ShareDelivery | None, group_id: str | None) -> SharedTo:
+    if delivery is None:
+        # Recorded without an outbox row: only shares from before the outbox, or sent elsewhere.
+        status = "sent" if share.message_id else "queued"
+        return SharedTo(share, status, message_id=share.message_id, url=share.url)
+    message_id = share.message_id
+    if message_id is None and delivery.status == "sent":
+        message_id = message_id_of(delivery.result_id)
+    url = share.url
+    if url is None and message_id is not None:
+        url = message_link(share, message_id, group_id)
+    return SharedTo(
+        share=share,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        next_attempt_at=(
+            delivery.next_attempt_at if delivery.status in ("queued", "retrying") else None
+        ),
+        last_error=delivery.last_error if delivery.status in ("retrying", "failed") else None,
+        sent_at=delivery.sent_at,
+        message_id=message_id,
+        url=url,
+    )
