@@ -1,132 +1,17 @@
-"""The delivery test world: a migrated database, the Teams emulator on a manual clock, a worker."""
+"""Fixtures of the delivery tests (each runs on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from codestream.config import MsTeamsConfig, Secret
-from codestream.delivery.worker import DeliveryWorker, deadline_at
-from codestream.domain.outbox import NewOutboxItem, Operation, OutboxItem
 from codestream.storage.uow import SqlUnitOfWorkFactory
-from codestream.teams.connector import ConnectorClient
-from codestream.teams.settings import BotSettings, bot_settings
-from codestream.teams.tokens import ConnectorTokens
-from teams_emulator import BotApp, Channel, ManualClock, RunningEmulator, Team, Tenant, run_emulator
-
-
-@dataclass
-class Delivery:
-    """A tenant with one team, its channels, our bot installed, and the outbox on `engine`."""
-
-    emu: RunningEmulator
-    clock: ManualClock
-    tenant: Tenant
-    team: Team
-    channels: list[Channel]
-    bot: BotApp
-    http: httpx.AsyncClient
-    uows: SqlUnitOfWorkFactory
-    workers: list[DeliveryWorker] = field(default_factory=list)
-
-    @property
-    def service_url(self) -> str:
-        return self.emu.service_url(self.tenant)
-
-    def now_ms(self) -> int:
-        """The worker's clock: the emulator's manual clock, in milliseconds."""
-        return int(self.clock() * 1000)
-
-    def settings(self) -> BotSettings:
-        block = MsTeamsConfig(
-            block_name="microsoft.com",
-            bot_app_id=self.bot.app_id,
-            bot_app_password=Secret(self.bot.secret),
-            bot_app_tenant_id=self.bot.home_tenant_id,
-            cloud="public",
-            open_id_metadata_url=self.emu.openid_metadata_url,
-            token_issuer=None,
-            login_url=self.emu.login_url,
-            service_url_allow_list=("127.0.0.1",),
-            disabled=False,
-            app_package={},
-        )
-        settings = bot_settings(block)
-        assert settings is not None
-        return settings
-
-    def connector(self) -> ConnectorClient:
-        settings = self.settings()
-        tokens = ConnectorTokens(self.http, settings, clock=self.clock)
-        return ConnectorClient(self.http, tokens, settings.service_url_hosts)
-
-    def worker(self, worker_id: str = "w1", **options: Any) -> DeliveryWorker:
-        worker = DeliveryWorker(
-            self.uows, self.connector(), worker_id=worker_id, clock=self.now_ms, **options
-        )
-        self.workers.append(worker)
-        return worker
-
-    async def enqueue(
-        self, channel: Channel, text: str, *, deadline_hours: float = 24.0
-    ) -> OutboxItem:
-        """A new channel post (a card's thread), committed."""
-        item = NewOutboxItem(
-            kind="test",
-            tenant_id=self.tenant.id,
-            service_url=self.service_url,
-            conversation_id=channel.id,
-            operation=Operation.CREATE_CONVERSATION,
-            payload={
-                "isGroup": True,
-                "channelData": {"channel": {"id": channel.id}},
-                "activity": {"type": "message", "text": text},
-                "tenantId": self.tenant.id,
-            },
-        )
-        now = self.now_ms()
-        async with self.uows() as uow:
-            stored = await uow.outbox.enqueue(
-                item, now=now, deadline_at=deadline_at(now, deadline_hours)
-            )
-            await uow.commit()
-        return stored
-
-    async def item(self, item_id: int) -> OutboxItem:
-        async with self.uows() as uow:
-            found = await uow.outbox.get(item_id)
-        assert found is not None
-        return found
-
-    async def pending(self) -> int:
-        async with self.uows() as uow:
-            depth = await uow.outbox.depth()
-        return sum(n for status, n in depth.items() if status.value in ("queued", "retrying", "sending"))
-
-    async def pump(self, worker: DeliveryWorker, *, max_rounds: int = 10_000) -> None:
-        """Run the worker until nothing is pending, jumping the manual clock to each due time."""
-        for _ in range(max_rounds):
-            if await worker.run_once():
-                continue
-            async with self.uows() as uow:
-                due = await uow.outbox.next_due_at()
-            if due is None:
-                return
-            wait = due - self.now_ms()
-            if wait > 0:
-                self.clock.advance(wait / 1000)
-        raise AssertionError("the outbox did not drain")
-
-    def texts(self, channel: Channel) -> list[str]:
-        """The texts of the channel's posts at the emulator, in the order they arrived."""
-        conversation = self.emu.emulator.world.conversations[channel.id]
-        return [m.text for m in conversation.messages.values() if m.thread_root == m.id]
+from delivery.delivery_world import Delivery
+from teams_emulator import ManualClock, run_emulator
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from codestream.domain.outbox import DeliveryStatus
-from tests.delivery.conftest import Delivery
+from codestream.delivery.pacing import PER_CONVERSATION, lower_bound_ms
+from codestream.domain.outbox import DeliveryStatus, Operation
+from delivery.delivery_world import Delivery
 
 
 async def test_it_posts_each_queued_card_as_a_new_thread_and_records_its_id(
@@ -20,3 +21,53 @@ async def test_it_posts_each_queued_card_as_a_new_thread_and_records_its_id(
     assert sent.attempts == 1
     assert sent.result_id is not None and sent.result_id.startswith(f"{channel.id};messageid=")
     assert (await delivery.item(second.id)).status is DeliveryStatus.SENT
+
+
+async def test_it_paces_a_burst_to_one_channel_to_teams_limits_without_a_single_429(
+    delivery: Delivery,
+) -> None:
+    channel = delivery.channels[0]
+    for i in range(70):
+        await delivery.enqueue(channel, f"card {i}")
+    started = delivery.clock()
+    await delivery.pump(delivery.worker())
+    elapsed = delivery.clock() - started
+    assert delivery.texts(channel) == [f"card {i}" for i in range(70)]
+    assert [r.status for r in delivery.requests()].count(429) == 0
+    # 7/1 s, 8/2 s, 60/30 s: the 61st call can go at 30 s, the 70th about 4.5 s later.
+    bound = lower_bound_ms(70, PER_CONVERSATION) / 1000
+    assert bound <= elapsed <= bound + 0.1
+
+
+async def test_it_updates_a_card_it_posted(delivery: Delivery) -> None:
+    channel = delivery.channels[0]
+    posted = await delivery.enqueue(channel, "first version")
+    worker = delivery.worker()
+    await delivery.pump(worker)
+    thread = (await delivery.item(posted.id)).result_id
+    assert thread is not None
+    activity_id = thread.split(";messageid=")[1]
+    update = await delivery.enqueue_raw(
+        channel,
+        Operation.UPDATE,
+        {"id": activity_id, "type": "message", "text": "second version"},
+        conversation_id=thread,
+    )
+    await delivery.pump(worker)
+    assert delivery.texts(channel) == ["second version"]
+    updated = await delivery.item(update.id)
+    assert updated.status is DeliveryStatus.SENT and updated.result_id == activity_id
+
+
+async def test_a_bad_request_fails_at_once_with_the_reason(delivery: Delivery) -> None:
+    channel = delivery.channels[0]
+    bad = await delivery.enqueue_raw(
+        channel, Operation.SEND, {"type": "nonsense"}, conversation_id=channel.id
+    )
+    after = await delivery.enqueue(channel, "next card")
+    await delivery.pump(delivery.worker())
+    failed = await delivery.item(bad.id)
+    assert failed.status is DeliveryStatus.FAILED
+    assert failed.attempts == 1
+    assert failed.last_error is not None and "400" in failed.last_error
+    assert (await delivery.item(after.id)).status is DeliveryStatus.SENT
