@@ -1,0 +1,72 @@
+"""Our contender: the CodeStream app as `codestream serve` runs it, with the bot pointed at the
+emulator's keys. One uvicorn worker; uvloop and httptools when installed (uvicorn's "auto").
+
+Differences from `codestream serve`, all on the benchmark's side: no access log and log level
+warning (no contender logs each request), and the config is built here instead of read from a
+file. Usage: ours.py --port N --world world.json --database-url URL
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from codestream.config import config_from_document, new_document
+from codestream.web.app import create_app
+from codestream.web.bot_endpoint import PATH
+
+
+def describe_handler(app: Any) -> str:
+    """The class of the bot handler the app wired to the endpoint (what the benchmark measures)."""
+    for route in app.router.routes:
+        if getattr(route, "path", None) == PATH:
+            endpoint = getattr(route.endpoint, "__self__", None)
+            handler = getattr(endpoint, "_handler", None)
+            if handler is not None:
+                kind = type(handler)
+                return f"{kind.__module__}.{kind.__qualname__}"
+    return "unknown"
+
+
+def main() -> None:
+    """Build the app and serve it until killed."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--world", type=Path, required=True)
+    parser.add_argument("--database-url", required=True)
+    args = parser.parse_args()
+    world = json.loads(args.world.read_text())
+    doc = new_document("https://codestream.example.com")
+    doc["integrations"] = {
+        "msteams": {
+            "microsoft.com": {
+                "botAppId": world["app_id"],
+                "botAppPassword": world["app_password"],
+                "botAppTenantId": world["tenant_id"],
+                "openIdMetadataUrl": world["openid_metadata_url"],
+                "loginUrl": world["login_url"],
+                "serviceUrlAllowList": ["127.0.0.1"],
+            }
+        }
+    }
+    config = config_from_document(doc, environ={"CS_DATABASE_URL": args.database_url})
+    app = create_app(config)
+    print(json.dumps({"handler": describe_handler(app)}), flush=True)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
