@@ -13,6 +13,7 @@ import httpx
 
 from codestream.bot.handler import ActivityHandler
 from codestream.config import Config, config_from_document, new_document
+from codestream.domain.clock import Clock
 from codestream.passwords import Argon2Hasher
 from codestream.web.app import create_app
 from codestream.web.bot_endpoint import PATH
@@ -99,10 +100,15 @@ class BotWorld:
 
 
 def bot_config(
-    emu: RunningEmulator, bot: BotApp, database_url: str, edit: BlockEdit | None = None
+    emu: RunningEmulator,
+    bot: BotApp,
+    database_url: str,
+    edit: BlockEdit | None = None,
+    *,
+    public_url: str = "https://codestream.example.com",
 ) -> Config:
     """A services config whose msteams block points at the emulator."""
-    doc = new_document("https://codestream.example.com")
+    doc = new_document(public_url)
     block: dict[str, Any] = {
         "botAppId": bot.app_id,
         "botAppPassword": bot.secret,
@@ -126,11 +132,15 @@ async def start_bot_world(
     multi_tenant: bool = False,
     edit: BlockEdit | None = None,
     migrate: bool = True,
+    clock: Clock | None = None,
+    public_url_is_served: bool = False,
 ) -> AsyncIterator[BotWorld]:
     """Serve our app on a real port and the emulator on another, with a bot registered.
 
     `multi_tenant` registers a legacy multi-tenant bot (no home tenant); `migrate=False` skips
-    the startup migration for a database that is already at head.
+    the startup migration for a database that is already at head; `clock` replaces the app's
+    clock; `public_url_is_served` makes `publicApiUrl` the app's own loopback address, so links
+    the bot sends (sign-in) can be followed.
     """
     async with run_emulator() as emu:
         driver = emu.driver
@@ -144,12 +154,14 @@ async def start_bot_world(
         bot = emu.emulator.add_bot(
             tenant=None if multi_tenant else tenant, endpoint=endpoint, name="CodeStream"
         )
-        config = bot_config(emu, bot, database_url, edit)
+        public = {"public_url": f"http://127.0.0.1:{port}"} if public_url_is_served else {}
+        config = bot_config(emu, bot, database_url, edit, **public)
         app = create_app(
             config,
             hasher=Argon2Hasher(time_cost=1, memory_cost=8192),
             migrate=migrate,
             bot_handler=handler,
+            **({"clock": clock} if clock is not None else {}),
         )
         with serve_in_thread(app, port) as base:
             async with httpx.AsyncClient(base_url=base, timeout=20) as client:

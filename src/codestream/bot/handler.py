@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from codestream.teams.activities import Activity
+
+MAX_KEY_LENGTH = 500
 
 
 @dataclass(frozen=True)
@@ -28,3 +31,17 @@ class AcknowledgingHandler:
     async def handle(self, activity: Activity) -> InvokeResponse | None:
         """Acknowledge."""
         return InvokeResponse(200) if activity.type == "invoke" else None
+
+
+def activity_key(activity: Activity) -> str | None:
+    """What identifies one delivery of an activity for deduplication: its conversation and id
+    (ids are unique per conversation); None for an activity without an id. Long keys are hashed
+    so every key fits the store."""
+    if not activity.id:
+        return None
+    conversation = activity.conversation.id if activity.conversation else ""
+    key = f"{conversation}|{activity.id}"
+    if len(key) <= MAX_KEY_LENGTH and key.isprintable():
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha256:{digest}"

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream import __version__
 from codestream.bot.codemark_card import render_codemark_activity
+from codestream.bot.commands import BotOptions
 from codestream.bot.handler import AcknowledgingHandler, ActivityHandler
+from codestream.bot.router import BotRouter
 from codestream.config import Config
 from codestream.delivery.runner import BackgroundWorker
 from codestream.delivery.settings import DeliverySettings, default_worker_id
@@ -22,6 +24,7 @@ from codestream.delivery.worker import DeliveryWorker
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.ports import PasswordHasher
 from codestream.domain.services import build_services
+from codestream.domain.services.msteams import MsTeamsService
 from codestream.passwords import Argon2Hasher
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
@@ -31,7 +34,7 @@ from codestream.teams.connector import ConnectorClient
 from codestream.teams.openid import SigningKeys
 from codestream.teams.settings import BotSettings, bot_settings
 from codestream.teams.tokens import ConnectorTokens
-from codestream.web import msteams_share
+from codestream.web import msteams_conversations, msteams_share
 from codestream.web.api import accounts, codemarks, shares, teams
 from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
@@ -39,6 +42,7 @@ from codestream.web.context import WebContext
 from codestream.web.errors import install_error_handlers
 from codestream.web.health import health_router
 from codestream.web.limits import BodySizeLimit
+from codestream.web.pages import msteams_signin
 from codestream.web.pages import routes as pages
 
 log = logging.getLogger("codestream.web")
@@ -86,6 +90,14 @@ def create_app(
     )
     head = head_revision()
     delivery = _delivery_worker(config, bot, db, client, clock)
+    msteams = MsTeamsService(SqlUnitOfWorkFactory(db), clock, config.auth_secret.reveal().encode())
+    if bot_handler is None and bot is not None:
+        bot_handler = BotRouter(
+            msteams,
+            ConnectorClient(client, ConnectorTokens(client, bot), bot.service_url_hosts),
+            BotOptions(public_url=config.public_api_url, bot_app_id=bot.app_id),
+            on_queued=delivery.worker.wake if delivery is not None else None,
+        )
 
     async def readiness() -> str | None:
         try:
@@ -124,6 +136,7 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.delivery = delivery
+    app.state.msteams = msteams
     app.state.ctx = WebContext(config=config, services=services)
     install_error_handlers(app)
     app.include_router(health_router(readiness))
@@ -132,7 +145,9 @@ def create_app(
     app.include_router(codemarks.router, prefix="/api/v1")
     app.include_router(shares.router, prefix="/api/v1")
     app.include_router(msteams_share.router)
+    app.include_router(msteams_conversations.router)
     app.include_router(pages.router)
+    app.include_router(msteams_signin.router)
     app.router.add_route(
         BOT_PATH,
         BotEndpoint(verifier, bot_handler or AcknowledgingHandler()).handle,

@@ -1,21 +1,26 @@
 """POST /no-auth/provider-action/msteams: Azure's "Messaging Endpoint" for the Teams bot.
 
-Every request is verified before anything else is believed. Answers: 200 (handled, or a repeat of
-one we handled), 400 (not an activity), 401 (token problems), 403 (key not endorsed for the
-channel), 405 (GET, so admins can test their proxy), 413 (over 256 KiB), 503 (no bot configured,
-or a failure the channel should retry). Never 500, never a stack trace.
+Every request is verified before anything else is believed. Repeats are caught here in memory
+(the fast path, which also replays a repeated invoke's answer) and, across processes and restarts,
+by the bot, which records each activity's key in the same transaction as its effects.
+
+Answers: 200 (handled, or a repeat of one we handled), 400 (not an activity), 401 (token
+problems), 403 (key not endorsed for the channel), 405 (GET, so admins can test their proxy), 413
+(over 256 KiB), 503 (no bot configured, or a failure the channel should retry). Never 500, never a
+stack trace.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from codestream.bot.handler import ActivityHandler, InvokeResponse
+from codestream.bot.handler import ActivityHandler, InvokeResponse, activity_key
 from codestream.teams.activities import Activity
 from codestream.teams.auth import InboundAuthError, InboundVerifier
 from codestream.teams.dedupe import RecentActivities
@@ -46,6 +51,7 @@ class BotEndpoint:
         self._verifier = verifier
         self._handler = handler
         self._recent = recent or RecentActivities()
+        self._answers = _RecentAnswers()
         if verifier is None:
             log.warning(NOT_CONFIGURED)
 
@@ -98,21 +104,46 @@ class BotEndpoint:
             log.warning("refused a bot request: %s", exc.reason)
             code = "forbidden" if exc.status == 403 else "unauthorized"
             return _error(exc.status, code, "the token does not cover this activity")
-        key = f"{activity.conversation.id if activity.conversation else ''}|{activity.id or ''}"
-        if activity.id and not self._recent.first_time(key):
-            log.info("repeat delivery of activity %s; already handled", activity.id[:80])
+        key = activity_key(activity)
+        if key is not None and not self._recent.first_time(key):
+            log.info("repeat delivery of activity %s; already handled", (activity.id or "")[:80])
+            answer = self._answers.get(key)
+            if answer is not None:
+                return _invoke_answer(answer, activity.type)
             return Response(status_code=200)
         try:
             result = await self._handler.handle(activity)
         except Exception as exc:  # the channel must get an answer it can retry, never a 500
-            self._recent.forget(key)
+            if key is not None:
+                self._recent.forget(key)
             log.error(
                 "bot failed to handle a %s activity: %s", activity.type[:40], type(exc).__name__
             )
             return _error(503, "bot_failed", "the bot could not handle this activity; retry later")
         if result is None:
             return Response(status_code=200)
+        if key is not None:
+            self._answers.put(key, result)
         return _invoke_answer(result, activity.type)
+
+
+class _RecentAnswers:
+    """The last invoke answers, so a re-sent invoke gets the same answer (bounded, in memory;
+    after a restart, or from another process, a repeat gets an empty 200)."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        self._capacity = capacity
+        self._answers: OrderedDict[str, InvokeResponse] = OrderedDict()
+
+    def get(self, key: str) -> InvokeResponse | None:
+        """The answer given to this key, if still remembered."""
+        return self._answers.get(key)
+
+    def put(self, key: str, answer: InvokeResponse) -> None:
+        """Remember an answer, forgetting the oldest beyond capacity."""
+        self._answers[key] = answer
+        if len(self._answers) > self._capacity:
+            self._answers.popitem(last=False)
 
 
 def _invoke_answer(result: InvokeResponse, kind: str) -> Response:

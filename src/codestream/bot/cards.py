@@ -1,0 +1,173 @@
+"""The bot's Adaptive Cards (version 1.5, Microsoft's typed `microsoft-teams-cards` models).
+
+Each builder returns the card's JSON; `message` wraps one into a message activity. Text that came
+from users (names, unknown commands) goes through `plain`, so it can't smuggle Markdown links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from microsoft_teams.cards import (
+    Action,
+    AdaptiveCard,
+    CardElement,
+    Fact,
+    FactSet,
+    OpenUrlAction,
+    SubmitAction,
+    TextBlock,
+    TextInput,
+)
+
+from codestream.bot import texts
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.5"
+_MARKDOWN = set("[]()*`<>#|\\!")
+
+
+def plain(text: str, limit: int = 100) -> str:
+    """User-supplied text made safe to show: no control or Markdown characters, shortened."""
+    cleaned = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isprintable() or ch.isspace()
+        if ch not in _MARKDOWN and not 0xD800 <= ord(ch) <= 0xDFFF
+    )
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def submit(title: str, command: str, **data: Any) -> SubmitAction:
+    """A button that sends a command back to the bot (a message whose `value` has `action`)."""
+    return SubmitAction(title=title, data={"action": command, **data})
+
+
+def _card(
+    title: str | None,
+    lines: Sequence[str] = (),
+    facts: Sequence[tuple[str, str]] = (),
+    actions: Sequence[Action] = (),
+    extra: Sequence[CardElement] = (),
+) -> dict[str, Any]:
+    body: list[CardElement] = []
+    if title:
+        body.append(TextBlock(text=title, weight="Bolder", size="Medium", wrap=True))
+    body.extend(TextBlock(text=line, wrap=True) for line in lines)
+    if facts:
+        body.append(FactSet(facts=[Fact(title=name, value=value) for name, value in facts]))
+    body.extend(extra)
+    card = AdaptiveCard(version=CARD_VERSION, body=body, actions=list(actions) or None)
+    content: dict[str, Any] = {"$schema": SCHEMA}
+    content.update(card.model_dump(mode="json", exclude_none=True, by_alias=True))
+    return content
+
+
+def attachment(card: dict[str, Any]) -> dict[str, Any]:
+    """A card as a message attachment."""
+    return {"contentType": ADAPTIVE_CARD, "content": card}
+
+
+def message(card: dict[str, Any]) -> dict[str, Any]:
+    """A message activity carrying one card."""
+    return {"type": "message", "attachments": [attachment(card)]}
+
+
+def text_card(text: str, *actions: Action) -> dict[str, Any]:
+    """A card with one line of text and optional buttons."""
+    return _card(None, [text], actions=actions)
+
+
+def help_card(*, personal: bool, heading: str | None = None) -> dict[str, Any]:
+    """The list of commands for where the user is."""
+    if personal:
+        return _card(
+            heading,
+            [texts.HELP_INTRO],
+            texts.HELP_PERSONAL,
+            [submit(texts.BUTTON_SIGNIN, "signin"), submit(texts.BUTTON_STATUS, "status")],
+            [TextBlock(text=texts.HELP_PERSONAL_NEXT, wrap=True, is_subtle=True)],
+        )
+    return _card(
+        heading,
+        [texts.HELP_INTRO],
+        texts.HELP_CHANNEL,
+        [submit(texts.BUTTON_CONNECT, "connect"), submit(texts.BUTTON_STATUS, "status")],
+        [TextBlock(text=texts.HELP_CHANNEL_NEXT, wrap=True, is_subtle=True)],
+    )
+
+
+def welcome_personal(name: str) -> dict[str, Any]:
+    """Sent when a user adds the bot in their personal scope."""
+    shown = plain(name, 60)
+    title = (
+        texts.WELCOME_PERSONAL_TITLE.format(name=shown)
+        if shown
+        else texts.WELCOME_PERSONAL_TITLE_NO_NAME
+    )
+    return _card(
+        title,
+        [texts.WELCOME_PERSONAL_TEXT],
+        actions=[submit(texts.BUTTON_SIGNIN, "signin"), submit(texts.BUTTON_HELP, "help")],
+    )
+
+
+def welcome_team(team_name: str) -> dict[str, Any]:
+    """Posted in a team's channel when the bot is added to the team."""
+    shown = plain(team_name, 80)
+    title = (
+        texts.WELCOME_TEAM_TITLE.format(team=shown) if shown else texts.WELCOME_TEAM_TITLE_NO_NAME
+    )
+    return _card(
+        title,
+        [texts.WELCOME_TEAM_TEXT],
+        actions=[submit(texts.BUTTON_CONNECT, "connect"), submit(texts.BUTTON_HELP, "help")],
+    )
+
+
+def signin_card(url: str) -> dict[str, Any]:
+    """The answer to `signin`: a button to the sign-in page, and a box for the one-time code."""
+    return _card(
+        texts.SIGNIN_TITLE,
+        [texts.SIGNIN_TEXT],
+        actions=[
+            OpenUrlAction(title=texts.BUTTON_SIGNIN, url=url),
+            submit(texts.BUTTON_SUBMIT_CODE, "signincode"),
+        ],
+        extra=[
+            TextBlock(text=texts.SIGNIN_CODE_HINT, wrap=True, is_subtle=True),
+            TextInput(id="signInCode", placeholder=texts.SIGNIN_CODE_PLACEHOLDER),
+        ],
+    )
+
+
+def signed_in_card(email: str, team_names: Sequence[str]) -> dict[str, Any]:
+    """The confirmation of a completed sign-in."""
+    facts = (
+        [(texts.LINKED_TEAMS, ", ".join(plain(n, 80) for n in team_names))] if team_names else []
+    )
+    return _card(None, [texts.SIGNED_IN.format(email=email)], facts)
+
+
+def connected_card(team_names: Sequence[str], *, already: bool) -> dict[str, Any]:
+    """The answer to `connect`."""
+    line = texts.ALREADY_CONNECTED if already else texts.CONNECTED
+    names = ", ".join(plain(n, 80) for n in team_names)
+    return _card(None, [line], [(texts.CONNECTED_TEAMS, names)])
+
+
+def unknown_card(command: str) -> dict[str, Any]:
+    """The answer to text that is no command."""
+    return text_card(
+        texts.UNKNOWN.format(command=plain(command, 60)), submit(texts.BUTTON_HELP, "help")
+    )
+
+
+def facts_card(
+    title: str, facts: Sequence[tuple[str, str]], lines: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A titled card of facts (status, debug)."""
+    return _card(title, lines, facts)

@@ -1,0 +1,107 @@
+"""Everything the bot says, in one place (after the original's texts, in spirit)."""
+
+from __future__ import annotations
+
+HELP_INTRO = (
+    "The CodeStream bot lets you share discussions about code from CodeStream to channels in "
+    "Teams. You can use these commands:"
+)
+HELP_PERSONAL = (
+    ("signin", "Sign in to CodeStream and pick the teams to link."),
+    ("signout", "Sign out of CodeStream."),
+    ("status", "Show what is linked and connected."),
+    ("help", "Show this help."),
+)
+HELP_CHANNEL = (
+    ("connect", "Connect this channel to CodeStream."),
+    ("disconnect", "Disconnect this channel from CodeStream."),
+    ("disconnectall", "Disconnect every channel of this team from your CodeStream teams."),
+    ("status", "Show what is linked and connected."),
+    ("help", "Show this help."),
+)
+HELP_PERSONAL_NEXT = (
+    "To share into a channel, add me to a team, then mention me there: @CodeStream connect."
+)
+HELP_CHANNEL_NEXT = "New here? Send me `signin` in a personal chat first."
+
+WELCOME_PERSONAL_TITLE = "Welcome to CodeStream, {name}!"
+WELCOME_PERSONAL_TITLE_NO_NAME = "Welcome to CodeStream!"
+WELCOME_PERSONAL_TEXT = (
+    "I share discussions about code from CodeStream into your Teams channels. Start by signing in."
+)
+WELCOME_TEAM_TITLE = "Thanks for adding CodeStream to {team}!"
+WELCOME_TEAM_TITLE_NO_NAME = "Thanks for adding CodeStream to this team!"
+WELCOME_TEAM_TEXT = (
+    "To share codemarks into a channel: send me `signin` in a personal chat, then mention me "
+    "in the channel with `connect`."
+)
+
+SIGNIN_TITLE = "Sign in to CodeStream to get started!"
+SIGNIN_TEXT = (
+    "The button opens a page where you sign in and pick the CodeStream teams to link to this "
+    "Microsoft Teams organization. The link works once, for 10 minutes."
+)
+SIGNIN_CODE_HINT = "If I don't confirm here after you sign in, paste the code the page shows:"
+SIGNIN_CODE_PLACEHOLDER = "XXXX-XXXX-XXXX"
+
+SIGNED_IN = (
+    "You're signed in to CodeStream as {email}. "
+    "Next: add me to a channel and say @CodeStream connect."
+)
+LINKED_TEAMS = "Linked CodeStream teams"
+CODE_INVALID = (
+    "That code didn't work: it may have expired, been used already, or belong to someone else. "
+    "Send `signin` to get a new one."
+)
+
+SIGNED_OUT = "You have been signed out of CodeStream."
+NOT_SIGNED_IN = "You aren't signed in to CodeStream. Send `signin` to sign in."
+
+PERSONAL_ONLY = "Please run `{command}` from your personal chat with the CodeStream bot."
+CHANNEL_ONLY = "Please run `{command}` in a team channel, mentioning me: @CodeStream {command}"
+
+CONNECTED = "This channel is now ready to receive codemarks from CodeStream."
+ALREADY_CONNECTED = "This channel was already connected; it receives codemarks from CodeStream."
+CONNECTED_TEAMS = "For CodeStream teams"
+NEED_SIGNIN = (
+    "Please sign in first: send `signin` to the CodeStream bot in your personal chat, "
+    "then run `{command}` here again."
+)
+NO_LINKED_TEAMS = (
+    "None of your CodeStream teams is linked to this Microsoft Teams organization. Send "
+    "`signin` to the CodeStream bot in your personal chat and pick a team, then run "
+    "`{command}` here again."
+)
+UNKNOWN_CHANNEL = "Oops, I couldn't tell which channel this is. Please try again in a channel."
+
+DISCONNECTED = "CodeStream has been disconnected from this channel."
+NOT_CONNECTED = "This channel wasn't connected to any of your CodeStream teams."
+DISCONNECTED_ALL = "CodeStream has been disconnected from all channels of this team ({count})."
+
+UNINSTALLED = (
+    "CodeStream is no longer linked to this Microsoft Teams organization for: {teams}. "
+    "Their channels were disconnected."
+)
+UNINSTALL_NOTHING = "None of your CodeStream teams is linked to this Microsoft Teams organization."
+
+UNKNOWN = (
+    "Sorry, I didn't understand '{command}', but thanks for checking out CodeStream. "
+    "Type 'help' if you need assistance."
+)
+
+STATUS_TITLE = "CodeStream Teams"
+STATUS_SIGNED_IN_AS = "Signed in as"
+STATUS_NOT_SIGNED_IN = "Not signed in"
+STATUS_THIS_CHANNEL = "This channel"
+STATUS_UNKNOWN = "Status unknown: no CodeStream team is linked to this organization yet."
+STATUS_LINKED = "linked"
+STATUS_CONNECTED = "connected"
+STATUS_NOT_CONNECTED = "not connected"
+
+DEBUG_TITLE = "CodeStream debug"
+
+BUTTON_HELP = "Help"
+BUTTON_SIGNIN = "Sign in"
+BUTTON_SUBMIT_CODE = "Submit code"
+BUTTON_CONNECT = "Connect this channel"
+BUTTON_STATUS = "Status"

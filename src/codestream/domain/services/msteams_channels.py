@@ -1,0 +1,85 @@
+"""Channels as share targets: connect, disconnect, and list what a CodeStream team can share to.
+
+Functions here work inside the caller's unit of work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codestream.domain.models import Team, User
+from codestream.domain.msteams import ChannelConnection
+from codestream.domain.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ConnectedChannel:
+    """A channel a CodeStream team shares into, as the original's `msteams_conversations`."""
+
+    conversation_id: str
+    msteams_team_id: str
+    tenant_id: str
+    team_name: str
+    channel_name: str
+
+
+async def connect(
+    uow: UnitOfWork, *, channel_id: str, user: User, teams: list[Team], now: int
+) -> list[Team]:
+    """Make a (recorded) channel a share target of these teams; the teams newly connected."""
+    current = {
+        c.team_id: c for c in await uow.msteams.list_connections_of_channel(channel_id) if c.active
+    }
+    added = []
+    for team in teams:
+        if team.id in current:
+            continue
+        await uow.msteams.save_connection(
+            ChannelConnection(
+                channel_id=channel_id, team_id=team.id, connected_by=user.id, created_at=now
+            )
+        )
+        added.append(team)
+    return added
+
+
+async def connected_team_ids(uow: UnitOfWork, channel_id: str) -> set[str]:
+    """The CodeStream teams a channel is connected to."""
+    return {
+        c.team_id for c in await uow.msteams.list_connections_of_channel(channel_id) if c.active
+    }
+
+
+async def disconnect(uow: UnitOfWork, channel_id: str, teams: list[Team], now: int) -> int:
+    """Stop sharing these teams into a channel; how many connections ended."""
+    return await uow.msteams.disconnect_channels(
+        now=now, channel_id=channel_id, team_ids=[t.id for t in teams]
+    )
+
+
+async def disconnect_all(uow: UnitOfWork, msteams_team_id: str, teams: list[Team], now: int) -> int:
+    """Stop sharing these teams into every channel of a Teams team."""
+    return await uow.msteams.disconnect_channels(
+        now=now, msteams_team_id=msteams_team_id, team_ids=[t.id for t in teams]
+    )
+
+
+async def connected_channels(
+    uow: UnitOfWork, team_id: str, tenant_id: str | None = None
+) -> list[ConnectedChannel]:
+    """The channels a team shares into, in tenants it is (still) linked to."""
+    tenants = {link.tenant_id for link in await uow.msteams.list_tenant_links_of_team(team_id)}
+    found = []
+    for connection, channel, msteams_team in await uow.msteams.list_connected_channels(team_id):
+        if channel.tenant_id not in tenants or (tenant_id and channel.tenant_id != tenant_id):
+            continue
+        found.append(
+            ConnectedChannel(
+                conversation_id=connection.channel_id,
+                msteams_team_id=msteams_team.id,
+                tenant_id=channel.tenant_id,
+                team_name=msteams_team.name,
+                channel_name=channel.display_name,
+            )
+        )
+    return found

@@ -1,0 +1,181 @@
+"""Helpers for bot stories: read the bot's cards in the emulator, follow its sign-in link with a
+browser-like HTTP client, and move the app's clock."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from codestream.domain.clock import system_clock
+from support.bots import BotWorld
+from teams_emulator import Message
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_STATE = re.compile(r'name="state" value="([^"]+)"')
+_CODE = re.compile(r'id="signin-code">([^<]+)<')
+
+
+class OffsetClock:
+    """The wall clock in milliseconds, plus an offset a test can move forward."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+
+    def __call__(self) -> int:
+        return system_clock() + self.offset
+
+    def advance(self, minutes: float) -> None:
+        """Jump ahead."""
+        self.offset += int(minutes * 60_000)
+
+
+def card_of(message: Message) -> dict[str, Any]:
+    """The Adaptive Card a bot message carries."""
+    cards = [
+        a["content"]
+        for a in message.attachments
+        if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+    ]
+    assert len(cards) == 1, message.attachments
+    card: dict[str, Any] = cards[0]
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
+    return card
+
+
+def card_text(card: dict[str, Any]) -> str:
+    """Every text a person sees on a card, one per line."""
+    lines = []
+    for element in card.get("body", []):
+        if element.get("type") == "TextBlock":
+            lines.append(element["text"])
+        elif element.get("type") == "FactSet":
+            lines.extend(f"{f['title']}: {f['value']}" for f in element["facts"])
+    lines.extend(f"[{a['title']}]" for a in card.get("actions", []))
+    return "\n".join(lines)
+
+
+def open_url(card: dict[str, Any]) -> str:
+    """The URL of the card's Action.OpenUrl."""
+    urls = [a["url"] for a in card.get("actions", []) if a["type"] == "Action.OpenUrl"]
+    assert len(urls) == 1, card
+    return str(urls[0])
+
+
+def bot_messages(world: BotWorld, conversation_id: str) -> list[Message]:
+    """The bot's messages in a conversation (a channel's threads included), oldest first."""
+    conversation = world.emu.emulator.world.conversations[conversation_id]
+    return [m for m in list(conversation.messages.values()) if m.from_bot]
+
+
+async def wait_for_card(
+    world: BotWorld,
+    conversation_id: str,
+    text: str,
+    *,
+    root: str | None = None,
+    timeout: float = 15.0,
+) -> Message:
+    """The first bot message whose card shows `text` (in the thread of `root`, if given)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for message in bot_messages(world, conversation_id):
+            if root is not None and message.thread_root != root:
+                continue
+            if text in card_text(card_of(message)):
+                return message
+        if time.monotonic() > deadline:
+            shown = [card_text(card_of(m)) for m in bot_messages(world, conversation_id)]
+            raise AssertionError(f"no bot card with {text!r} in {conversation_id}: {shown}")
+        await asyncio.sleep(0.05)
+
+
+async def no_new_messages(world: BotWorld, conversation_id: str, count: int) -> None:
+    """Give the outbox worker time, then check the conversation still has `count` bot messages."""
+    await asyncio.sleep(1.5)
+    assert len(bot_messages(world, conversation_id)) == count
+
+
+@dataclass
+class Browser:
+    """A person's browser: cookies kept, redirects followed by hand so each step is checked."""
+
+    client: httpx.AsyncClient
+
+    async def log_in(self, email: str, password: str, next_path: str) -> httpx.Response:
+        """Fill in the sign-in page and follow the redirect to `next_path`."""
+        page = await self.client.get("/web/login", params={"next": next_path})
+        assert page.status_code == 200, page.text
+        token = _CSRF.search(page.text)
+        assert token is not None
+        done = await self.client.post(
+            "/web/login",
+            data={
+                "csrf_token": token.group(1),
+                "next": next_path,
+                "email": email,
+                "password": password,
+            },
+        )
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == next_path
+        return await self.client.get(next_path)
+
+    async def open_signin(self, url: str, email: str, password: str) -> httpx.Response:
+        """Follow the card's link: sent to the sign-in page, signed in, back to the picker."""
+        parts = urlsplit(url)
+        path = f"{parts.path}?{parts.query}"
+        first = await self.client.get(path)
+        if first.status_code != 303:
+            return first
+        location = first.headers["location"]
+        assert location.startswith("/web/login?next="), location
+        return await self.log_in(email, password, path)
+
+    async def submit(self, page: httpx.Response, team_ids: list[str]) -> httpx.Response:
+        """Pick teams on the picker page and submit it."""
+        token, state = _CSRF.search(page.text), _STATE.search(page.text)
+        assert token is not None and state is not None, page.text
+        fields = [("csrf_token", token.group(1)), ("state", _unescape(state.group(1)))]
+        fields += [("team_id", team_id) for team_id in team_ids]
+        return await self.post_form("/web/msteams/signin", fields)
+
+    async def post_form(self, path: str, fields: list[tuple[str, str]]) -> httpx.Response:
+        """POST an HTML form (repeated fields allowed)."""
+        return await self.client.post(
+            path,
+            content=urlencode(fields),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+
+def _unescape(value: str) -> str:
+    return value.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+
+
+def code_on(page: httpx.Response) -> str:
+    """The one-time code the success page shows."""
+    found = _CODE.search(page.text)
+    assert found is not None, page.text
+    return found.group(1).strip()
+
+
+def csrf_on(page: httpx.Response) -> str:
+    """The CSRF token of a page's form."""
+    found = _CSRF.search(page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+@asynccontextmanager
+async def browser(world: BotWorld) -> AsyncIterator[Browser]:
+    """A fresh browser pointed at our app."""
+    async with httpx.AsyncClient(base_url=str(world.app_client.base_url), timeout=20) as client:
+        yield Browser(client)
