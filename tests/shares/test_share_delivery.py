@@ -1,0 +1,141 @@
+"""Delivery status as a user sees it through the API: a share is queued, then the delivery
+worker sends its card to the Teams emulator (sent, with the message id and a link); an outage
+shows as retrying with the next attempt and the last error; a removed bot as failed with the
+reason. Real worker, real emulator, both backends."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.shares.card_rules import check_card
+
+from codestream.storage.uow import SqlUnitOfWorkFactory
+from delivery.delivery_world import Delivery
+from support.api import Api
+from support.connected_channels import ConnectedChannel, connect_channel
+from support.world import World, build_world
+from teams_emulator import ManualClock, run_emulator
+
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+@dataclass
+class Flow:
+    world: World
+    delivery: Delivery
+    channel: ConnectedChannel
+
+    async def share(self) -> dict[str, Any]:
+        w = self.world
+        response = await w.client.post(
+            f"/api/v1/codemarks/{w.codemark['id']}/shares",
+            json={"provider": "msteams", "channelIds": [self.channel.channel_id]},
+            headers=w.alice.headers,
+        )
+        assert response.status_code == 202, response.text
+        (share,) = response.json()
+        return dict(share)
+
+    async def status(self) -> dict[str, Any]:
+        w = self.world
+        response = await w.client.get(
+            f"/api/v1/codemarks/{w.codemark['id']}/shares", headers=w.bob.headers
+        )
+        assert response.status_code == 200
+        (share,) = response.json()
+        return dict(share)
+
+    def cards(self) -> list[dict[str, Any]]:
+        """The Adaptive Cards posted to the channel at the emulator."""
+        conversation = self.delivery.emu.emulator.world.conversations[self.channel.channel_id]
+        return [
+            a["content"]
+            for m in conversation.messages.values()
+            for a in m.attachments
+            if a.get("contentType") == CARD
+        ]
+
+
+@pytest.fixture
+async def flow(api: Api, engine: AsyncEngine) -> AsyncIterator[Flow]:
+    clock = ManualClock(time.time())
+    async with run_emulator(clock=clock) as emu:
+        driver = emu.driver
+        tenant = driver.create_tenant("Contoso")
+        alice = driver.create_user(tenant, "Alice Smith")
+        team = driver.create_team(tenant, "Engineering", [alice])
+        channel = await driver.create_channel(team, "Code review")
+        bot = emu.emulator.add_bot(tenant=tenant, name="CodeStream")
+        await driver.install_bot(bot, team, by=alice)
+        world = await build_world(api)
+        connected = await connect_channel(
+            engine,
+            team_id=world.team["id"],
+            user_id=world.alice.id,
+            tenant_id=tenant.id,
+            msteams_team_id=team.id,
+            team_name=team.name,
+            channel_id=channel.id,
+            channel_name=channel.name,
+            service_url=emu.service_url(tenant),
+        )
+        async with httpx.AsyncClient() as http:
+            delivery = Delivery(
+                emu, clock, tenant, team, [channel], bot, http, SqlUnitOfWorkFactory(engine)
+            )
+            yield Flow(world, delivery, connected)
+
+
+async def test_a_share_goes_from_queued_to_sent_and_the_card_arrives(flow: Flow) -> None:
+    shared = await flow.share()
+    assert shared["status"] == "queued"
+    await flow.delivery.pump(flow.delivery.worker())
+    status = await flow.status()
+    assert status["status"] == "sent"
+    assert status["attempts"] == 1 and status["sentAt"] is not None
+    assert status["nextAttemptAt"] is None and status["lastError"] is None
+    assert status["postId"]
+    assert status["url"].startswith("https://teams.microsoft.com/l/message/")
+    assert status["postId"] in status["url"]
+    (card,) = flow.cards()
+    check_card(card)
+    runs = [r["text"] for b in card["body"] if b["type"] == "RichTextBlock" for r in b["inlines"]]
+    assert runs[:2] == [f"{flow.world.alice.email.split('@')[0].title()}", " commented on code"]
+    conversation = flow.delivery.emu.emulator.world.conversations[flow.channel.channel_id]
+    roots = [m.id for m in conversation.messages.values() if m.thread_root == m.id]
+    assert roots == [status["postId"]]
+
+
+async def test_an_outage_shows_as_retrying_then_sent(flow: Flow) -> None:
+    flow.delivery.emu.emulator.faults.add("create_conversation", status=503, count=1)
+    shared = await flow.share()
+    worker = flow.delivery.worker()
+    flow.delivery.clock.advance(max(shared["nextAttemptAt"] - flow.delivery.now_ms(), 0) / 1000)
+    assert await worker.run_once() == 1
+    status = await flow.status()
+    assert status["status"] == "retrying"
+    assert status["attempts"] == 1
+    assert "503" in status["lastError"] or "unavailable" in status["lastError"].lower()
+    assert status["nextAttemptAt"] > 0
+    assert status["postId"] is None
+    await flow.delivery.pump(worker)
+    status = await flow.status()
+    assert status["status"] == "sent" and status["lastError"] is None
+    assert len(flow.cards()) == 1
+
+
+async def test_a_removed_bot_shows_as_failed_with_the_reason(flow: Flow) -> None:
+    flow.delivery.emu.emulator.faults.add("create_conversation", status=403)
+    await flow.share()
+    await flow.delivery.pump(flow.delivery.worker())
+    status = await flow.status()
+    assert status["status"] == "failed"
+    assert status["lastError"]
+    assert status["nextAttemptAt"] is None and status["postId"] is None
+    assert flow.cards() == []
