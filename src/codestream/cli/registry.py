@@ -22,5 +22,6 @@ def register(app: typer.Typer) -> None:
     admin_cmd.register(app)  # user create|list, team create|add-member
     codemark_cmd.register(app)  # login, codemark create|list|show
     demo_cmd.register(app)  # demo
+    __import__("codestream.cli.service_cmd", fromlist=["register"]).register(app)  # start|stop|…
     __import__("codestream.cli.emulator_cmd", fromlist=["register"]).register(app)  # emulator
     __import__("codestream.cli.worker_cmd", fromlist=["register"]).register(app)  # worker
