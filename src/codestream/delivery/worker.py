@@ -159,6 +159,7 @@ class DeliveryWorker:
         """
         try:
             while not stop.is_set():
+                self._wake.clear()  # a wake() from here on is seen by the sleep below
                 try:
                     if await self.run_once(limit):
                         continue
@@ -192,7 +193,6 @@ class DeliveryWorker:
         return min(idle_sleep, max(0.0, (due - self._clock()) / 1000))
 
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
-        self._wake.clear()
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
         try:
             await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
