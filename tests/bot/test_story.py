@@ -15,7 +15,7 @@ from support.teams_flow import browser, card_of, card_text, code_on, open_url, w
 @pytest.fixture
 async def story(database_url: str) -> AsyncIterator[BotWorld]:
     """The bot world, with links the bot sends pointing at the app itself."""
-    async with start_bot_world(database_url, public_url_is_served=True) as world:
+    async with start_bot_world(database_url, public_url_is_served=True, migrate=False) as world:
         yield world
 
 
@@ -27,7 +27,9 @@ async def test_install_sign_in_connect_and_list(story: BotWorld) -> None:
 
     installed = await driver.install_bot(world.bot, world.team, by=world.alice)
     assert [r.status for r in installed] == [200, 200]
-    welcome = await wait_for_card(world, world.team.id, "Thanks for adding CodeStream to Engineering!")
+    welcome = await wait_for_card(
+        world, world.team.id, "Thanks for adding CodeStream to Engineering!"
+    )
     assert "[Connect this channel]" in card_text(card_of(welcome))
 
     await driver.install_bot_personal(world.bot, world.alice)

@@ -15,9 +15,12 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from codestream.domain.clock import system_clock
+from support.api import Member
 from support.bots import BotWorld
-from teams_emulator import Message
+from teams_emulator import Channel, Message, User
 
+PASSWORD = "correct horse 1"
+"""The password `Api.sign_up` gives users."""
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _STATE = re.compile(r'name="state" value="([^"]+)"')
 _CODE = re.compile(r'id="signin-code">([^<]+)<')
@@ -81,12 +84,14 @@ async def wait_for_card(
     text: str,
     *,
     root: str | None = None,
-    timeout: float = 15.0,
+    since: int = 0,
+    wait: float = 15.0,
 ) -> Message:
-    """The first bot message whose card shows `text` (in the thread of `root`, if given)."""
-    deadline = time.monotonic() + timeout
+    """The first bot message whose card shows `text` (in the thread of `root`, if given), among
+    the conversation's bot messages after the first `since`."""
+    deadline = time.monotonic() + wait
     while True:
-        for message in bot_messages(world, conversation_id):
+        for message in bot_messages(world, conversation_id)[since:]:
             if root is not None and message.thread_root != root:
                 continue
             if text in card_text(card_of(message)):
@@ -179,3 +184,56 @@ async def browser(world: BotWorld) -> AsyncIterator[Browser]:
     """A fresh browser pointed at our app."""
     async with httpx.AsyncClient(base_url=str(world.app_client.base_url), timeout=20) as client:
         yield Browser(client)
+
+
+async def say(world: BotWorld, user: User, text: str) -> Message:
+    """Send the bot a personal message; the bot's answer."""
+    chat = world.emu.driver.personal_chat(world.bot, user).id
+    before = len(bot_messages(world, chat))
+    answer = await world.emu.driver.send_personal_message(world.bot, user, text)
+    assert answer.status == 200, answer.body
+    return await wait_for_new(world, chat, before)
+
+
+async def say_in_channel(
+    world: BotWorld, user: User, text: str, channel: Channel | None = None
+) -> Message:
+    """@mention the bot in a new channel post; the bot's answer in the thread."""
+    where = channel or world.channel
+    posted = await world.emu.driver.post_message(where, user, text)
+    assert posted is not None and posted.status == 200
+    return await wait_for_new(world, where.id, 0, root=posted.activity_id)
+
+
+async def wait_for_new(
+    world: BotWorld, conversation_id: str, since: int, *, root: str | None = None
+) -> Message:
+    """The first bot message after the first `since` (in `root`'s thread, if given)."""
+    deadline = time.monotonic() + 15
+    while True:
+        for message in bot_messages(world, conversation_id)[since:]:
+            if root is None or message.thread_root == root:
+                return message
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the bot did not answer in {conversation_id}")
+        await asyncio.sleep(0.05)
+
+
+def text_of(message: Message) -> str:
+    """What a bot message's card says."""
+    return card_text(card_of(message))
+
+
+async def sign_in(
+    world: BotWorld, user: User, member: Member, team_ids: list[str], password: str = PASSWORD
+) -> str:
+    """The whole sign-in from Teams for `user` as `member`; the one-time code the page showed."""
+    card = await say(world, user, "signin")
+    async with browser(world) as person:
+        picker = await person.open_signin(open_url(card_of(card)), member.email, password)
+        assert picker.status_code == 200, picker.text
+        done = await person.submit(picker, team_ids)
+        assert done.status_code == 200, done.text
+    chat = world.emu.driver.personal_chat(world.bot, user).id
+    await wait_for_card(world, chat, f"You're signed in to CodeStream as {member.email}")
+    return code_on(done)
