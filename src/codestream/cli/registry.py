@@ -23,5 +23,6 @@ def register(app: typer.Typer) -> None:
     codemark_cmd.register(app)  # login, codemark create|list|show
     demo_cmd.register(app)  # demo
     __import__("codestream.cli.service_cmd", fromlist=["register"]).register(app)  # start|stop|…
+    __import__("codestream.cli.doctor_cmd", fromlist=["register"]).register(app)  # doctor
     __import__("codestream.cli.emulator_cmd", fromlist=["register"]).register(app)  # emulator
     __import__("codestream.cli.worker_cmd", fromlist=["register"]).register(app)  # worker

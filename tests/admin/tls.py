@@ -1,0 +1,112 @@
+"""A self-signed certificate and an HTTPS uvicorn in a thread, for the doctor's trust check."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from starlette.types import ASGIApp
+
+from support.servers import free_port
+from teams_emulator import RunningEmulator, run_emulator
+
+
+def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
+    """A self-signed certificate (its own CA) for `host` and 127.0.0.1; returns (cert, key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName(host), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    certfile, keyfile = directory / "cert.pem", directory / "key.pem"
+    certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certfile, keyfile
+
+
+@contextmanager
+def serve_tls(app: ASGIApp, certfile: Path, keyfile: Path, port: int | None = None) -> Iterator[int]:
+    """Serve `app` over HTTPS on 127.0.0.1 in a thread; yields the port."""
+    bound = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=bound,
+            log_level="warning",
+            ssl_certfile=str(certfile),
+            ssl_keyfile=str(keyfile),
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("TLS test server did not start")
+        time.sleep(0.02)
+    try:
+        yield bound
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@contextmanager
+def emulator_in_thread() -> Iterator[RunningEmulator]:
+    """The Teams emulator on its own event loop in a thread, so in-process CLI calls can block."""
+    ready = threading.Event()
+    box: dict[str, object] = {}
+
+    async def body() -> None:
+        stop = asyncio.Event()
+        async with run_emulator() as emu:
+            box.update(emu=emu, loop=asyncio.get_running_loop(), stop=stop)
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=lambda: asyncio.run(body()), daemon=True)
+    thread.start()
+    if not ready.wait(30):
+        raise RuntimeError("emulator did not start")
+    emu = box["emu"]
+    assert isinstance(emu, RunningEmulator)
+    try:
+        yield emu
+    finally:
+        loop, stop = box["loop"], box["stop"]
+        assert isinstance(loop, asyncio.AbstractEventLoop) and isinstance(stop, asyncio.Event)
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=15)
