@@ -105,8 +105,9 @@ def test_all_green_with_the_right_credentials_and_a_trusted_certificate(
         "outbox",
     ]
     assert all(line.startswith("✔") for line in lines.values()), result.output
-    assert "serves HTTPS with a trusted certificate (also trusting $SSL_CERT_FILE)" in (
-        lines["publicApiUrl"]
+    assert (
+        "serves HTTPS with a trusted certificate (also trusting $SSL_CERT_FILE)"
+        in (lines["publicApiUrl"])
     )
     assert "reaches CodeStream (405, as it should)" in lines["proxy route"]
     assert "All checks passed." in result.output
@@ -165,9 +166,7 @@ def test_an_unknown_tenant_is_explained(cs: Cs, site: Site) -> None:
         (None, "!", "unknown (Azure client secrets expire"),
     ],
 )
-def test_the_secret_expiry_date(
-    cs: Cs, site: Site, days: int | None, mark: str, text: str
-) -> None:
+def test_the_secret_expiry_date(cs: Cs, site: Site, days: int | None, mark: str, text: str) -> None:
     if days is None:
         del site.doc["integrations"]["msteams"]["microsoft.com"]["botAppPasswordExpiresAt"]
         write_document(site.cfg, site.doc)

@@ -57,7 +57,9 @@ def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
 
 
 @contextmanager
-def serve_tls(app: ASGIApp, certfile: Path, keyfile: Path, port: int | None = None) -> Iterator[int]:
+def serve_tls(
+    app: ASGIApp, certfile: Path, keyfile: Path, port: int | None = None
+) -> Iterator[int]:
     """Serve `app` over HTTPS on 127.0.0.1 in a thread; yields the port."""
     bound = port or free_port()
     server = uvicorn.Server(
