@@ -1,7 +1,9 @@
-"""`codestream login` and `codestream codemark create|list|show`: the API's client side."""
+"""`codestream login` and `codestream codemark create|list|show|share|channels`: the API's
+client side."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from codestream.cli.state import CliState
 from codestream.config import config_path, load_config
 from codestream.errors import ConfigError
 
-codemark_app = typer.Typer(help="Create, list and show codemarks.", no_args_is_help=True)
+codemark_app = typer.Typer(help="Create, list, show and share codemarks.", no_args_is_help=True)
 
 TYPES = ("comment", "question", "issue", "bookmark")
 
@@ -93,6 +95,12 @@ def codemark_create(
         None, "--team", help="Team id or name (default: your only team)."
     ),
     tags: list[str] = typer.Option([], "--tag", help="A tag; repeat for more."),
+    share: list[str] = typer.Option(
+        [],
+        "--share",
+        help="Share it to this Teams channel, TEAM/CHANNEL as `codemark channels` lists it; "
+        "repeat for more.",
+    ),
 ) -> None:
     """Create a codemark on lines of a file; snippet, commit, branch and remotes come from git."""
     if kind not in TYPES:
@@ -101,6 +109,7 @@ def codemark_create(
     credentials = load_credentials()
     with ApiClient(credentials.server, credentials.token) as api:
         team_id = _pick_team(api, team)
+        channel_ids = resolve_channels(api, team_id, share, "--share") if share else []
         marker: dict[str, Any] = {
             "file": where.file,
             "lineStart": where.line_start,
@@ -121,12 +130,15 @@ def codemark_create(
                 "title": title,
                 "tags": tags,
                 "markers": [marker],
+                "shares": [{"provider": "msteams", "channelId": c} for c in channel_ids],
             },
         )
     console.print(
         f"Created {kind} {created['id']} on {where.file}:{where.line_start}-{where.line_end}"
     )
     console.print(f"Permalink: {created['permalink']}")
+    if created.get("sharedTo"):
+        print_shares(created["sharedTo"])
 
 
 @codemark_app.command("list")
@@ -188,3 +200,105 @@ def codemark_show(codemark_id: str = typer.Argument(..., help="The codemark's id
             console.print(f"  {marker['remoteCodeUrl']}")
     for reply in replies:
         console.print(f"— {escape(reply['text'])}")
+    if item.get("sharedTo"):
+        print_shares(item["sharedTo"])
+
+
+def _target_names(targets: list[dict[str, Any]]) -> str:
+    return ", ".join(t["name"] for t in targets) or "none (say `@CodeStream connect` in a channel)"
+
+
+def resolve_channels(
+    api: ApiClient, team_id: str, specs: list[str], option: str = "--channel"
+) -> list[str]:
+    """Channel ids for TEAM/CHANNEL names (or channel ids) among the team's connected channels;
+    exit 2 naming the one that matches none, or several."""
+    targets: list[dict[str, Any]] = api.call("GET", f"/teams/{team_id}/share-targets")
+    found: list[str] = []
+    for spec in specs:
+        wanted = spec.strip().casefold()
+        matches = [t for t in targets if spec == t["channelId"]] or [
+            t for t in targets if t["name"].casefold() == wanted
+        ]
+        if not matches and "/" not in spec:
+            matches = [t for t in targets if t["channelName"].casefold() == wanted]
+        if not matches:
+            fail(f"{option} {spec!r}: not a connected channel; connected: {_target_names(targets)}")
+        if len(matches) > 1:
+            ids = ", ".join(t["channelId"] for t in matches)
+            fail(f"{option} {spec!r}: several channels have that name; pass one of the ids: {ids}")
+        if matches[0]["channelId"] not in found:
+            found.append(matches[0]["channelId"])
+    return found
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def describe_delivery(share: dict[str, Any]) -> str:
+    """One line on where a share's card is: queued, sending, retrying, sent or failed."""
+    status = share["status"]
+    if status == "retrying":
+        return f"retrying at {_when(share['nextAttemptAt'])} (last error: {share['lastError']})"
+    if status == "failed":
+        return f"failed: {share['lastError']}"
+    if status == "sent":
+        return f"sent {_when(share['sentAt'])}".rstrip()
+    return str(status)
+
+
+def print_shares(shares: list[dict[str, Any]]) -> None:
+    """The "Shared to" table."""
+    table = Table("shared to", "status", "link", title="Shared to", title_justify="left")
+    for share in shares:
+        table.add_row(
+            escape(f"{share['teamName']}/{share['channelName']}"),
+            escape(describe_delivery(share)),
+            escape(share["url"] or ""),
+        )
+    console.print(table)
+
+
+@codemark_app.command("share")
+def codemark_share(
+    codemark_id: str = typer.Argument(..., help="The codemark's id."),
+    channels: list[str] = typer.Option(
+        ...,
+        "--channel",
+        help="A Teams channel as TEAM/CHANNEL (see `codemark channels`); repeat for more.",
+    ),
+) -> None:
+    """Share a codemark to connected Teams channels; its card is delivered in the background."""
+    credentials = load_credentials()
+    with ApiClient(credentials.server, credentials.token) as api:
+        item = api.call("GET", f"/codemarks/{codemark_id}")
+        channel_ids = resolve_channels(api, item["teamId"], channels)
+        shared = api.call(
+            "POST",
+            f"/codemarks/{codemark_id}/shares",
+            json={"provider": "msteams", "channelIds": channel_ids},
+        )
+    print_shares(shared)
+
+
+@codemark_app.command("channels")
+def codemark_channels(
+    team: str | None = typer.Option(
+        None, "--team", help="Team id or name (default: your only team)."
+    ),
+) -> None:
+    """List the Teams channels your team can share codemarks to."""
+    credentials = load_credentials()
+    with ApiClient(credentials.server, credentials.token) as api:
+        team_id = _pick_team(api, team)
+        targets: list[dict[str, Any]] = api.call("GET", f"/teams/{team_id}/share-targets")
+    if not targets:
+        console.print("No connected channels yet: say `@CodeStream connect` in a Teams channel.")
+        return
+    table = Table("TEAM/CHANNEL", Column("channel id", no_wrap=True))
+    for target in targets:
+        table.add_row(escape(target["name"]), escape(target["channelId"]))
+    console.print(table)
