@@ -48,7 +48,8 @@ def site(
 ) -> Iterator[Site]:
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    with emulator_in_thread() as emu:
+    with emulator_in_thread() as threaded:
+        emu = threaded.emu
         tenant = emu.driver.create_tenant("Contoso")
         bot = emu.emulator.add_bot(tenant=tenant, name="CodeStream")
         port = free_port()

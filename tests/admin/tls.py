@@ -7,9 +7,11 @@ import datetime
 import ipaddress
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import uvicorn
 from cryptography import x509
@@ -20,6 +22,8 @@ from starlette.types import ASGIApp
 
 from support.servers import free_port
 from teams_emulator import RunningEmulator, run_emulator
+
+T = TypeVar("T")
 
 
 def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
@@ -86,8 +90,20 @@ def serve_tls(
         thread.join(timeout=15)
 
 
+@dataclass
+class ThreadedEmulator:
+    """A running emulator whose event loop lives in another thread."""
+
+    emu: RunningEmulator
+    loop: asyncio.AbstractEventLoop
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine (e.g. a driver call) on the emulator's loop and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+
 @contextmanager
-def emulator_in_thread() -> Iterator[RunningEmulator]:
+def emulator_in_thread() -> Iterator[ThreadedEmulator]:
     """The Teams emulator on its own event loop in a thread, so in-process CLI calls can block."""
     ready = threading.Event()
     box: dict[str, object] = {}
@@ -105,10 +121,10 @@ def emulator_in_thread() -> Iterator[RunningEmulator]:
         raise RuntimeError("emulator did not start")
     emu = box["emu"]
     assert isinstance(emu, RunningEmulator)
+    loop, stop = box["loop"], box["stop"]
+    assert isinstance(loop, asyncio.AbstractEventLoop) and isinstance(stop, asyncio.Event)
     try:
-        yield emu
+        yield ThreadedEmulator(emu, loop)
     finally:
-        loop, stop = box["loop"], box["stop"]
-        assert isinstance(loop, asyncio.AbstractEventLoop) and isinstance(stop, asyncio.Event)
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=15)
