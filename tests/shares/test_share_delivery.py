@@ -15,8 +15,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.shares.card_rules import check_card
 
+from codestream.config import Config
+from codestream.passwords import Argon2Hasher
 from codestream.storage.uow import SqlUnitOfWorkFactory
+from codestream.web.app import create_app
 from delivery.delivery_world import Delivery
+from pages.helpers import Site
 from support.api import Api
 from support.connected_channels import ConnectedChannel, connect_channel
 from support.world import World, build_world
@@ -139,3 +143,27 @@ async def test_a_removed_bot_shows_as_failed_with_the_reason(flow: Flow) -> None
     assert status["lastError"]
     assert status["nextAttemptAt"] is None and status["postId"] is None
     assert flow.cards() == []
+
+
+async def test_the_permalink_page_shows_where_it_was_shared_and_how_it_went(
+    flow: Flow, config: Config, engine: AsyncEngine
+) -> None:
+    w = flow.world
+    await flow.share()
+    await flow.delivery.pump(flow.delivery.worker())
+    sent = await flow.status()
+    app = create_app(
+        config, engine=engine, hasher=Argon2Hasher(time_cost=1, memory_cost=8192), migrate=False
+    )
+    site = Site(httpx.ASGITransport(app=app))
+    try:
+        browser = await site.sign_in(w.bob, f"/c/{w.codemark['id']}")
+        page = await browser.get(f"/c/{w.codemark['id']}")
+        assert page.status_code == 200
+        html = page.text
+        assert "Shared to" in html
+        assert "Engineering / Code review" in html
+        assert "Sent" in html
+        assert sent["url"].replace("&", "&amp;") in html
+    finally:
+        await site.close()

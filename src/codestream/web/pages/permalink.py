@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from codestream.domain.models import Codemark, Marker, Post, Repo, User
 from codestream.domain.remotes import remote_code_url
 from codestream.domain.services import Services
+from codestream.domain.services.shares import SharedTo
 from codestream.errors import NotFound
 from codestream.web.pages.render import display_name
 
@@ -78,6 +79,7 @@ class PermalinkView:
     assignees: tuple[str, ...]
     markers: tuple[MarkerView, ...]
     replies: tuple[ReplyView, ...]
+    shared_to: tuple[SharedTo, ...] = ()
 
     @property
     def heading(self) -> str:
@@ -192,6 +194,7 @@ async def load_permalink(services: Services, viewer: User, codemark_id: str) -> 
             repo = repos[marker.repo_id]
         markers.append(marker_view(codemark, marker, repo))
     replies: list[Post] = await services.codemarks.list_replies(viewer, codemark.id)
+    shared_to = tuple(await services.shares.list_shares(viewer, codemark.id))
     return PermalinkView(
         codemark=codemark,
         team_name=team.name,
@@ -205,4 +208,5 @@ async def load_permalink(services: Services, viewer: User, codemark_id: str) -> 
                 if not p.deactivated
             ]
         ),
+        shared_to=shared_to,
     )
