@@ -5,8 +5,9 @@ request instead of every request that should have been sent meanwhile (coordinat
 Here request i is due at `start + i / rate` whatever happened before; its latency runs from that
 moment to the last byte of the answer, so time spent waiting for a free connection or behind a slow
 request counts. Connections are HTTP/1.1 keep-alive, opened on demand up to `--max-connections`.
-Requests not answered by `--grace` seconds after the last one was due count as failures and as
-infinitely slow. Prints one JSON object.
+Requests not answered by `--grace` seconds after the last one was due, and requests dropped because
+more than `--max-backlog` were already waiting, count as failures and as infinitely slow. Prints
+one JSON object.
 
 Usage: openloop.py --url URL --rate 1000 --seconds 10 --template FILE --token T --id-prefix P
 """
@@ -148,6 +149,7 @@ async def run(args: argparse.Namespace, template: str) -> dict[str, Any]:
             last_answer[0] = max(last_answer[0], done)
 
     last_answer = [0.0]
+    dropped = 0
     pending: set[asyncio.Future[None]] = set()
     start = clock() + 0.05
     for i in range(total):
@@ -156,6 +158,9 @@ async def run(args: argparse.Namespace, template: str) -> dict[str, Any]:
         if delay > 0:
             await asyncio.sleep(delay)
         lag_max = max(lag_max, clock() - due)
+        if len(pending) >= args.max_backlog:  # hopelessly behind: count it, don't queue it
+            dropped += 1
+            continue
         task = asyncio.ensure_future(one(i, due))
         pending.add(task)
         task.add_done_callback(pending.discard)  # a long soak keeps only what is in flight
@@ -178,6 +183,7 @@ async def run(args: argparse.Namespace, template: str) -> dict[str, Any]:
         "ok": ok,
         "errors": total - ok,
         "unanswered": unanswered,
+        "dropped": dropped,
         "statuses": statuses,
         "connections": pool.opened,
         "send_seconds": round(sent_for, 3),
@@ -203,6 +209,13 @@ def main() -> None:
     parser.add_argument("--max-connections", type=int, default=256)
     parser.add_argument("--preopen", type=int, default=16)
     parser.add_argument("--grace", type=float, default=5.0)
+    parser.add_argument(
+        "--max-backlog",
+        type=int,
+        default=5000,
+        help="requests in flight or waiting for a connection; past it a due request is dropped "
+        "(counted as an error) so an overloaded server can't exhaust the generator's memory",
+    )
     args = parser.parse_args()
     try:
         import uvloop

@@ -3,7 +3,9 @@ emulator's keys. One uvicorn worker; uvloop and httptools when installed (uvicor
 
 Differences from `codestream serve`, all on the benchmark's side: no access log and log level
 warning (no contender logs each request), and the config is built here instead of read from a
-file. Usage: ours.py --port N --world world.json --database-url URL
+file. `--no-in-process-worker` sets `delivery.inProcessWorker: false` (replies stay queued for a
+`codestream worker` process; none runs during the benchmark).
+Usage: serve_ours.py --port N --world world.json --database-url URL [--no-in-process-worker]
 """
 
 from __future__ import annotations
@@ -39,9 +41,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--world", type=Path, required=True)
     parser.add_argument("--database-url", required=True)
+    parser.add_argument(
+        "--in-process-worker",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the delivery worker in the server (delivery.inProcessWorker, default true)",
+    )
     args = parser.parse_args()
     world = json.loads(args.world.read_text())
     doc = new_document("https://codestream.example.com")
+    doc["delivery"] = {"inProcessWorker": args.in_process_worker}
     doc["integrations"] = {
         "msteams": {
             "microsoft.com": {
