@@ -58,6 +58,8 @@ async def linked(database_url: str) -> AsyncIterator[Linked]:
         await driver.install_bot(world.bot, world.team, by=world.alice)
         await driver.install_bot_personal(world.bot, world.alice)
         await wait_for_card(world, world.team.id, "Thanks for adding CodeStream")
+        chat = driver.personal_chat(world.bot, world.alice).id
+        await wait_for_card(world, chat, "Welcome to CodeStream")
         api = Api(world.app_client)
         alice = await api.sign_up("alice")
         team = await api.create_team(alice, "Plant Eaters")

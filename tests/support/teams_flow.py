@@ -228,12 +228,17 @@ async def sign_in(
     world: BotWorld, user: User, member: Member, team_ids: list[str], password: str = PASSWORD
 ) -> str:
     """The whole sign-in from Teams for `user` as `member`; the one-time code the page showed."""
-    card = await say(world, user, "signin")
+    chat = world.emu.driver.personal_chat(world.bot, user).id
+    before = len(bot_messages(world, chat))
+    sent = await world.emu.driver.send_personal_message(world.bot, user, "signin")
+    assert sent.status == 200
+    card = await wait_for_card(world, chat, "Sign in to CodeStream", since=before)
     async with browser(world) as person:
         picker = await person.open_signin(open_url(card_of(card)), member.email, password)
         assert picker.status_code == 200, picker.text
         done = await person.submit(picker, team_ids)
         assert done.status_code == 200, done.text
-    chat = world.emu.driver.personal_chat(world.bot, user).id
-    await wait_for_card(world, chat, f"You're signed in to CodeStream as {member.email}")
+    await wait_for_card(
+        world, chat, f"You're signed in to CodeStream as {member.email}", since=before
+    )
     return code_on(done)

@@ -67,7 +67,8 @@ async def disconnect_all(uow: UnitOfWork, msteams_team_id: str, teams: list[Team
 async def connected_channels(
     uow: UnitOfWork, team_id: str, tenant_id: str | None = None
 ) -> list[ConnectedChannel]:
-    """The channels a team shares into, in tenants it is (still) linked to."""
+    """The channels a team shares into, in tenants it is (still) linked to, by team and channel
+    name as people see them (General by its name, not first or last)."""
     tenants = {link.tenant_id for link in await uow.msteams.list_tenant_links_of_team(team_id)}
     found = []
     for connection, channel, msteams_team in await uow.msteams.list_connected_channels(team_id):
@@ -82,4 +83,6 @@ async def connected_channels(
                 channel_name=channel.display_name,
             )
         )
-    return found
+    return sorted(
+        found, key=lambda c: (c.team_name.lower(), c.channel_name.lower(), c.conversation_id)
+    )
