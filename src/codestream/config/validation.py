@@ -62,7 +62,8 @@ _LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _SECRET_WORD = re.compile(r"password|passwd|secret|token|key|credential", re.IGNORECASE)
 _NOT_SECRET_SUFFIX = re.compile(
-    r"(file|path|dir|directory|url|uri|issuer|expiration|expiry|timeout|name|id)$", re.IGNORECASE
+    r"(file|path|dir|directory|url|uri|issuer|expiration|expiry|expiresat|timeout|name|id)$",
+    re.IGNORECASE,
 )
 _MAX_QUOTE = 80
 
