@@ -45,3 +45,6 @@ async def sw(api: Api, engine: AsyncEngine) -> ShareWorld:
         channel_name="Ledger",
     )
     return ShareWorld(world, engine, channel, general, other)
+
+
+from tests.shares.delivery_flow import flow  # noqa: E402, F401  (the fixture, for every test here)

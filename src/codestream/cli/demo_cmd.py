@@ -1,9 +1,12 @@
-"""`codestream demo`: a fresh instance on a temporary SQLite, seeded and served, URLs printed."""
+"""`codestream demo`: a fresh instance on a temporary SQLite with the Teams emulator in-process,
+seeded, and the whole Teams story played: install the bot, sign in, connect a channel, share a
+git-backed codemark. It prints the emulator's page where the card is, and the permalink."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -13,6 +16,17 @@ from pathlib import Path
 import httpx
 import typer
 
+from codestream.cli.demo_flow import (
+    DemoError,
+    EmulatorThread,
+    TeamsSide,
+    connect_channel,
+    install_and_ask_to_sign_in,
+    share,
+    sign_in_on_the_web,
+    wait_for_bot_message,
+)
+from codestream.cli.gitinfo import read_location
 from codestream.cli.output import console, fail
 from codestream.config import Config, config_from_document, new_document, write_document
 from codestream.domain.models import CodemarkType, Origin
@@ -20,6 +34,8 @@ from codestream.domain.services.codemarks import NewCodemark, NewMarker
 
 DEMO_EMAIL = "ada@example.com"
 DEMO_PASSWORD = "codestream-demo"
+REMOTE = "git@github.com:analytical-engines/billing.git"
+TITLE = "Rounding each invoice total loses cents across a batch"
 
 SAMPLE_FILE = "src/billing/invoice.py"
 SAMPLE_START = 12
@@ -30,13 +46,15 @@ def total(lines):
         amount += line.price * line.quantity
     return round(amount, 2)
 """
+BOT_PATH = "/no-auth/provider-action/msteams"
 
 
 @dataclass(frozen=True)
 class DemoSeed:
-    """What the demo created, for printing its URLs."""
+    """What the demo created, for the story and for printing its URLs."""
 
     codemark_id: str
+    team_id: str
     team_name: str
 
 
@@ -51,8 +69,34 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def demo_config(directory: Path, port: int) -> Config:
-    """A config for a throwaway instance: SQLite under `directory`, served on loopback."""
+def make_repo(directory: Path) -> Path:
+    """A tiny git repository with the sample file committed, as a developer's checkout."""
+    repo = directory / "billing"
+    source = repo / SAMPLE_FILE
+    source.parent.mkdir(parents=True, exist_ok=True)
+    header = "\n".join(f"# invoice helpers, line {n}" for n in range(1, SAMPLE_START))
+    source.write_text(f"{header}\n{SAMPLE_CODE}")
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", REMOTE],
+        ["add", "."],
+        ["-c", "user.email=ada@example.com", "-c", "user.name=Ada", "commit", "-qm", "Invoices"],
+    ):
+        done = subprocess.run(  # noqa: S603 - fixed argv
+            ["git", *args],  # noqa: S607 - git from PATH, like any git tool
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            fail(f"git {args[0]} failed in {repo}: {done.stderr.strip()}")
+    return repo
+
+
+def demo_config(directory: Path, port: int, teams: TeamsSide | None = None) -> Config:
+    """A config for a throwaway instance: SQLite under `directory`, served on loopback, its bot
+    registered at the emulator when there is one."""
     doc = new_document(f"http://127.0.0.1:{port}")
     doc["apiServer"] = {
         "publicApiUrl": f"http://127.0.0.1:{port}",
@@ -60,13 +104,26 @@ def demo_config(directory: Path, port: int) -> Config:
         "port": port,
     }
     doc["storage"] = {"sqlite": {"path": str(directory / "codestream.db")}}
+    if teams is not None:
+        doc["integrations"] = {
+            "msteams": {
+                "microsoft.com": {
+                    "botAppId": teams.bot.app_id,
+                    "botAppPassword": teams.bot.secret,
+                    "botAppTenantId": teams.tenant.id,
+                    "openIdMetadataUrl": teams.emu.openid_metadata_url,
+                    "loginUrl": teams.emu.login_url,
+                    "serviceUrlAllowList": ["127.0.0.1"],
+                }
+            }
+        }
     path = directory / "codestream-services-config.json"
     write_document(path, doc)
     return config_from_document(doc, source=path, environ={})
 
 
-async def seed(config: Config) -> DemoSeed:
-    """A user, a team and a codemark on a file of a GitHub-hosted repo, with one reply."""
+async def seed(config: Config, repo: Path) -> DemoSeed:
+    """Two users, a team and an issue on lines of the checkout's file, with one reply."""
     from codestream.cli.runtime import open_services
 
     async with open_services(config) as services:
@@ -79,12 +136,13 @@ async def seed(config: Config) -> DemoSeed:
         team = await services.teams.create_team(ada, "Analytical Engines")
         await services.teams.add_member(ada, team.id, grace.email)
         lines = SAMPLE_CODE.rstrip("\n").count("\n") + 1
+        where = read_location(f"{SAMPLE_FILE}:{SAMPLE_START}-{SAMPLE_START + lines - 1}", repo)
         codemark = await services.codemarks.create_codemark(
             ada,
             NewCodemark(
                 team_id=team.id,
                 type=CodemarkType.ISSUE,
-                title="Rounding each invoice total loses cents across a batch",
+                title=TITLE,
                 text="We round per invoice and then sum. Sum first, round once "
                 "(and use `Decimal`).",
                 assignees=(grace.id,),
@@ -92,14 +150,14 @@ async def seed(config: Config) -> DemoSeed:
                 origin=Origin.IDE,
                 markers=(
                     NewMarker(
-                        file=SAMPLE_FILE,
-                        line_start=SAMPLE_START,
-                        line_end=SAMPLE_START + lines - 1,
-                        code=SAMPLE_CODE,
-                        remotes=("git@github.com:analytical-engines/billing.git",),
-                        commit_sha="3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
-                        branch="main",
-                        language="python",
+                        file=where.file,
+                        line_start=where.line_start,
+                        line_end=where.line_end,
+                        code=where.code,
+                        remotes=where.remotes,
+                        commit_sha=where.commit_sha,
+                        branch=where.branch,
+                        language=where.language,
                     ),
                 ),
             ),
@@ -107,39 +165,51 @@ async def seed(config: Config) -> DemoSeed:
         await services.codemarks.add_reply(
             grace, codemark.id, "Agreed. I'll switch to Decimal.", Origin.WEB
         )
-    return DemoSeed(codemark_id=codemark.id, team_name=team.name)
+    return DemoSeed(codemark_id=codemark.id, team_id=team.id, team_name=team.name)
 
 
-def _check(config: Config, seeded: DemoSeed) -> None:
-    base = f"http://127.0.0.1:{config.api_port}"
+def _wait_ready(base: str) -> None:
     with httpx.Client(base_url=base, timeout=10) as client:
-        for _ in range(100):
+        for _ in range(200):
             try:
                 if client.get("/readyz").status_code == 200:
-                    break
+                    return
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        login = client.post("/api/v1/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
-        login.raise_for_status()
-        token = login.json()["accessToken"]
-        got = client.get(
-            f"/api/v1/codemarks/{seeded.codemark_id}", headers={"Authorization": f"Bearer {token}"}
-        )
-        got.raise_for_status()
-    console.print("Demo check passed: the server answers and the seeded codemark is there.")
+    raise DemoError(f"the server at {base} did not become ready")
+
+
+def play_story(base: str, emulator: EmulatorThread, teams: TeamsSide, seeded: DemoSeed) -> None:
+    """Install the bot, sign in from Teams, connect the channel, share; wait for the card."""
+    console.print("Installing the bot in Engineering and Ada's personal chat…")
+    link = emulator.call(install_and_ask_to_sign_in(teams))
+    console.print("Signing in from Teams (following the card's link)…")
+    sign_in_on_the_web(base, link, DEMO_EMAIL, DEMO_PASSWORD, seeded.team_id)
+    console.print("Connecting Engineering / Code review (@CodeStream connect)…")
+    emulator.call(connect_channel(teams))
+    console.print("Sharing the codemark to Code review…")
+    share(base, DEMO_EMAIL, DEMO_PASSWORD, seeded.codemark_id, teams.channel.id)
+    emulator.call(wait_for_bot_message(teams, teams.channel.id, TITLE, wait=30), timeout=40)
+    console.print("[green]The codemark's card arrived in the channel.[/green]")
 
 
 def demo(
     port: int = typer.Option(0, min=0, max=65535, help="Port to serve on (default: a free one)."),
+    emulator_port: int = typer.Option(
+        0, "--emulator-port", min=0, max=65535, help="Port of the Teams emulator (default: free)."
+    ),
     data_dir: Path | None = typer.Option(
         None, "--dir", help="Keep the demo's config and database here (default: a temp folder)."
     ),
     check: bool = typer.Option(
-        False, "--check", help="Start, check that it works, and stop (for CI and smoke tests)."
+        False,
+        "--check",
+        help="Run the whole story, check that the card arrived, and stop (for CI and tests).",
     ),
 ) -> None:
-    """Try CodeStream in one command: a fresh, seeded instance on a temporary SQLite database."""
+    """Try CodeStream with Teams in one command: a seeded instance on a temporary SQLite, the
+    Teams emulator, and a codemark shared into a channel."""
     import uvicorn
 
     from codestream.web.app import create_app
@@ -148,27 +218,46 @@ def demo(
     directory.mkdir(parents=True, exist_ok=True)
     if (directory / "codestream.db").exists():
         fail(f"{directory} already holds a demo database; pass another --dir or remove it")
-    config = demo_config(directory, port or _free_port())
-    seeded = asyncio.run(seed(config))
-    base = config.public_api_url
-    console.print(f"\n[bold]CodeStream demo[/bold] (data in {directory})")
-    console.print(f"  Codemark permalink: {base}/c/{seeded.codemark_id}")
-    console.print(f"  Sign in:            {base}/web/login   ({DEMO_EMAIL} / {DEMO_PASSWORD})")
-    console.print(f"  REST API docs:      {base}/docs")
-    console.print(f"  Team:               {seeded.team_name}\n")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config), host="127.0.0.1", port=config.api_port, log_level="warning"
-        )
-    )
-    if not check:
-        console.print("Press Ctrl+C to stop.")
-        server.run()
-        return
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    port = port or _free_port()
+    base = f"http://127.0.0.1:{port}"
+    emulator = EmulatorThread()
     try:
-        _check(config, seeded)
+        teams = emulator.start(f"{base}{BOT_PATH}", emulator_port)
+        config = demo_config(directory, port, teams)
+        seeded = asyncio.run(seed(config, make_repo(directory)))
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_level="warning")
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            _wait_ready(base)
+            play_story(base, emulator, teams, seeded)
+            console.print(f"\n[bold]CodeStream demo[/bold] (data in {directory})")
+            console.print(f"  The card in Teams (emulator): {teams.channel_page}", soft_wrap=True)
+            console.print(
+                f"  Codemark permalink:           {base}/c/{seeded.codemark_id}", soft_wrap=True
+            )
+            console.print(
+                f"  Sign in:                      {base}/web/login"
+                f"   ({DEMO_EMAIL} / {DEMO_PASSWORD})",
+                soft_wrap=True,
+            )
+            console.print(f"  REST API docs:                {base}/docs")
+            console.print(f"  Team:                         {seeded.team_name}\n")
+            if check:
+                console.print("Demo check passed: the shared codemark's card is in the channel.")
+                return
+            console.print("Press Ctrl+C to stop.")
+            try:
+                while thread.is_alive():
+                    thread.join(0.5)
+            except KeyboardInterrupt:
+                pass
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+    except DemoError as exc:
+        fail(f"the demo stopped: {exc}")
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        emulator.stop()
