@@ -89,7 +89,7 @@ async def share_codemark(
 @router.get(
     "/codemarks/{codemark_id}/shares",
     response_model=list[SharedToOut],
-    responses=error_responses(401, 404),
+    responses=error_responses(401, 404, 422),
 )
 async def list_shares(codemark_id: str, user: CurrentUser, ctx: Context) -> list[SharedToOut]:
     """Where the codemark was shared, with each card's delivery status.
@@ -103,7 +103,7 @@ async def list_shares(codemark_id: str, user: CurrentUser, ctx: Context) -> list
 @router.get(
     "/teams/{team_id}/share-targets",
     response_model=list[ShareTargetOut],
-    responses=error_responses(401, 403, 404),
+    responses=error_responses(401, 403, 404, 422),
 )
 async def list_share_targets(team_id: str, user: CurrentUser, ctx: Context) -> list[ShareTargetOut]:
     """The Teams channels this team can share to.
