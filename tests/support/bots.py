@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -163,9 +164,15 @@ async def start_bot_world(
             bot_handler=handler,
             **({"clock": clock} if clock is not None else {}),
         )
-        with serve_in_thread(app, port) as base:
+        server = serve_in_thread(app, port)
+        base = server.__enter__()
+        try:
             async with httpx.AsyncClient(base_url=base, timeout=20) as client:
                 yield BotWorld(emu, bot, tenant, team, channel, alice, bob, endpoint, client)
+        finally:
+            # Stop our app off this event loop: the emulator runs on it and must keep answering
+            # while the app's delivery worker finishes a send in flight.
+            await asyncio.to_thread(server.__exit__, None, None, None)
 
 
 def assert_refusal(response: httpx.Response, status: int, code: str | None = None) -> None:
