@@ -104,7 +104,7 @@ async def wait_for_card(
 
 async def no_new_messages(world: BotWorld, conversation_id: str, count: int) -> None:
     """Give the outbox worker time, then check the conversation still has `count` bot messages."""
-    await asyncio.sleep(1.5)
+    await asyncio.sleep(1.0)
     assert len(bot_messages(world, conversation_id)) == count
 
 
