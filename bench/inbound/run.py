@@ -598,7 +598,7 @@ def handler_label(result: dict[str, Any]) -> str:
     queued = (database.get("outbox") or 0) > 0
     durable_dedupe = (database.get("inbound_activities") or 0) > 0
     label = (
-        f"{short}: verify, dedupe ({'durable' if durable_dedupe else 'in memory'}), "
+        f"{short}: verify, {'durable' if durable_dedupe else 'in-memory'} dedupe, "
         f"{'reply queued durably' if queued else 'no reply queued'}"
     )
     if result.get("worker"):
