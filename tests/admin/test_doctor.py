@@ -15,12 +15,13 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from admin.conftest import Cs, base_doc
-from admin.tls import emulator_in_thread, self_signed, serve_tls
+from admin.tls import emulator_in_thread, serve_tls
 from codestream.config import config_from_document, write_document
 from codestream.passwords import Argon2Hasher
 from codestream.storage.migrate import upgrade_database
 from codestream.web.app import create_app
 from support.servers import free_port
+from support.tls import self_signed
 from teams_emulator import BotApp, RunningEmulator
 
 IN_A_YEAR = (datetime.date.today() + datetime.timedelta(days=365)).isoformat()

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from codestream.cli.main import _register_commands, app
-from codestream.config import load_config, new_document, write_document
+from codestream.cli.main import _register_commands
+from codestream.config import load_config
 from codestream.passwords import Argon2Hasher
 from codestream.web.app import create_app
-from support.cli import Instance
-from support.servers import free_port, serve_in_thread
+from support.cli import Instance, make_instance
+from support.servers import serve_in_thread
 
 _register_commands()
 
@@ -22,25 +21,7 @@ _register_commands()
 @pytest.fixture
 def instance(database_url: str, tmp_path: Path) -> Instance:
     """A config file whose storage is the test database, on a free port."""
-    port = free_port()
-    doc = new_document(f"http://127.0.0.1:{port}")
-    doc["apiServer"] = {
-        "publicApiUrl": f"http://127.0.0.1:{port}",
-        "host": "127.0.0.1",
-        "port": port,
-    }
-    if database_url.startswith("sqlite"):
-        doc["storage"] = {"sqlite": {"path": database_url.removeprefix("sqlite:///")}}
-    else:
-        doc["storage"] = {"postgres": {"url": database_url}}
-    path = tmp_path / "config.json"
-    write_document(path, doc)
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None) -> Result:
-        return runner.invoke(app, ["--config", str(path), *args], input=input)
-
-    return Instance(config_file=path, run=run)
+    return make_instance(database_url, tmp_path)
 
 
 @pytest.fixture

@@ -6,7 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from typer.testing import Result
+from typer.testing import CliRunner, Result
+
+from codestream.cli.main import app
+from codestream.config import new_document, write_document
+from support.servers import free_port
 
 Run = Callable[..., Result]
 
@@ -17,3 +21,26 @@ class Instance:
 
     config_file: Path
     run: Run
+
+
+def make_instance(database_url: str, directory: Path) -> Instance:
+    """A config file whose storage is `database_url`, serving on a free port, and a CLI runner."""
+    port = free_port()
+    doc = new_document(f"http://127.0.0.1:{port}")
+    doc["apiServer"] = {
+        "publicApiUrl": f"http://127.0.0.1:{port}",
+        "host": "127.0.0.1",
+        "port": port,
+    }
+    if database_url.startswith("sqlite"):
+        doc["storage"] = {"sqlite": {"path": database_url.removeprefix("sqlite:///")}}
+    else:
+        doc["storage"] = {"postgres": {"url": database_url}}
+    path = directory / "config.json"
+    write_document(path, doc)
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(app, ["--config", str(path), *args], input=input)
+
+    return Instance(config_file=path, run=run)
