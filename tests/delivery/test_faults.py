@@ -179,7 +179,9 @@ async def test_two_workers_on_one_outbox_never_send_a_row_twice(
         assert len(accepted) == len(texts)
         for channel in delivery.channels:
             assert delivery.texts(channel) == [t for t in texts if t.startswith(channel.id)]
-        assert one.stats.sent > 0 and two.stats.sent > 0
+        # Both took part (which one wins each row is timing; on a busy machine one may send all).
+        assert one.stats.claimed + one.stats.postponed > 0
+        assert two.stats.claimed + two.stats.postponed > 0
         assert one.stats.sent + two.stats.sent == len(texts)
     finally:
         await second_engine.dispose()
