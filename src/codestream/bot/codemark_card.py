@@ -29,6 +29,7 @@ from microsoft_teams.cards import (
     TextRun,
 )
 
+from codestream.domain import remotes
 from codestream.domain.models import Codemark, CodemarkType, Marker, Repo, User
 from codestream.domain.remotes import remote_code_url
 from codestream.domain.services.shares import CodemarkCardData
@@ -73,9 +74,6 @@ _ACTIONS = {
     CodemarkType.BOOKMARK: ("bookmarked code", "added a bookmark"),
 }
 """What the author did: with markers, without."""
-
-_SERVICE_NAMES = {"bitbucket.org": "Bitbucket", "dev.azure.com": "Azure DevOps"}
-_SERVICE_PREFIXES = {"github": "GitHub", "gitlab": "GitLab"}
 
 
 @dataclass(frozen=True)
@@ -127,13 +125,7 @@ def code_language(language: str | None) -> CodeLanguage:
 
 def service_name(url: str) -> str:
     """GitHub, GitLab, Bitbucket, Azure DevOps, or the host for others."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host in _SERVICE_NAMES:
-        return _SERVICE_NAMES[host]
-    prefix = host.split(".", 1)[0]
-    if prefix in _SERVICE_PREFIXES and "." in host:
-        return _SERVICE_PREFIXES[prefix]
-    return host or "the web"
+    return remotes.service_name(url) or "the web"
 
 
 def location(marker: Marker, repo: Repo | None) -> str:

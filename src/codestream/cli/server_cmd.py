@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import errno
-import socket
-
 import typer
 
 from codestream.cli.output import console, fail
+from codestream.cli.processes import port_problem
 from codestream.cli.runtime import load
 from codestream.errors import CodeStreamError
 
@@ -24,15 +22,9 @@ def register(app: typer.Typer) -> None:
 
 def ensure_port_free(host: str, port: int) -> None:
     """Exit 2 with a clear message when something already listens on host:port."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                fail(f"port {port} on {host} is already in use; stop what uses it or pass --port")
-            fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+    problem = port_problem(host, port)
+    if problem is not None:
+        fail(f"{problem}; stop what uses it or pass --port")
 
 
 def serve(

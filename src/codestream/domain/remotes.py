@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 _SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/]+)@)?(?P<host>[^:/]+):(?P<path>(?!/).+)$")
 _URL_LIKE = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?/(?P<path>.+)$")
@@ -26,6 +26,22 @@ class Remote:
     def name(self) -> str:
         """The repo's short name: the last path segment."""
         return self.path.rsplit("/", 1)[-1]
+
+
+_SERVICE_NAMES = {"bitbucket.org": "Bitbucket", "dev.azure.com": "Azure DevOps"}
+_SERVICE_PREFIXES = {"github": "GitHub", "gitlab": "GitLab"}
+
+
+def service_name(url: str) -> str:
+    """The hosting service a link points at (GitHub, GitLab, Bitbucket, Azure DevOps), else its
+    host; "" when the URL has no host."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in _SERVICE_NAMES:
+        return _SERVICE_NAMES[host]
+    prefix = host.split(".", 1)[0]
+    if prefix in _SERVICE_PREFIXES and "." in host:
+        return _SERVICE_PREFIXES[prefix]
+    return host
 
 
 def parse_remote(url: str) -> Remote | None:

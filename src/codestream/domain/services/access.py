@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codestream.domain.ids import is_id
-from codestream.domain.models import Membership, Team, User
+from codestream.domain.models import Codemark, Membership, Team, User
 from codestream.domain.ports import UnitOfWork
 from codestream.errors import NotFound, PermissionDenied
 
@@ -32,3 +32,15 @@ async def require_admin(uow: UnitOfWork, team_id: str, user: User) -> Team:
 async def is_member(uow: UnitOfWork, team_id: str, user: User) -> bool:
     """Whether the user belongs to the team."""
     return is_id(team_id) and await uow.teams.get_membership(team_id, user.id) is not None
+
+
+async def visible_codemark(uow: UnitOfWork, actor: User, codemark_id: str) -> Codemark:
+    """A live codemark of one of the actor's teams; NotFound otherwise, so ids don't leak."""
+    codemark = await uow.codemarks.get(codemark_id) if is_id(codemark_id) else None
+    if (
+        codemark is None
+        or codemark.deactivated
+        or await uow.teams.get_membership(codemark.team_id, actor.id) is None
+    ):
+        raise NotFound(f"codemark {codemark_id!r:.40} not found")
+    return codemark

@@ -20,9 +20,9 @@ from codestream.domain.models import (
 )
 from codestream.domain.ports import CodemarkQuery, UnitOfWork, UnitOfWorkFactory
 from codestream.domain.remotes import remote_code_url
-from codestream.domain.services.access import require_member
+from codestream.domain.services.access import require_member, visible_codemark
 from codestream.domain.services.repos import ensure_repo
-from codestream.errors import InvalidInput, NotFound, PermissionDenied
+from codestream.errors import InvalidInput, PermissionDenied
 
 MAX_MARKERS = 10
 MAX_PAGE = 100
@@ -127,7 +127,7 @@ class CodemarkService:
     async def get_codemark(self, actor: User, codemark_id: str) -> Codemark:
         """A codemark of one of the actor's teams; NotFound otherwise, so ids don't leak."""
         async with self._uow() as uow:
-            return await _visible_codemark(uow, actor, codemark_id)
+            return await visible_codemark(uow, actor, codemark_id)
 
     async def list_codemarks(
         self,
@@ -169,7 +169,7 @@ class CodemarkService:
     ) -> Codemark:
         """Change status or assignees (any member), or title, text and tags (the author)."""
         async with self._uow() as uow:
-            codemark = await _visible_codemark(uow, actor, codemark_id)
+            codemark = await visible_codemark(uow, actor, codemark_id)
             touches_content = any(
                 v is not None for v in (changes.title, changes.text, changes.tags)
             )
@@ -202,7 +202,7 @@ class CodemarkService:
     async def delete_codemark(self, actor: User, codemark_id: str) -> None:
         """Soft-delete: the author or a team admin may."""
         async with self._uow() as uow:
-            codemark = await _visible_codemark(uow, actor, codemark_id)
+            codemark = await visible_codemark(uow, actor, codemark_id)
             _, membership = await require_member(uow, codemark.team_id, actor)
             if codemark.creator_id != actor.id and not membership.is_admin:
                 raise PermissionDenied(
@@ -220,7 +220,7 @@ class CodemarkService:
         clean = rules.text(text, field="text", required=True)
         now = self._clock()
         async with self._uow() as uow:
-            codemark = await _visible_codemark(uow, actor, codemark_id)
+            codemark = await visible_codemark(uow, actor, codemark_id)
             post = Post(
                 id=new_id(now),
                 team_id=codemark.team_id,
@@ -241,7 +241,7 @@ class CodemarkService:
     async def list_replies(self, actor: User, codemark_id: str) -> list[Post]:
         """The replies on a codemark, oldest first."""
         async with self._uow() as uow:
-            await _visible_codemark(uow, actor, codemark_id)
+            await visible_codemark(uow, actor, codemark_id)
             return await uow.posts.list_for_codemark(codemark_id)
 
 
@@ -251,17 +251,6 @@ def _check_title_and_text(kind: CodemarkType, title: str, text: str) -> tuple[st
     )
     clean_text = rules.text(text, field="text", required=kind == CodemarkType.COMMENT)
     return clean_title, clean_text
-
-
-async def _visible_codemark(uow: UnitOfWork, actor: User, codemark_id: str) -> Codemark:
-    codemark = await uow.codemarks.get(codemark_id) if is_id(codemark_id) else None
-    if (
-        codemark is None
-        or codemark.deactivated
-        or await uow.teams.get_membership(codemark.team_id, actor.id) is None
-    ):
-        raise NotFound(f"codemark {codemark_id!r:.40} not found")
-    return codemark
 
 
 async def _check_assignees(

@@ -14,11 +14,11 @@ from urllib.parse import quote, urlencode
 
 from codestream.domain import rules
 from codestream.domain.clock import Clock
-from codestream.domain.ids import is_id, new_id
+from codestream.domain.ids import new_id
 from codestream.domain.models import Codemark, Repo, User
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
-from codestream.domain.services.access import require_member
+from codestream.domain.services.access import require_member, visible_codemark
 from codestream.domain.shares import Share, ShareDelivery, ShareTarget
 from codestream.errors import InvalidInput, NotFound, ServiceUnavailable
 
@@ -111,7 +111,7 @@ class ShareService:
             raise ServiceUnavailable("sharing is not set up on this server (no card renderer)")
         now = self._clock()
         async with self._uow() as uow:
-            codemark = await _visible_codemark(uow, actor, codemark_id)
+            codemark = await visible_codemark(uow, actor, codemark_id)
             targets = await _targets(uow, codemark.team_id, wanted)
             activity = self._renderer(await self._card_data(uow, codemark))
             shared: list[SharedTo] = []
@@ -153,7 +153,7 @@ class ShareService:
     async def list_shares(self, actor: User, codemark_id: str) -> list[SharedTo]:
         """A codemark's shares, oldest first, each with its delivery status."""
         async with self._uow() as uow:
-            codemark = await _visible_codemark(uow, actor, codemark_id)
+            codemark = await visible_codemark(uow, actor, codemark_id)
             shares = await uow.shares.list_for_codemark(codemark.id)
             return await _with_status(uow, shares)
 
@@ -255,17 +255,6 @@ def message_link(share: Share, message_id: str, group_id: str | None = None) -> 
         del query["groupId"]
     path = f"/l/message/{quote(share.channel_id, safe='')}/{quote(message_id, safe='')}"
     return f"{TEAMS_WEB}{path}?{urlencode(query, quote_via=quote)}"
-
-
-async def _visible_codemark(uow: UnitOfWork, actor: User, codemark_id: str) -> Codemark:
-    codemark = await uow.codemarks.get(codemark_id) if is_id(codemark_id) else None
-    if (
-        codemark is None
-        or codemark.deactivated
-        or await uow.teams.get_membership(codemark.team_id, actor.id) is None
-    ):
-        raise NotFound(f"codemark {codemark_id!r:.40} not found")
-    return codemark
 
 
 async def _targets(uow: UnitOfWork, team_id: str, channel_ids: list[str]) -> list[ShareTarget]:

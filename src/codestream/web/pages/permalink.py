@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
+from codestream.domain import remotes
 from codestream.domain.models import Codemark, Marker, Post, Repo, User
 from codestream.domain.remotes import remote_code_url
 from codestream.domain.services import Services
@@ -23,8 +24,6 @@ VSCODE_HANDLER = "vscode://codestream.codestream/codemark/open"
 JETBRAINS_NAVIGATE = "jetbrains://idea/navigate/reference"
 
 # As `codestream.domain.remotes` recognises hosts: self-hosted GitHub and GitLab by their prefix.
-_SERVICE_NAMES = {"bitbucket.org": "Bitbucket", "dev.azure.com": "Azure DevOps"}
-_SERVICE_PREFIXES = {"github": "GitHub", "gitlab": "GitLab"}
 
 
 @dataclass(frozen=True)
@@ -91,14 +90,8 @@ class PermalinkView:
 
 
 def service_name(url: str) -> str:
-    """The hosting service's name for a link to code, e.g. GitHub; the host for unknown ones."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host in _SERVICE_NAMES:
-        return _SERVICE_NAMES[host]
-    prefix = host.split(".", 1)[0]
-    if prefix in _SERVICE_PREFIXES and "." in host:
-        return _SERVICE_PREFIXES[prefix]
-    return host or "the remote"
+    """GitHub, GitLab, Bitbucket, Azure DevOps, or the host for others."""
+    return remotes.service_name(url) or "the remote"
 
 
 def remote_link(marker: Marker, repo: Repo | None) -> Link | None:
