@@ -13,9 +13,10 @@ from codestream.domain.models import Team, User
 from codestream.domain.services import msteams_channels as channels
 from codestream.domain.services import msteams_installs as installs
 from codestream.domain.services import msteams_links as links
-from codestream.domain.services.msteams import MsTeamsService, Turn
+from codestream.domain.services.msteams import MsTeamsService
 from codestream.domain.services.msteams_installs import TeamInfo
 from codestream.domain.services.msteams_signin import looks_like_code
+from codestream.domain.services.msteams_turns import Turn
 
 Card = dict[str, Any]
 

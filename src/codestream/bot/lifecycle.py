@@ -14,8 +14,9 @@ from codestream.bot import cards
 from codestream.bot.incoming import Incoming, clean_id, clean_text
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.services import msteams_installs as installs
-from codestream.domain.services.msteams import BOT_REPLY, MsTeamsService, Turn
+from codestream.domain.services.msteams import BOT_REPLY, MsTeamsService
 from codestream.domain.services.msteams_installs import ChatInfo, TeamInfo
+from codestream.domain.services.msteams_turns import Turn
 from codestream.teams.connector import ConnectorClient, ConnectorError
 
 log = logging.getLogger("codestream.bot")

@@ -18,7 +18,8 @@ from codestream.bot.incoming import Incoming, command_of, place
 from codestream.bot.lifecycle import Lifecycle, chat_of, describe_team, team_from_event
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.services import msteams_installs as installs
-from codestream.domain.services.msteams import BOT_REPLY, Duplicate, MsTeamsService, Turn
+from codestream.domain.services.msteams import BOT_REPLY, MsTeamsService
+from codestream.domain.services.msteams_turns import Duplicate, Turn
 from codestream.teams.activities import Activity
 from codestream.teams.connector import ConnectorClient
 

@@ -176,6 +176,10 @@ class InboundActivityLog(Protocol):
         """Record the key; True if it was new, False if some process recorded it before."""
         ...
 
+    async def first_times(self, keys: Sequence[str], now: int) -> set[str]:
+        """Record many keys at once; the ones that were new (a key given twice counts once)."""
+        ...
+
 
 class OutboxRepository(Protocol):
     """The durable outbox, and the send log that paces every worker to Teams' limits.
@@ -186,6 +190,10 @@ class OutboxRepository(Protocol):
 
     async def enqueue(self, item: NewOutboxItem, *, now: int, deadline_at: int) -> OutboxItem:
         """Store a message to send; it is durable when the unit of work commits."""
+        ...
+
+    async def enqueue_many(self, items: Sequence[tuple[NewOutboxItem, int]], *, now: int) -> None:
+        """Store messages to send, in this order, each with its deadline (`enqueue` in bulk)."""
         ...
 
     async def get(self, item_id: int) -> OutboxItem | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -75,15 +76,28 @@ def install_sqlite_hooks(engine: sa.Engine) -> None:
     sa.event.listen(engine, "begin", _begin_immediate)
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' serializer: orjson (an outbox row's card is serialized on the bot's hot
+    path; orjson is ~10x the standard library's speed), as text."""
+    return orjson.dumps(value).decode()
+
+
 def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     """An async engine for the configured database."""
     ensure_sqlite_dir(url)
+    json_options: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if is_sqlite(url):
-        engine = create_async_engine(async_url(url), pool_size=pool_size, max_overflow=0)
+        engine = create_async_engine(
+            async_url(url), pool_size=pool_size, max_overflow=0, **json_options
+        )
         install_sqlite_hooks(engine.sync_engine)
         return engine
     return create_async_engine(
-        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        **json_options,
     )
 
 

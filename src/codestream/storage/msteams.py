@@ -19,6 +19,7 @@ from codestream.domain.msteams import (
     TenantLink,
     UserLink,
 )
+from codestream.storage.bulk import insert_new_keys
 from codestream.storage.tables import (
     inbound_activities,
     msteams_channel_connections,
@@ -506,20 +507,10 @@ class SqlInboundActivities:
 
     async def first_time(self, key: str, now: int) -> bool:
         """Insert the key unless present; True when this call inserted it."""
-        statement = (
-            _insert_ignoring_duplicates(self._conn)
-            .values(key=key, received_at=now)
-            .returning(inbound_activities.c.key)
+        return key in await self.first_times([key], now)
+
+    async def first_times(self, keys: Sequence[str], now: int) -> set[str]:
+        """Insert the keys that are not present (one statement); the ones this call inserted."""
+        return await insert_new_keys(
+            self._conn, inbound_activities.c.key, inbound_activities.c.received_at, keys, now
         )
-        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
-        return (await self._conn.execute(statement)).first() is not None
-
-
-def _insert_ignoring_duplicates(conn: AsyncConnection) -> sa.Insert:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(inbound_activities).on_conflict_do_nothing(index_elements=["key"])
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(inbound_activities).on_conflict_do_nothing(index_elements=["key"])

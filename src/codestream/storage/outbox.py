@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from codestream.domain.msteams import GENERAL_CHANNEL_NAME
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
 from codestream.domain.shares import Share, ShareDelivery, ShareTarget
+from codestream.storage.bulk import insert_many
+from codestream.storage.engine import json_text
 from codestream.storage.tables import (
     codemark_shares,
     delivery_sends,
@@ -52,6 +54,46 @@ def outbox_item(row: Any) -> OutboxItem:
     )
 
 
+_OUTBOX_INSERT = outbox.insert()
+_QUEUED_COLUMNS = [
+    outbox.c[name]
+    for name in (
+        "kind",
+        "tenant_id",
+        "service_url",
+        "conversation_id",
+        "operation",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "deadline_at",
+        "share_id",
+        "created_at",
+        "modified_at",
+    )
+]
+
+
+def _queued_row(item: NewOutboxItem, now: int, deadline_at: int) -> dict[str, Any]:
+    """The parameters of a new queued outbox row, due now."""
+    return {
+        "kind": item.kind,
+        "tenant_id": item.tenant_id,
+        "service_url": item.service_url,
+        "conversation_id": item.conversation_id,
+        "operation": item.operation.value,
+        "payload": item.payload,
+        "status": DeliveryStatus.QUEUED.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "deadline_at": deadline_at,
+        "share_id": item.share_id,
+        "created_at": now,
+        "modified_at": now,
+    }
+
+
 class SqlOutbox:
     """OutboxRepository on SQL."""
 
@@ -60,27 +102,18 @@ class SqlOutbox:
 
     async def enqueue(self, item: NewOutboxItem, *, now: int, deadline_at: int) -> OutboxItem:
         """Insert a queued row, due now."""
-        statement = (
-            outbox.insert()
-            .values(
-                kind=item.kind,
-                tenant_id=item.tenant_id,
-                service_url=item.service_url,
-                conversation_id=item.conversation_id,
-                operation=item.operation.value,
-                payload=item.payload,
-                status=DeliveryStatus.QUEUED.value,
-                attempts=0,
-                next_attempt_at=now,
-                deadline_at=deadline_at,
-                share_id=item.share_id,
-                created_at=now,
-                modified_at=now,
-            )
-            .returning(*outbox.c)
-        )
-        row = (await self._conn.execute(statement)).one()
+        statement = _OUTBOX_INSERT.returning(*outbox.c)
+        row = (await self._conn.execute(statement, _queued_row(item, now, deadline_at))).one()
         return outbox_item(row)
+
+    async def enqueue_many(self, items: Sequence[tuple[NewOutboxItem, int]], *, now: int) -> None:
+        """Insert queued rows, due now, in this order (one executemany)."""
+        rows = []
+        for item, deadline_at in items:
+            row = _queued_row(item, now, deadline_at)
+            row["payload"] = json_text(item.payload)
+            rows.append([row[column.name] for column in _QUEUED_COLUMNS])
+        await insert_many(self._conn, _QUEUED_COLUMNS, rows)
 
     async def get(self, item_id: int) -> OutboxItem | None:
         """One item by id."""

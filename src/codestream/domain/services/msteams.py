@@ -2,8 +2,9 @@
 
 A *turn* records the inbound activity's key, the state it changes and the replies it queues in one
 transaction: an activity we acknowledged never loses its reply, and a re-sent one changes nothing.
-The state and link functions live in `msteams_installs`, `msteams_links` and `msteams_channels`;
-the sign-in token format in `msteams_signin`.
+Turns run and commit in groups (`msteams_turns`). The state and link functions live in
+`msteams_installs`, `msteams_links` and `msteams_channels`; the sign-in token format in
+`msteams_signin`.
 """
 
 from __future__ import annotations
@@ -33,32 +34,12 @@ from codestream.domain.services.msteams_signin import (
     new_grant_id,
     normalize_code,
 )
+from codestream.domain.services.msteams_turns import REPLY_TTL_MS, Duplicate, Turn, TurnGroups
 from codestream.errors import Conflict, InvalidInput
 
 R = TypeVar("R")
 
-REPLY_TTL_MS = 60 * 60 * 1000
-"""How long the outbox keeps trying to deliver a bot message."""
 BOT_REPLY = "bot_reply"
-
-
-class Duplicate:
-    """The answer of `once` for an activity some process handled already."""
-
-
-DUPLICATE = Duplicate()
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One bot turn's unit of work and time; `send` queues a message in it."""
-
-    uow: UnitOfWork
-    now: int
-
-    async def send(self, item: NewOutboxItem, *, ttl_ms: int = REPLY_TTL_MS) -> None:
-        """Queue a message; it is sent once (and only if) the turn commits."""
-        await self.uow.outbox.enqueue(item, now=self.now, deadline_at=self.now + ttl_ms)
 
 
 @dataclass(frozen=True)
@@ -95,12 +76,21 @@ ActivityBuilder = Callable[[User, list[Team]], dict[str, Any]]
 
 
 class MsTeamsService:
-    """Teams use cases. `signing_key` signs sign-in links (the config's `sharedSecrets.auth`)."""
+    """Teams use cases. `signing_key` signs sign-in links (the config's `sharedSecrets.auth`);
+    `turns_in_flight` is how many bot-turn transactions may be open at once (`TurnGroups`)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, signing_key: bytes) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        signing_key: bytes,
+        *,
+        turns_in_flight: int = 1,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._key = signing_key
+        self._turns = TurnGroups(uow, clock, in_flight=turns_in_flight)
 
     def __repr__(self) -> str:
         return "MsTeamsService()"
@@ -110,17 +100,12 @@ class MsTeamsService:
         return self._clock()
 
     async def once(self, key: str | None, work: Callable[[Turn], Awaitable[R]]) -> R | Duplicate:
-        """Run `work` in one unit of work that also records `key`; DUPLICATE if it was seen.
+        """Run `work` as one turn that also records `key`; DUPLICATE if it was seen. Concurrent
+        turns commit together (`msteams_turns`); this returns once the turn is durable.
 
         Nothing is stored when `work` raises, the key included, so a retry runs it again.
         """
-        now = self._clock()
-        async with self._uow() as uow:
-            if key is not None and not await uow.inbound.first_time(key, now):
-                return DUPLICATE
-            result = await work(Turn(uow, now))
-            await uow.commit()
-        return result
+        return await self._turns.run(key, work)
 
     async def get_team(self, team_id: str) -> MsTeamsTeam | None:
         """A Teams team we know of."""
@@ -254,7 +239,7 @@ class MsTeamsService:
                 team_ids=[t.id for t in chosen],
                 now=now,
             )
-            await Turn(uow, now).send(
+            await uow.outbox.enqueue(
                 NewOutboxItem(
                     kind=BOT_REPLY,
                     tenant_id=state.tenant_id,
@@ -262,7 +247,9 @@ class MsTeamsService:
                     conversation_id=state.conversation_id,
                     operation=Operation.SEND,
                     payload=confirmation(user, chosen),
-                )
+                ),
+                now=now,
+                deadline_at=now + REPLY_TTL_MS,
             )
             await uow.commit()
         return SignInResult(user=user, teams=chosen, code=code, code_expires_at=now + CODE_TTL_MS)

@@ -1,0 +1,167 @@
+"""Bot turns, committed in groups.
+
+Every activity is one *turn*: its key (so a re-sent activity does nothing), the state it changes
+and the replies it queues commit in one transaction. The commit is a turn's expensive part (a WAL
+fsync on SQLite; a round trip and an fsync on PostgreSQL), so turns that arrive while a
+transaction commits wait and commit together in the next one (group commit). Each caller returns
+only after the transaction holding its turn committed: an acknowledged activity is exactly as
+durable as with one transaction per turn, and a turn that arrives alone waits for nobody.
+
+The turns of a group run one after another on one connection, each seeing the ones before it.
+If any of them raises, or the commit fails, the whole group rolls back and each turn runs again
+alone, so one bad activity costs its neighbours a retry, never their effects; only its own caller
+sees its error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from codestream.domain.clock import Clock
+from codestream.domain.outbox import NewOutboxItem
+from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
+
+R = TypeVar("R")
+
+REPLY_TTL_MS = 60 * 60 * 1000
+"""How long the outbox keeps trying to deliver a bot message."""
+MAX_GROUP = 128
+"""Turns per transaction at most; bounds one transaction's size and one group's wait."""
+
+
+class Duplicate:
+    """The answer of a turn whose activity some process handled already."""
+
+
+DUPLICATE = Duplicate()
+
+
+@dataclass
+class Turn:
+    """One turn's unit of work and time; `send` queues a message in it."""
+
+    uow: UnitOfWork
+    now: int
+    queued: list[tuple[NewOutboxItem, int]] = field(default_factory=list)
+
+    async def send(self, item: NewOutboxItem, *, ttl_ms: int = REPLY_TTL_MS) -> None:
+        """Queue a message; it is stored with the turn and sent once (and only if) it commits."""
+        self.queued.append((item, self.now + ttl_ms))
+
+
+Work = Callable[[Turn], Awaitable[Any]]
+
+
+@dataclass
+class _Waiting(Generic[R]):
+    key: str | None
+    work: Callable[[Turn], Awaitable[R]]
+    done: asyncio.Future[R | Duplicate]
+
+
+class TurnGroups:
+    """Runs turns in group-committed transactions on one event loop (see the module doc).
+
+    `in_flight` is how many transactions may be open at once: 1 where writers queue for one
+    lock anyway (SQLite), more where the database works while we wait for it (PostgreSQL).
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        in_flight: int = 1,
+        max_group: int = MAX_GROUP,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._in_flight = in_flight
+        self._max_group = max_group
+        self._waiting: list[_Waiting[Any]] = []
+        self._drainers: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def run(self, key: str | None, work: Callable[[Turn], Awaitable[R]]) -> R | Duplicate:
+        """Run `work` as a turn that also records `key`; DUPLICATE if the key was recorded before.
+
+        Nothing is stored when `work` raises, the key included, so a retry runs it again.
+        """
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # anything left belongs to a loop that is gone
+            self._loop, self._waiting, self._drainers = loop, [], set()
+        done: asyncio.Future[R | Duplicate] = loop.create_future()
+        self._waiting.append(_Waiting(key, work, done))
+        if len(self._drainers) < self._in_flight:
+            drainer = loop.create_task(self._drain())
+            self._drainers.add(drainer)
+            drainer.add_done_callback(self._drainers.discard)
+        return await done
+
+    async def _drain(self) -> None:
+        group: list[_Waiting[Any]] = []
+        try:
+            while self._waiting:
+                group = self._waiting[: self._max_group]
+                del self._waiting[: self._max_group]
+                await self._commit(group)
+        except asyncio.CancelledError:
+            # The loop is shutting down: nobody may wait forever.
+            for waiting in [*group, *self._waiting]:
+                waiting.done.cancel()
+            self._waiting = []
+            raise
+
+    async def _commit(self, group: list[_Waiting[Any]]) -> None:
+        group = [waiting for waiting in group if not waiting.done.done()]  # callers gone
+        if not group:
+            return
+        try:
+            results = await self._together(group)
+        except Exception as exc:
+            if len(group) == 1:
+                _settle(group[0], error=exc)
+                return
+            for waiting in group:
+                try:
+                    (result,) = await self._together([waiting])
+                except Exception as alone_exc:
+                    _settle(waiting, error=alone_exc)
+                else:
+                    _settle(waiting, result=result)
+            return
+        for waiting, result in zip(group, results, strict=True):
+            _settle(waiting, result=result)
+
+    async def _together(self, group: list[_Waiting[Any]]) -> list[Any]:
+        now = self._clock()
+        keys = [waiting.key for waiting in group if waiting.key is not None]
+        async with self._uow() as uow:
+            new = await uow.inbound.first_times(keys, now) if keys else set()
+            results: list[Any] = []
+            queued: list[tuple[NewOutboxItem, int]] = []
+            for waiting in group:
+                if waiting.key is not None:
+                    if waiting.key not in new:
+                        results.append(DUPLICATE)
+                        continue
+                    new.discard(waiting.key)  # the same key twice in one group: once
+                turn = Turn(uow, now)
+                results.append(await waiting.work(turn))
+                queued.extend(turn.queued)
+            if queued:
+                await uow.outbox.enqueue_many(queued, now=now)
+            await uow.commit()
+        return results
+
+
+def _settle(waiting: _Waiting[Any], *, result: Any = None, error: Exception | None = None) -> None:
+    if waiting.done.done():
+        return
+    if error is not None:
+        waiting.done.set_exception(error)
+    else:
+        waiting.done.set_result(result)
