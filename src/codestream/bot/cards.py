@@ -6,6 +6,7 @@ from users (names, unknown commands) goes through `plain`, so it can't smuggle M
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,8 +82,10 @@ def text_card(text: str, *actions: Action) -> dict[str, Any]:
     return _card(None, [text], actions=actions)
 
 
+@functools.cache
 def help_card(*, personal: bool, heading: str | None = None) -> dict[str, Any]:
-    """The list of commands for where the user is."""
+    """The list of commands for where the user is. Built once per argument pair (it is the
+    commonest answer); the dict is shared, so treat it as read-only, as every card here."""
     if personal:
         return _card(
             heading,

@@ -26,7 +26,8 @@ def clean_id(value: Any, limit: int = MAX_ID) -> str | None:
     """An id we can store and send: a non-empty printable string without spaces, bounded."""
     if not isinstance(value, str) or not 0 < len(value) <= limit:
         return None
-    if not value.isprintable() or any(ch.isspace() or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+    # isprintable() is False for every whitespace character but " ", and for surrogates.
+    if not value.isprintable() or " " in value:
         return None
     return value
 
@@ -35,8 +36,12 @@ def clean_text(value: Any, limit: int = MAX_NAME) -> str:
     """A display string we can store: printable, no surrogates, bounded; '' if not a string."""
     if not isinstance(value, str):
         return ""
-    kept = "".join(
-        ch if ch.isprintable() else " " for ch in value if not 0xD800 <= ord(ch) <= 0xDFFF
+    kept = (
+        value
+        if value.isprintable()
+        else "".join(
+            ch if ch.isprintable() else " " for ch in value if not 0xD800 <= ord(ch) <= 0xDFFF
+        )
     )
     return " ".join(kept.split())[:limit]
 

@@ -26,7 +26,7 @@ from codestream.domain.ports import PasswordHasher
 from codestream.domain.services import build_services
 from codestream.domain.services.msteams import MsTeamsService
 from codestream.passwords import Argon2Hasher
-from codestream.storage.engine import create_engine
+from codestream.storage.engine import create_engine, is_sqlite
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.auth import InboundVerifier
@@ -40,12 +40,16 @@ from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
 from codestream.web.context import WebContext
 from codestream.web.errors import install_error_handlers
+from codestream.web.fastpath import FastPathApp
 from codestream.web.health import health_router
 from codestream.web.limits import BodySizeLimit
 from codestream.web.pages import msteams_signin
 from codestream.web.pages import routes as pages
 
 log = logging.getLogger("codestream.web")
+
+TURNS_IN_FLIGHT = 2
+"""Bot-turn transactions open at once on PostgreSQL: one fills while the other commits."""
 
 API_DESCRIPTION = """\
 CodeStream On-Prem REST API. Authenticate with `Authorization: Bearer <token>`; get a token from
@@ -90,7 +94,13 @@ def create_app(
     )
     head = head_revision()
     delivery = _delivery_worker(config, bot, db, client, clock)
-    msteams = MsTeamsService(SqlUnitOfWorkFactory(db), clock, config.auth_secret.reveal().encode())
+    msteams = MsTeamsService(
+        SqlUnitOfWorkFactory(db),
+        clock,
+        config.auth_secret.reveal().encode(),
+        # SQLite has one write lock: a second open transaction would only wait for it.
+        turns_in_flight=1 if is_sqlite(config.database_url) else TURNS_IN_FLIGHT,
+    )
     if bot_handler is None and bot is not None:
         bot_handler = BotRouter(
             msteams,
@@ -126,7 +136,8 @@ def create_app(
             if owns_http:
                 await client.aclose()
 
-    app = FastAPI(
+    app = FastPathApp(
+        fast_path=BOT_PATH,
         title="CodeStream On-Prem",
         version=__version__,
         description=API_DESCRIPTION,
@@ -148,11 +159,8 @@ def create_app(
     app.include_router(msteams_conversations.router)
     app.include_router(pages.router)
     app.include_router(msteams_signin.router)
-    app.router.add_route(
-        BOT_PATH,
-        BotEndpoint(verifier, bot_handler or AcknowledgingHandler()).handle,
-        ["GET", "POST"],
-    )
+    app.state.bot_endpoint = BotEndpoint(verifier, bot_handler or AcknowledgingHandler())
+    app.fast_endpoint = app.state.bot_endpoint
     app.add_middleware(BodySizeLimit)
     return app
 
