@@ -412,7 +412,8 @@ def measure(
         with RssSampler(process.pid) as rss:
             rss.phase = "warm-up"
             result["rss_ready_mb"] = round(rss.sample(), 1)
-            wrk(url, args.warmup, args.connections, world, workdir, ids.next())
+            warm = wrk(url, args.warmup, args.connections, world, workdir, ids.next())
+            result["warmup_ok"] = int(warm["ok"])
             rss.phase = "closed"
             result["rss_start_mb"] = round(rss.sample(), 1)
             rounds = []
@@ -556,6 +557,7 @@ def outbox_check(result: dict[str, Any], connections: int) -> dict[str, Any]:
     handled = database.get("inbound_activities")
     answered = (
         1  # the readiness probe
+        + int(result.get("warmup_ok", 0))
         + int(result["closed"]["ok_all_rounds"])
         + int(result["open"]["ok"])
     )

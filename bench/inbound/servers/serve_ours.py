@@ -18,21 +18,33 @@ from typing import Any
 
 import uvicorn
 
-from codestream.config import config_from_document, new_document
+from codestream.config import Config, config_from_document, new_document
 from codestream.web.app import create_app
-from codestream.web.bot_endpoint import PATH
 
 
 def describe_handler(app: Any) -> str:
     """The class of the bot handler the app wired to the endpoint (what the benchmark measures)."""
-    for route in app.router.routes:
-        if getattr(route, "path", None) == PATH:
-            endpoint = getattr(route.endpoint, "__self__", None)
-            handler = getattr(endpoint, "_handler", None)
-            if handler is not None:
-                kind = type(handler)
-                return f"{kind.__module__}.{kind.__qualname__}"
-    return "unknown"
+    kind = type(app.state.bot_endpoint.handler)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def build_config(world: dict[str, Any], database_url: str, *, in_process_worker: bool) -> Config:
+    """Our config for the benchmark's world: the bot pointed at the emulator's keys."""
+    doc = new_document("https://codestream.example.com")
+    doc["delivery"] = {"inProcessWorker": in_process_worker}
+    doc["integrations"] = {
+        "msteams": {
+            "microsoft.com": {
+                "botAppId": world["app_id"],
+                "botAppPassword": world["app_password"],
+                "botAppTenantId": world["tenant_id"],
+                "openIdMetadataUrl": world["openid_metadata_url"],
+                "loginUrl": world["login_url"],
+                "serviceUrlAllowList": ["127.0.0.1"],
+            }
+        }
+    }
+    return config_from_document(doc, environ={"CS_DATABASE_URL": database_url})
 
 
 def main() -> None:
@@ -49,21 +61,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     world = json.loads(args.world.read_text())
-    doc = new_document("https://codestream.example.com")
-    doc["delivery"] = {"inProcessWorker": args.in_process_worker}
-    doc["integrations"] = {
-        "msteams": {
-            "microsoft.com": {
-                "botAppId": world["app_id"],
-                "botAppPassword": world["app_password"],
-                "botAppTenantId": world["tenant_id"],
-                "openIdMetadataUrl": world["openid_metadata_url"],
-                "loginUrl": world["login_url"],
-                "serviceUrlAllowList": ["127.0.0.1"],
-            }
-        }
-    }
-    config = config_from_document(doc, environ={"CS_DATABASE_URL": args.database_url})
+    config = build_config(world, args.database_url, in_process_worker=args.in_process_worker)
     app = create_app(config)
     print(json.dumps({"handler": describe_handler(app)}), flush=True)
     uvicorn.run(
