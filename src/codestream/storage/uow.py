@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import weakref
 from types import TracebackType
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from codestream.storage.accounts import SqlTokens, SqlUsers
 from codestream.storage.codemarks import SqlCodemarks, SqlPosts
+from codestream.storage.engine import BUSY_TIMEOUT_MS
 from codestream.storage.msteams import SqlInboundActivities, SqlMsTeams
 from codestream.storage.outbox import SqlOutbox, SqlShares
 from codestream.storage.teams import SqlRepos, SqlTeams
@@ -30,10 +35,29 @@ class SqlUnitOfWork:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._conn: AsyncConnection | None = None
+        self._turn: asyncio.Lock | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        conn = await self._engine.connect()
-        await conn.begin()
+        if self._engine.dialect.name == "sqlite":
+            turn = _sqlite_writer_lock(self._engine)
+            try:
+                await asyncio.wait_for(turn.acquire(), BUSY_TIMEOUT_MS / 1000)
+            except TimeoutError:
+                # What SQLite itself would say after its busy timeout.
+                raise sa.exc.OperationalError(
+                    "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+                ) from None
+            self._turn = turn
+        try:
+            conn = await self._engine.connect()
+            try:
+                await conn.begin()
+            except BaseException:
+                await conn.close()
+                raise
+        except BaseException:
+            self._release_turn()
+            raise
         self._conn = conn
         self.users = SqlUsers(conn)
         self.tokens = SqlTokens(conn)
@@ -60,12 +84,42 @@ class SqlUnitOfWork:
             if conn.in_transaction():
                 await conn.rollback()
         finally:
-            await conn.close()
+            try:
+                await conn.close()
+            finally:
+                self._release_turn()
+
+    def _release_turn(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            turn.release()
 
     async def commit(self) -> None:
         """Make every change of this unit durable."""
         assert self._conn is not None, "commit() outside `async with`"
         await self._conn.commit()
+
+
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[
+    AsyncEngine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]
+] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_writer_lock(engine: AsyncEngine) -> asyncio.Lock:
+    """The lock this process's units of work on a SQLite engine take in turn.
+
+    Every unit of work on SQLite begins with BEGIN IMMEDIATE (engine.py), so only one can be open
+    at a time anyway; without this lock the others would poll for SQLite's write lock in its busy
+    handler, sleeping up to 100 ms between tries. Waiting here instead is first come, first
+    served and wakes the next one as soon as the lock is free. Other processes still meet in
+    SQLite's busy handler.
+    """
+    loop = asyncio.get_running_loop()
+    held = _SQLITE_WRITERS.get(engine)
+    if held is None or held[0] is not loop:
+        held = (loop, asyncio.Lock())
+        _SQLITE_WRITERS[engine] = held
+    return held[1]
 
 
 class SqlUnitOfWorkFactory:
