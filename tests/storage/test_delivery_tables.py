@@ -38,3 +38,41 @@ async def test_it_keeps_an_enqueued_message_only_when_committed(engine: AsyncEng
     async with engine.connect() as conn:
         count = (await conn.exec_driver_sql("SELECT count(*) FROM outbox")).scalar()
     assert count == 1
+
+
+async def test_due_heads_are_the_first_unsent_row_of_each_conversation(engine: AsyncEngine) -> None:
+    def message(conversation: str, text: str) -> NewOutboxItem:
+        return NewOutboxItem(
+            kind="bot_reply",
+            tenant_id="t1",
+            service_url="https://smba.trafficmanager.net/amer/t1/",
+            conversation_id=conversation,
+            operation=Operation.SEND,
+            payload={"type": "message", "text": text},
+        )
+
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.outbox.enqueue_many(
+            [(message("19:flood", f"flood {n}"), 10**9) for n in range(300)]
+            + [(message("19:quiet", "quiet 0"), 10**9), (message("19:quiet", "quiet 1"), 10**9)]
+            + [(message("19:done", "done 0"), 10**9), (message("19:done", "done 1"), 10**9)],
+            now=1,
+        )
+        await uow.commit()
+    async with SqlUnitOfWork(engine) as uow:
+        heads = {item.payload["text"]: item for item in await uow.outbox.due_heads(now=2, limit=10)}
+        assert set(heads) == {"flood 0", "quiet 0", "done 0"}
+        # The flood's head waits (paced), the quiet channel's head went out, "done 0" failed.
+        await uow.outbox.postpone([heads["flood 0"].id], until=1_000, now=2)
+        await uow.outbox.mark_sent(heads["quiet 0"].id, result_id="m1", now=2)
+        await uow.outbox.mark_failed(heads["done 0"].id, error="403", now=2)
+        await uow.commit()
+    async with SqlUnitOfWork(engine) as uow:
+        due = [item.payload["text"] for item in await uow.outbox.due_heads(now=3, limit=10)]
+        later = [item.payload["text"] for item in await uow.outbox.due_heads(now=1_000, limit=10)]
+        next_due = await uow.outbox.next_due_at()
+
+    # Rows behind a waiting head are not due, however long the queue behind it.
+    assert sorted(due) == ["done 1", "quiet 1"]
+    assert sorted(later) == ["done 1", "flood 0", "quiet 1"]
+    assert next_due == 1  # "quiet 1" and "done 1", queued at 1

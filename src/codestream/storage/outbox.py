@@ -15,6 +15,7 @@ from codestream.domain.shares import Share, ShareDelivery, ShareTarget
 from codestream.storage.bulk import insert_many
 from codestream.storage.engine import json_text
 from codestream.storage.tables import (
+    OUTBOX_ACTIVE,
     codemark_shares,
     delivery_sends,
     msteams_channel_connections,
@@ -25,6 +26,8 @@ from codestream.storage.tables import (
 
 ACTIVE = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value, DeliveryStatus.RETRYING.value)
 WAITING = (DeliveryStatus.QUEUED.value, DeliveryStatus.RETRYING.value)
+HEADS_PER_QUERY = 1_000
+"""Head ids per query in `due_heads` (bounds the statement's parameters)."""
 DISPATCH_LOCK = 0x0C5D_0001
 """PostgreSQL advisory lock that serializes claiming (pacing reads and writes the send log)."""
 
@@ -133,12 +136,31 @@ class SqlOutbox:
 
     @staticmethod
     def _heads() -> sa.Select[Any]:
-        """The first unsent row of every conversation with unsent rows."""
-        return (
-            sa.select(sa.func.min(outbox.c.id))
-            .where(outbox.c.status.in_(ACTIVE))
-            .group_by(outbox.c.conversation_id)
+        """The first unsent row of every conversation with unsent rows.
+
+        A loose index scan on the partial index of active rows: the recursive part steps from
+        one conversation to the next (one index seek each), then each conversation's first row
+        is one more seek. The cost follows the number of conversations waiting, not the number
+        of rows, so a flood in one channel does not slow the claims of the others.
+        """
+        active = sa.text(OUTBOX_ACTIVE)
+        first = (
+            sa.select(sa.func.min(outbox.c.conversation_id).label("conversation_id"))
+            .where(active)
+            .cte("waiting", recursive=True)
         )
+        following = sa.select(
+            sa.select(sa.func.min(outbox.c.conversation_id))
+            .where(active, outbox.c.conversation_id > first.c.conversation_id)
+            .scalar_subquery()
+        ).where(first.c.conversation_id.is_not(None))
+        waiting = first.union_all(following)
+        return sa.select(
+            sa.select(sa.func.min(outbox.c.id))
+            .where(active, outbox.c.conversation_id == waiting.c.conversation_id)
+            .scalar_subquery()
+            .label("head_id")
+        ).where(waiting.c.conversation_id.is_not(None))
 
     @staticmethod
     def _due(now: int) -> sa.ColumnElement[bool]:
@@ -152,16 +174,25 @@ class SqlOutbox:
 
     async def due_heads(self, *, now: int, limit: int) -> builtins.list[OutboxItem]:
         """Due heads of their conversations, soonest first; PostgreSQL skips rows another
-        transaction holds (FOR UPDATE SKIP LOCKED)."""
-        query = (
-            outbox.select()
-            .where(outbox.c.id.in_(self._heads()), self._due(now))
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-        )
-        if self._conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        return [outbox_item(row) for row in await self._conn.execute(query)]
+        transaction holds (FOR UPDATE SKIP LOCKED).
+
+        Two steps, so neither planner can turn it into a scan of every due row: the heads' ids
+        (`_heads`), then the due ones among them by primary key, a chunk of ids at a time.
+        """
+        head_ids = [row[0] for row in await self._conn.execute(self._heads())]
+        found: builtins.list[OutboxItem] = []
+        for start in range(0, len(head_ids), HEADS_PER_QUERY):
+            query = (
+                outbox.select()
+                .where(outbox.c.id.in_(head_ids[start : start + HEADS_PER_QUERY]), self._due(now))
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                .limit(limit)
+            )
+            if self._conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            found.extend(outbox_item(row) for row in await self._conn.execute(query))
+        found.sort(key=lambda item: (item.next_attempt_at, item.id))
+        return found[:limit]
 
     async def claim(
         self, item_ids: Sequence[int], *, worker_id: str, now: int, lease_until: int

@@ -16,6 +16,10 @@ metadata = sa.MetaData(
 
 ID = sa.String(24)
 
+OUTBOX_ACTIVE = "status IN ('queued', 'sending', 'retrying')"
+"""Outbox rows still on their way, as literal SQL: a query finds the partial index on these rows
+only when its condition is written the same way (SQLite does not see through parameters)."""
+
 
 def _times() -> list[sa.Column[int]]:
     return [
@@ -281,8 +285,13 @@ outbox = sa.Table(
     sa.Column("share_id", ID, nullable=True, index=True),
     *_times(),
     sa.Column("sent_at", sa.BigInteger, nullable=True),
-    sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
-    sa.Index("ix_outbox_conversation_id_id", "conversation_id", "id"),
+    sa.Index(
+        "ix_outbox_active_conversation_id_id",
+        "conversation_id",
+        "id",
+        sqlite_where=sa.text(OUTBOX_ACTIVE),
+        postgresql_where=sa.text(OUTBOX_ACTIVE),
+    ),
 )
 
 codemark_shares = sa.Table(
