@@ -123,11 +123,13 @@ class Delivery:
         waiting = (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
         return sum(depth[status] for status in waiting)
 
-    async def pump(self, *workers: DeliveryWorker, max_rounds: int = 10_000) -> None:
-        """Run the workers (concurrently) until nothing is pending, jumping the manual clock to
-        each due time when none of them has anything to send now."""
+    async def pump(
+        self, *workers: DeliveryWorker, max_rounds: int = 10_000, limit: int = 50
+    ) -> None:
+        """Run the workers (concurrently, each claiming up to `limit` rows a round) until nothing
+        is pending, jumping the manual clock to each due time when none has anything to send."""
         for _ in range(max_rounds):
-            claimed = await asyncio.gather(*(worker.run_once() for worker in workers))
+            claimed = await asyncio.gather(*(worker.run_once(limit) for worker in workers))
             if any(claimed):
                 continue
             async with self.uows() as uow:
