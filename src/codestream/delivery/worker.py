@@ -52,8 +52,6 @@ log = logging.getLogger("codestream.delivery")
 DEFAULT_LEASE_MS = 60_000
 DEFAULT_DEADLINE_HOURS = 24.0
 PRUNE_EVERY_MS = 60_000
-MIN_IDLE_S = 0.01
-"""After a look at the outbox found nothing due, the next look waits at least this long."""
 NOT_FOUND_ACTIVITY = "ActivityNotFoundInConversation"
 
 SentHook = Callable[[UnitOfWork, OutboxItem, Any], Awaitable[None]]
@@ -157,7 +155,7 @@ class DeliveryWorker:
         """Deliver until `stop` is set; then finish the sends in flight and release the rest.
 
         Between batches it sleeps until the soonest due row (at most `idle_sleep` seconds), or
-        until `wake()` is called, but at least MIN_IDLE_S: wakes in that pause count as one.
+        until `wake()` is called.
         """
         try:
             while not stop.is_set():
@@ -166,10 +164,6 @@ class DeliveryWorker:
                     if await self.run_once(limit):
                         continue
                     delay = await self._idle_delay(idle_sleep)
-                    # Nothing was due: pause a little even if woken meanwhile. A busy bot wakes
-                    # us after every turn, and each look at the outbox is a transaction.
-                    await asyncio.sleep(MIN_IDLE_S)
-                    delay -= MIN_IDLE_S
                 except Exception:  # the database may be away for a while: keep trying
                     log.exception("delivery worker %s: claiming failed", self.worker_id)
                     delay = idle_sleep
