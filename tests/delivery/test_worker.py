@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codestream.delivery.pacing import PER_CONVERSATION, lower_bound_ms
+from codestream.delivery.worker import ACTIVITY_KEYS_KEPT_MS
 from codestream.domain.outbox import DeliveryStatus, Operation
 from delivery.delivery_world import Delivery
 
@@ -71,3 +72,18 @@ async def test_a_bad_request_fails_at_once_with_the_reason(delivery: Delivery) -
     assert failed.attempts == 1
     assert failed.last_error is not None and "400" in failed.last_error
     assert (await delivery.item(after.id)).status is DeliveryStatus.SENT
+
+
+async def test_it_forgets_activity_ids_a_day_old_so_the_dedupe_log_does_not_grow_forever(
+    delivery: Delivery,
+) -> None:
+    now = delivery.now_ms()
+    async with delivery.uows() as uow:
+        await uow.inbound.first_times(["19:c|old"], now=now - ACTIVITY_KEYS_KEPT_MS - 1)
+        await uow.inbound.first_times(["19:c|today"], now=now - 3_600_000)
+        await uow.commit()
+
+    await delivery.worker().run_once()  # its first look at the outbox prunes
+
+    async with delivery.uows() as uow:
+        assert await uow.inbound.first_times(["19:c|old", "19:c|today"], now=now) == {"19:c|old"}

@@ -76,3 +76,24 @@ async def test_due_heads_are_the_first_unsent_row_of_each_conversation(engine: A
     assert sorted(due) == ["done 1", "quiet 1"]
     assert sorted(later) == ["done 1", "flood 0", "quiet 1"]
     assert next_due == 1  # "quiet 1" and "done 1", queued at 1
+
+
+async def test_it_forgets_the_oldest_activity_keys_first_and_no_more_than_asked(
+    engine: AsyncEngine,
+) -> None:
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.inbound.first_times([f"19:a|{n}" for n in range(5)], now=100)
+        await uow.inbound.first_times(["19:a|older"], now=50)
+        await uow.inbound.first_times(["19:a|recent"], now=500)
+        await uow.commit()
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.inbound.forget_before(200, limit=4) == 4
+        await uow.commit()
+    async with SqlUnitOfWork(engine) as uow:
+        new_again = await uow.inbound.first_times(
+            ["19:a|older", *(f"19:a|{n}" for n in range(5)), "19:a|recent"], now=600
+        )
+    # The oldest went first; the limit left two of the five; the recent one stays.
+    assert "19:a|older" in new_again
+    assert len(new_again - {"19:a|older"}) == 3
+    assert "19:a|recent" not in new_again

@@ -52,6 +52,10 @@ log = logging.getLogger("codestream.delivery")
 DEFAULT_LEASE_MS = 60_000
 DEFAULT_DEADLINE_HOURS = 24.0
 PRUNE_EVERY_MS = 60_000
+ACTIVITY_KEYS_KEPT_MS = 24 * 3_600_000
+"""How long the bot remembers an activity id: far longer than Teams keeps re-sending one."""
+PRUNE_KEYS_LIMIT = 10_000
+"""Activity keys forgotten per prune at most, so one claim's transaction stays short."""
 NOT_FOUND_ACTIVITY = "ActivityNotFoundInConversation"
 
 SentHook = Callable[[UnitOfWork, OutboxItem, Any], Awaitable[None]]
@@ -255,9 +259,12 @@ class DeliveryWorker:
         return [_Claimed(item, tuple(send_ids[2 * i : 2 * i + 2])) for i, item in enumerate(items)]
 
     async def _maybe_prune(self, uow: UnitOfWork, now: int) -> None:
+        """Once a minute: forget sends older than every pacing window, and the oldest activity
+        keys past ACTIVITY_KEYS_KEPT_MS (the one periodic job, so it lives here)."""
         if now - self._pruned_at >= PRUNE_EVERY_MS:
             self._pruned_at = now
             await uow.outbox.prune_sends(before=now - HORIZON_MS - 60_000)
+            await uow.inbound.forget_before(now - ACTIVITY_KEYS_KEPT_MS, limit=PRUNE_KEYS_LIMIT)
 
     async def _send_in_order(self, group: Sequence[_Claimed]) -> None:
         for entry in group:

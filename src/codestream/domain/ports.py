@@ -180,6 +180,10 @@ class InboundActivityLog(Protocol):
         """Record many keys at once; the ones that were new (a key given twice counts once)."""
         ...
 
+    async def forget_before(self, before: int, *, limit: int) -> int:
+        """Forget up to `limit` keys recorded before `before`; how many went."""
+        ...
+
 
 class OutboxRepository(Protocol):
     """The durable outbox, and the send log that paces every worker to Teams' limits.

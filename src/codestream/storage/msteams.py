@@ -514,3 +514,18 @@ class SqlInboundActivities:
         return await insert_new_keys(
             self._conn, inbound_activities.c.key, inbound_activities.c.received_at, keys, now
         )
+
+    async def forget_before(self, before: int, *, limit: int) -> int:
+        """Delete up to `limit` keys received before `before` (oldest first)."""
+        oldest = (
+            sa.select(inbound_activities.c.key)
+            .where(inbound_activities.c.received_at < before)
+            .order_by(inbound_activities.c.received_at)
+            .limit(limit)
+        )
+        result = await self._conn.execute(
+            inbound_activities.delete().where(
+                inbound_activities.c.key.in_(oldest.scalar_subquery())
+            )
+        )
+        return int(result.rowcount or 0)
