@@ -62,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     world = json.loads(args.world.read_text())
     config = build_config(world, args.database_url, in_process_worker=args.in_process_worker)
-    app = create_app(config)
+    app = create_app(config, freeze_startup_objects=True)  # as `codestream serve` does
     print(json.dumps({"handler": describe_handler(app)}), flush=True)
     uvicorn.run(
         app,

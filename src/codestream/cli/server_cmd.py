@@ -48,7 +48,7 @@ def serve(
         f"CodeStream API on {scheme}://{bind_host}:{bind_port}  (public: {config.public_api_url})"
     )
     try:
-        app = create_app(config)
+        app = create_app(config, freeze_startup_objects=True)
     except CodeStreamError as exc:
         fail(exc.message)
     uvicorn.run(

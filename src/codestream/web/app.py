@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -66,8 +67,14 @@ def create_app(
     migrate: bool = True,
     http: httpx.AsyncClient | None = None,
     bot_handler: ActivityHandler | None = None,
+    freeze_startup_objects: bool = False,
 ) -> FastAPI:
     """Build the app for a config. Pass an engine or HTTP client to share one; else the app owns it.
+
+    `freeze_startup_objects` is for the one app of a server process (`codestream serve`): once
+    started, everything alive is moved out of the garbage collector's sight (`gc.freeze`), so its
+    full collections walk only what requests create, not every imported module's objects: those
+    walks were the server's longest pauses.
 
     Outbound HTTP (Microsoft's keys and APIs) honours HTTPS_PROXY through httpx.
     """
@@ -126,6 +133,9 @@ def create_app(
             await asyncio.to_thread(upgrade_database, config.database_url)
         if delivery is not None:
             delivery.start()
+        if freeze_startup_objects:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
