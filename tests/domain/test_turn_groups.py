@@ -138,3 +138,20 @@ async def test_turns_see_the_turns_before_them_in_their_group(engine: AsyncEngin
     await asyncio.gather(turns.run("19:c|w", writes), turns.run("19:c|r", reads))
 
     assert seen == [True]
+
+
+async def test_a_turn_started_as_soon_as_the_previous_one_returns_is_taken(
+    engine: AsyncEngine,
+) -> None:
+    turns = TurnGroups(SqlUnitOfWorkFactory(engine), lambda: 1_000)
+
+    async def one_after_another() -> list[str]:
+        # Each caller starts its next turn the moment the last commit resumes it, before the
+        # task that committed has finished: that turn must still find someone to run it.
+        return [await turns.run(f"19:c|{n}", answer_with(f"reply {n}")) for n in range(5)]
+
+    # A bound on waiting, so a lost turn fails the test instead of hanging it.
+    results = await asyncio.wait_for(one_after_another(), timeout=30)
+
+    assert results == [f"reply {n}" for n in range(5)]
+    assert await outbox_texts(engine) == [f"reply {n}" for n in range(5)]

@@ -96,9 +96,7 @@ class TurnGroups:
         done: asyncio.Future[R | Duplicate] = loop.create_future()
         self._waiting.append(_Waiting(key, work, done))
         if len(self._drainers) < self._in_flight:
-            drainer = loop.create_task(self._drain())
-            self._drainers.add(drainer)
-            drainer.add_done_callback(self._drainers.discard)
+            self._drainers.add(loop.create_task(self._drain()))
         return await done
 
     async def _drain(self) -> None:
@@ -114,6 +112,13 @@ class TurnGroups:
                 waiting.done.cancel()
             self._waiting = []
             raise
+        finally:
+            # Leave the count of drainers in the same step that saw nothing waiting: a done
+            # callback would run a step later, and a turn arriving in between (its caller
+            # resumed by the last commit) would find no drainer to take it.
+            current = asyncio.current_task()
+            if current is not None:
+                self._drainers.discard(current)
 
     async def _commit(self, group: list[_Waiting[Any]]) -> None:
         group = [waiting for waiting in group if not waiting.done.done()]  # callers gone
