@@ -12,19 +12,19 @@ stack trace.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import OrderedDict
-from typing import Any
 
 import orjson
 from pydantic import ValidationError
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from codestream.bot.handler import ActivityHandler, InvokeResponse, activity_key
 from codestream.teams.activities import Activity
 from codestream.teams.auth import InboundAuthError, InboundVerifier
 from codestream.teams.dedupe import RecentActivities
+from codestream.web.limits import BodyTooLarge, ClientGone, read_body
 
 log = logging.getLogger("codestream.bot.endpoint")
 
@@ -35,58 +35,13 @@ NOT_CONFIGURED = (
     "integrations.msteams, or the block is disabled); refusing all bot traffic"
 )
 GET_ANSWER = (
-    b"This is the CodeStream Microsoft Teams bot endpoint. "
-    b"The Bot Framework POSTs signed activities here.\n"
+    "This is the CodeStream Microsoft Teams bot endpoint. "
+    "The Bot Framework POSTs signed activities here.\n"
 )
 
 
-class Answer:
-    """An HTTP answer: status, body and headers (JSON unless said otherwise)."""
-
-    __slots__ = ("body", "headers", "status")
-
-    def __init__(
-        self,
-        status: int,
-        body: bytes = b"",
-        headers: list[tuple[bytes, bytes]] | None = None,
-    ) -> None:
-        self.status = status
-        self.body = body
-        self.headers = headers or []
-
-    @classmethod
-    def json(
-        cls, status: int, value: Any, headers: list[tuple[bytes, bytes]] | None = None
-    ) -> Answer:
-        """A JSON answer; raises TypeError/ValueError for a value JSON can't hold."""
-        body = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return cls(
-            status, body.encode(), [(b"content-type", b"application/json"), *(headers or [])]
-        )
-
-    async def send(self, send: Send) -> None:
-        """Write it to the ASGI connection."""
-        headers = [(b"content-length", str(len(self.body)).encode()), *self.headers]
-        await send({"type": "http.response.start", "status": self.status, "headers": headers})
-        await send({"type": "http.response.body", "body": self.body})
-
-
-OK = Answer(200)
-
-
-def _error(
-    status: int, code: str, message: str, headers: list[tuple[bytes, bytes]] | None = None
-) -> Answer:
-    return Answer.json(status, {"error": {"code": code, "message": message}}, headers)
-
-
-class _TooLarge(Exception):
-    """The body is over MAX_ACTIVITY_BYTES."""
-
-
-class _Gone(Exception):
-    """The client went away before sending its whole body."""
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
 
 
 class BotEndpoint:
@@ -109,19 +64,15 @@ class BotEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one HTTP request."""
         try:
-            answer = await self._answer(scope, receive)
-        except _Gone:
+            response = await self._answer(scope, receive)
+        except ClientGone:
             return
-        await answer.send(send)
+        await response(scope, receive, send)
 
-    async def _answer(self, scope: Scope, receive: Receive) -> Answer:
+    async def _answer(self, scope: Scope, receive: Receive) -> Response:
         """Verify, parse, deduplicate and hand the activity to the bot."""
         if scope["method"] != "POST":
-            return Answer(
-                405,
-                GET_ANSWER,
-                [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"POST")],
-            )
+            return PlainTextResponse(GET_ANSWER, status_code=405, headers={"Allow": "POST"})
         if self._verifier is None:
             log.warning(NOT_CONFIGURED)
             return _error(
@@ -141,14 +92,14 @@ class BotEndpoint:
                 401,
                 "unauthorized",
                 "the request is not signed by the Bot Framework",
-                [(b"www-authenticate", b"Bearer")],
+                {"WWW-Authenticate": "Bearer"},
             )
         except Exception as exc:  # e.g. a key set we could not read: retryable, never a 500
             log.error("could not verify a bot request: %s", type(exc).__name__)
             return _error(503, "bot_unavailable", "the bot cannot verify requests; retry later")
         try:
-            body = await _read_body(receive)
-        except _TooLarge:
+            body = await read_body(receive, MAX_ACTIVITY_BYTES)
+        except BodyTooLarge:
             return _too_large()
         try:
             activity = Activity.model_validate(orjson.loads(body))
@@ -168,7 +119,7 @@ class BotEndpoint:
             answer = self._answers.get(key)
             if answer is not None:
                 return _invoke_answer(answer, activity.type)
-            return OK
+            return Response(status_code=200)
         try:
             result = await self.handler.handle(activity)
         except Exception as exc:  # the channel must get an answer it can retry, never a 500
@@ -179,31 +130,14 @@ class BotEndpoint:
             )
             return _error(503, "bot_failed", "the bot could not handle this activity; retry later")
         if result is None:
-            return OK
+            return Response(status_code=200)
         if key is not None:
             self._answers.put(key, result)
         return _invoke_answer(result, activity.type)
 
 
-def _too_large() -> Answer:
+def _too_large() -> Response:
     return _error(413, "payload_too_large", f"activities are at most {MAX_ACTIVITY_BYTES} bytes")
-
-
-async def _read_body(receive: Receive) -> bytes:
-    """The request body, refusing to hold more than MAX_ACTIVITY_BYTES."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            raise _Gone
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_ACTIVITY_BYTES:
-            raise _TooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class _RecentAnswers:
@@ -225,15 +159,15 @@ class _RecentAnswers:
             self._answers.popitem(last=False)
 
 
-def _invoke_answer(result: InvokeResponse, kind: str) -> Answer:
+def _invoke_answer(result: InvokeResponse, kind: str) -> Response:
     """The handler's InvokeResponse as HTTP; a status or body we can't send is a 503, not a 500."""
     if not 200 <= result.status < 500:
         log.error("bot answered a %s activity with status %s", kind[:40], result.status)
         return _error(503, "bot_failed", "the bot could not handle this activity; retry later")
     if result.body is None:
-        return Answer(result.status)
+        return Response(status_code=result.status)
     try:
-        return Answer.json(result.status, result.body)
+        return JSONResponse(result.body, status_code=result.status)
     except (TypeError, ValueError) as exc:
         log.error("bot answered a %s activity with a body that is not JSON: %s", kind[:40], exc)
         return _error(503, "bot_failed", "the bot could not handle this activity; retry later")

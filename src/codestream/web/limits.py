@@ -9,6 +9,31 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 DEFAULT_MAX_BODY = 1024 * 1024
 
 
+class BodyTooLarge(Exception):
+    """The request body is over the limit it was read with."""
+
+
+class ClientGone(Exception):
+    """The client went away before sending its whole body."""
+
+
+async def read_body(receive: Receive, max_bytes: int) -> bytes:
+    """The whole request body, refusing to hold more than `max_bytes` of it."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
 class BodySizeLimit:
     """Reads the body (at most `max_bytes`) before the app does; a larger one gets 413 JSON.
 
@@ -28,21 +53,13 @@ class BodySizeLimit:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                 await self._reject(send)
                 return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away before sending its body
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._reject(send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        try:
+            body = await read_body(receive, self.max_bytes)
+        except ClientGone:
+            return  # the client went away before sending its body
+        except BodyTooLarge:
+            await self._reject(send)
+            return
         replayed = False
 
         async def replay() -> Message:
