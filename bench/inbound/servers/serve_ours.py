@@ -24,7 +24,7 @@ from codestream.web.app import create_app
 
 def describe_handler(app: Any) -> str:
     """The class of the bot handler the app wired to the endpoint (what the benchmark measures)."""
-    kind = type(app.state.bot_endpoint.handler)
+    kind = type(app.fast_endpoint.handler)
     return f"{kind.__module__}.{kind.__qualname__}"
 
 

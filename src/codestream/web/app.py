@@ -148,6 +148,7 @@ def create_app(
 
     app = FastPathApp(
         fast_path=BOT_PATH,
+        fast_endpoint=BotEndpoint(verifier, bot_handler or AcknowledgingHandler()),
         title="CodeStream On-Prem",
         version=__version__,
         description=API_DESCRIPTION,
@@ -169,8 +170,6 @@ def create_app(
     app.include_router(msteams_conversations.router)
     app.include_router(pages.router)
     app.include_router(msteams_signin.router)
-    app.state.bot_endpoint = BotEndpoint(verifier, bot_handler or AcknowledgingHandler())
-    app.fast_endpoint = app.state.bot_endpoint
     app.add_middleware(BodySizeLimit)
     return app
 

@@ -13,17 +13,16 @@ class FastPathApp(FastAPI):
 
     For a hot machine-to-machine route that does its own checks and answers every error itself
     (the bot's messaging endpoint): it skips the framework's middleware and route matching, which
-    looks at every route in turn. Until `fast_endpoint` is set, that path is an ordinary 404.
+    looks at every route in turn.
     """
 
-    def __init__(self, *, fast_path: str, **kwargs: Any) -> None:
+    def __init__(self, *, fast_path: str, fast_endpoint: ASGIApp, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.fast_path = fast_path
-        self.fast_endpoint: ASGIApp | None = None
+        self.fast_endpoint = fast_endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = self.fast_endpoint
-        if endpoint is not None and scope["type"] == "http" and scope["path"] == self.fast_path:
-            await endpoint(scope, receive, send)
+        if scope["type"] == "http" and scope["path"] == self.fast_path:
+            await self.fast_endpoint(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
