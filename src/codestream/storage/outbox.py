@@ -15,6 +15,7 @@ from codestream.domain.shares import Share, ShareDelivery, ShareTarget
 from codestream.storage.bulk import insert_many
 from codestream.storage.engine import json_text
 from codestream.storage.tables import (
+    ACTIVE,
     OUTBOX_ACTIVE,
     codemark_shares,
     delivery_sends,
@@ -24,7 +25,6 @@ from codestream.storage.tables import (
     outbox,
 )
 
-ACTIVE = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value, DeliveryStatus.RETRYING.value)
 WAITING = (DeliveryStatus.QUEUED.value, DeliveryStatus.RETRYING.value)
 HEADS_PER_QUERY = 1_000
 """Head ids per query in `due_heads` (bounds the statement's parameters)."""
@@ -57,25 +57,7 @@ def outbox_item(row: Any) -> OutboxItem:
     )
 
 
-_OUTBOX_INSERT = outbox.insert()
-_QUEUED_COLUMNS = [
-    outbox.c[name]
-    for name in (
-        "kind",
-        "tenant_id",
-        "service_url",
-        "conversation_id",
-        "operation",
-        "payload",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "deadline_at",
-        "share_id",
-        "created_at",
-        "modified_at",
-    )
-]
+_ENQUEUE = outbox.insert().returning(*outbox.c)
 
 
 def _queued_row(item: NewOutboxItem, now: int, deadline_at: int) -> dict[str, Any]:
@@ -105,18 +87,18 @@ class SqlOutbox:
 
     async def enqueue(self, item: NewOutboxItem, *, now: int, deadline_at: int) -> OutboxItem:
         """Insert a queued row, due now."""
-        statement = _OUTBOX_INSERT.returning(*outbox.c)
-        row = (await self._conn.execute(statement, _queued_row(item, now, deadline_at))).one()
+        row = (await self._conn.execute(_ENQUEUE, _queued_row(item, now, deadline_at))).one()
         return outbox_item(row)
 
     async def enqueue_many(self, items: Sequence[tuple[NewOutboxItem, int]], *, now: int) -> None:
         """Insert queued rows, due now, in this order (one executemany)."""
-        rows = []
-        for item, deadline_at in items:
-            row = _queued_row(item, now, deadline_at)
-            row["payload"] = json_text(item.payload)
-            rows.append([row[column.name] for column in _QUEUED_COLUMNS])
-        await insert_many(self._conn, _QUEUED_COLUMNS, rows)
+        rows = [
+            _queued_row(item, now, deadline_at) | {"payload": json_text(item.payload)}
+            for item, deadline_at in items
+        ]
+        if rows:
+            columns = [outbox.c[name] for name in rows[0]]
+            await insert_many(self._conn, columns, [list(row.values()) for row in rows])
 
     async def get(self, item_id: int) -> OutboxItem | None:
         """One item by id."""

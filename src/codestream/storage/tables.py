@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from codestream.domain.outbox import DeliveryStatus
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -16,9 +18,11 @@ metadata = sa.MetaData(
 
 ID = sa.String(24)
 
-OUTBOX_ACTIVE = "status IN ('queued', 'sending', 'retrying')"
-"""Outbox rows still on their way, as literal SQL: a query finds the partial index on these rows
-only when its condition is written the same way (SQLite does not see through parameters)."""
+ACTIVE = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value, DeliveryStatus.RETRYING.value)
+"""Statuses of outbox rows still on their way."""
+OUTBOX_ACTIVE = f"status IN ({', '.join(repr(status) for status in ACTIVE)})"
+"""The same as literal SQL: a query finds the partial index on these rows only when its
+condition is written the same way (SQLite does not see through parameters)."""
 
 
 def _times() -> list[sa.Column[int]]:
