@@ -235,6 +235,14 @@ async def test_bodies_that_are_not_activities_are_400(auth_world: BotWorld) -> N
         "no serviceUrl": json.dumps(
             {k: v for k, v in auth_world.activity().items() if k != "serviceUrl"}
         ).encode(),
+        "entities not a list of objects": json.dumps(
+            auth_world.activity(entities=[{"type": "mention"}, "x"])
+        ).encode(),
+        "channelData not an object": json.dumps(auth_world.activity(channelData=[1])).encode(),
+        "a conversation without an id": json.dumps(
+            auth_world.activity(conversation={"conversationType": "channel"})
+        ).encode(),
+        "an id over 1024 characters": json.dumps(auth_world.activity(id="a" * 1025)).encode(),
         "deeply nested": b'{"value": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
         "empty": b"",
     }

@@ -45,7 +45,7 @@ class Event:
 def classify(incoming: Incoming) -> Event:
     """Read an installationUpdate or conversationUpdate."""
     activity = incoming.activity
-    extra = activity.model_extra or {}
+    extra = activity.raw
     if activity.type == "installationUpdate":
         action = extra.get("action")
         if action in ("add", "add-upgrade"):

@@ -1,48 +1,137 @@
-"""Wire models of what the channel sends: just enough shape to route and check an activity."""
+"""Wire shape of what the channel sends: just enough to route and check an activity.
+
+Parsed by hand from the decoded JSON (this runs on every request of the bot's busiest route, where
+a validation library cost more than the rest of the endpoint). The rules: the fields we route on
+must be strings of bounded length (`type`, `channelId`, `serviceUrl`), the objects we read must be
+objects, and a field of the wrong type makes the body "not an activity" (HTTP 400). Fields we
+only display or compare are checked again where they are used (bot/incoming.py). Every field we
+don't name stays readable in `raw`: Teams adds fields over time.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+MAX_ID = 1024
+MAX_TYPE = 64
+MAX_SERVICE_URL = 2048
 
 
-class ChannelAccount(BaseModel):
+class NotAnActivity(ValueError):
+    """The JSON is not a Bot Framework activity; the message names the first bad field."""
+
+
+def _string(data: dict[str, Any], field: str, *, limit: int, required: bool = False) -> str | None:
+    value = data.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise NotAnActivity(f"{field} must be a string")
+    if len(value) > limit or (required and not value):
+        raise NotAnActivity(f"{field} must be 1 to {limit} characters")
+    return value
+
+
+def _object(data: dict[str, Any], field: str) -> dict[str, Any] | None:
+    value = data.get(field)
+    if value is None or isinstance(value, dict):
+        return value
+    raise NotAnActivity(f"{field} must be an object")
+
+
+def _text(data: dict[str, Any], field: str) -> str | None:
+    value = data.get(field)
+    if value is None or isinstance(value, str):
+        return value
+    raise NotAnActivity(f"{field} must be a string")
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelAccount:
     """A user or bot in a conversation."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    id: str = Field(max_length=1024)
+    id: str
     name: str | None = None
-    aad_object_id: str | None = Field(default=None, alias="aadObjectId")
+    aad_object_id: str | None = None
+
+    @classmethod
+    def parse(cls, data: dict[str, Any] | None) -> ChannelAccount | None:
+        """The account in `data`, None if absent."""
+        if data is None:
+            return None
+        return cls(
+            id=_string(data, "id", limit=MAX_ID, required=True) or "",
+            name=_text(data, "name"),
+            aad_object_id=_text(data, "aadObjectId"),
+        )
 
 
-class ConversationAccount(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ConversationAccount:
     """The conversation an activity belongs to."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    id: str
+    conversation_type: str | None = None
+    tenant_id: str | None = None
+    is_group: bool | None = None
 
-    id: str = Field(max_length=1024)
-    conversation_type: str | None = Field(default=None, alias="conversationType")
-    tenant_id: str | None = Field(default=None, alias="tenantId")
-    is_group: bool | None = Field(default=None, alias="isGroup")
+    @classmethod
+    def parse(cls, data: dict[str, Any] | None) -> ConversationAccount | None:
+        """The conversation in `data`, None if absent."""
+        if data is None:
+            return None
+        is_group = data.get("isGroup")
+        return cls(
+            id=_string(data, "id", limit=MAX_ID, required=True) or "",
+            conversation_type=_text(data, "conversationType"),
+            tenant_id=_text(data, "tenantId"),
+            is_group=is_group if isinstance(is_group, bool) else None,
+        )
 
 
-class Activity(BaseModel):
-    """An incoming activity. Unknown fields are kept: Teams adds them over time."""
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """An incoming activity. `raw` is the whole decoded object, for the fields not named here."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    type: str = Field(min_length=1, max_length=64)
-    id: str | None = Field(default=None, max_length=1024)
-    channel_id: str = Field(alias="channelId", min_length=1, max_length=64)
-    service_url: str = Field(alias="serviceUrl", min_length=1, max_length=2048)
+    type: str
+    channel_id: str
+    service_url: str
+    raw: dict[str, Any]
+    id: str | None = None
     timestamp: str | None = None
-    from_: ChannelAccount | None = Field(default=None, alias="from")
+    from_: ChannelAccount | None = None
     recipient: ChannelAccount | None = None
     conversation: ConversationAccount | None = None
     text: str | None = None
     value: Any = None
     name: str | None = None
-    channel_data: dict[str, Any] | None = Field(default=None, alias="channelData")
+    channel_data: dict[str, Any] | None = None
     entities: list[dict[str, Any]] | None = None
+
+    @classmethod
+    def parse(cls, data: Any) -> Activity:
+        """The activity in decoded JSON; NotAnActivity when it isn't one."""
+        if not isinstance(data, dict):
+            raise NotAnActivity("an activity is a JSON object")
+        entities = data.get("entities")
+        if entities is not None and not (
+            isinstance(entities, list) and all(isinstance(entity, dict) for entity in entities)
+        ):
+            raise NotAnActivity("entities must be a list of objects")
+        return cls(
+            type=_string(data, "type", limit=MAX_TYPE, required=True) or "",
+            channel_id=_string(data, "channelId", limit=MAX_TYPE, required=True) or "",
+            service_url=_string(data, "serviceUrl", limit=MAX_SERVICE_URL, required=True) or "",
+            raw=data,
+            id=_string(data, "id", limit=MAX_ID),
+            timestamp=_text(data, "timestamp"),
+            from_=ChannelAccount.parse(_object(data, "from")),
+            recipient=ChannelAccount.parse(_object(data, "recipient")),
+            conversation=ConversationAccount.parse(_object(data, "conversation")),
+            text=_text(data, "text"),
+            value=data.get("value"),
+            name=_text(data, "name"),
+            channel_data=_object(data, "channelData"),
+            entities=entities,
+        )

@@ -16,12 +16,11 @@ import logging
 from collections import OrderedDict
 
 import orjson
-from pydantic import ValidationError
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from codestream.bot.handler import ActivityHandler, InvokeResponse, activity_key
-from codestream.teams.activities import Activity
+from codestream.teams.activities import Activity, NotAnActivity
 from codestream.teams.auth import InboundAuthError, InboundVerifier
 from codestream.teams.dedupe import RecentActivities
 from codestream.web.limits import BodyTooLarge, ClientGone, read_body
@@ -102,8 +101,8 @@ class BotEndpoint:
         except BodyTooLarge:
             return _too_large()
         try:
-            activity = Activity.model_validate(orjson.loads(body))
-        except (ValueError, RecursionError, ValidationError):  # RecursionError: deep nesting
+            activity = Activity.parse(orjson.loads(body))
+        except (NotAnActivity, ValueError, RecursionError):  # bad JSON; too deeply nested
             return _error(400, "not_an_activity", "the body is not a Bot Framework activity")
         try:
             InboundVerifier.authorize(
