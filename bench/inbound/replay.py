@@ -6,7 +6,8 @@ interface: first one at a time, then `--concurrency` at once. Prints microsecond
 activity for each, which is what to look at when changing the bot's hot path; `--profile FILE`
 writes a cProfile of the concurrent phase.
 
-Usage: python bench/inbound/replay.py [--count 3000] [--concurrency 32] [--database-url URL]
+Usage: python bench/inbound/replay.py [--count 3000] [--concurrency 32] [--serial N]
+       [--database-url URL] [--acknowledge] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import json
 import subprocess
 import sys
@@ -67,10 +69,30 @@ async def post(app: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> int
     return status
 
 
+class GcTimer:
+    """Wall time spent in the garbage collector, and collections per generation (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = [0, 0, 0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections[info["generation"]] += 1
+
+
 async def replay(args: argparse.Namespace, world: dict[str, Any]) -> None:
     """Run both phases and print the table."""
     config = build_config(world, args.database_url, in_process_worker=False)
-    app = create_app(config, bot_handler=AcknowledgingHandler() if args.acknowledge else None)
+    app = create_app(
+        config,
+        bot_handler=AcknowledgingHandler() if args.acknowledge else None,
+        freeze_startup_objects=True,  # as `codestream serve` does
+    )
     template = world["body_template"]
     placeholder = world["id_placeholder"]
     headers = [
@@ -88,13 +110,16 @@ async def replay(args: argparse.Namespace, world: dict[str, Any]) -> None:
     async with app.router.lifespan_context(app):
         for _ in range(50):  # warm-up: keys fetched, statements cached
             assert await post(app, headers, body()) == 200
+        serial_count = max(1, args.count // 4 if args.serial is None else args.serial)
         start = time.process_time()
-        for _ in range(args.count // 4):
+        for _ in range(serial_count):
             status = await post(app, headers, body())
             assert status == 200, status
-        serial = (time.process_time() - start) / (args.count // 4)
+        serial = (time.process_time() - start) / serial_count
 
         profiler = cProfile.Profile() if args.profile else None
+        collector = GcTimer()
+        gc.callbacks.append(collector)
         start, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
@@ -110,9 +135,14 @@ async def replay(args: argparse.Namespace, world: dict[str, Any]) -> None:
             profiler.dump_stats(args.profile)
         concurrent = (time.process_time() - start) / done
         wall_each = (time.perf_counter() - wall) / done
+        gc.callbacks.remove(collector)
     print(f"{'phase':<28}{'CPU us/activity':>16}{'wall us/activity':>18}")
     print(f"{'one at a time':<28}{serial * 1e6:>16.0f}")
     print(f"{f'{args.concurrency} at once':<28}{concurrent * 1e6:>16.0f}{wall_each * 1e6:>18.0f}")
+    print(
+        f"garbage collector, concurrent phase: {collector.seconds / done * 1e6:.1f} us/activity"
+        f" (collections per generation: {collector.collections})"
+    )
 
 
 def main() -> None:
@@ -120,6 +150,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--serial", type=int, default=None, help="activities one at a time first (count/4)"
+    )
     parser.add_argument("--database-url", default=None)
     parser.add_argument(
         "--acknowledge",

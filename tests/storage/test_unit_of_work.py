@@ -1,5 +1,6 @@
 """Units of work on one SQLite database, in one process: they take turns, first come first
-served, instead of polling for SQLite's write lock."""
+served, instead of polling for SQLite's write lock; a transaction left open never outlives the
+connection's return to the pool."""
 
 from __future__ import annotations
 
@@ -34,3 +35,25 @@ async def test_concurrent_units_of_work_on_sqlite_run_in_arrival_order(tmp_path:
         await engine.dispose()
 
     assert entered == list(range(30))
+
+
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/reset.db"
+    await asyncio.to_thread(upgrade_database, url)
+    engine = create_engine(url, pool_size=1)  # the next unit of work gets the same connection
+    try:
+        async with engine.connect() as conn:  # a write SQLAlchemy knows nothing about
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.execute("BEGIN IMMEDIATE")
+            await driver.execute(
+                "INSERT INTO inbound_activities (key, received_at) VALUES ('19:c|left', 1)"
+            )
+        async with SqlUnitOfWork(engine) as uow:  # no "transaction within a transaction"
+            assert await uow.inbound.first_times(["19:c|left", "19:c|next"], now=2) == {
+                "19:c|left",
+                "19:c|next",
+            }
+            await uow.commit()
+    finally:
+        await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolResetState
+from sqlalchemy.util import await_only
 
 from codestream.errors import ConfigError
 
@@ -67,7 +70,24 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def _begin_immediate(connection: sa.Connection) -> None:
     # Writers take the lock up front; a deferred BEGIN that later writes can fail with
     # SQLITE_BUSY at once when another process writes, busy_timeout or not.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Sent to the driver directly: through SQLAlchemy's cursor it took three hand-offs to
+    # aiosqlite's thread (open, execute, close), each costing more than the statement.
+    driver = connection.connection.driver_connection
+    try:
+        if isinstance(driver, sqlite3.Connection):
+            driver.execute("BEGIN IMMEDIATE")
+        elif driver is not None:  # aiosqlite: one hand-off
+            await_only(driver.execute_fetchall("BEGIN IMMEDIATE"))
+    except sqlite3.Error as exc:
+        raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+
+
+def _rollback_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    # Replaces the pool's rollback-on-return, which hands off to aiosqlite's thread for every
+    # returned connection although a unit of work has always committed or rolled back by then.
+    # A transaction still open (a unit of work cut off mid-way) is rolled back as before.
+    if state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def install_sqlite_hooks(engine: sa.Engine) -> None:
@@ -88,9 +108,14 @@ def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     json_options: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if is_sqlite(url):
         engine = create_async_engine(
-            async_url(url), pool_size=pool_size, max_overflow=0, **json_options
+            async_url(url),
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_reset_on_return=None,
+            **json_options,
         )
         install_sqlite_hooks(engine.sync_engine)
+        sa.event.listen(engine.sync_engine, "reset", _rollback_if_open)
         return engine
     return create_async_engine(
         async_url(url),
