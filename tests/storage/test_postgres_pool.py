@@ -1,0 +1,35 @@
+"""PostgreSQL connections in the pool survive the server dropping them."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+import pytest
+
+from codestream.storage import engine as engines
+from codestream.storage.uow import SqlUnitOfWork
+from support.databases import PostgresSchema
+
+
+async def test_a_connection_the_server_dropped_is_replaced_before_use(
+    _postgres_schema: PostgresSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_S", 0.05)
+    _postgres_schema.truncate()
+    engine = engines.create_engine(_postgres_schema.url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            pid = (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar()
+        # An administrator restarts the server, or a proxy closes idle connections.
+        with psycopg.connect(_postgres_schema.base_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await asyncio.sleep(0.1)
+
+        async with SqlUnitOfWork(engine) as uow:
+            assert await uow.inbound.first_time("19:c|after-restart", now=1)
+            await uow.commit()
+        async with engine.connect() as conn:
+            assert (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar() != pid
+    finally:
+        await engine.dispose()
