@@ -97,3 +97,41 @@ async def test_it_forgets_the_oldest_activity_keys_first_and_no_more_than_asked(
     assert "19:a|older" in new_again
     assert len(new_again - {"19:a|older"}) == 3
     assert "19:a|recent" not in new_again
+
+
+async def test_queued_messages_keep_their_order_and_exact_payloads(engine: AsyncEngine) -> None:
+    payloads = [
+        {"type": "message", "text": 'quotes " and \\ backslashes', "n": 0},
+        {"type": "message", "text": "unicode: ünïcödé ✓ 🚀 \u2028", "n": 1},
+        {"type": "message", "attachments": [{"content": {"body": [None, 1.5, True]}}], "n": 2},
+    ]
+    items = [
+        (
+            NewOutboxItem(
+                kind="bot_reply",
+                tenant_id="t1",
+                service_url="https://smba.trafficmanager.net/amer/t1/",
+                conversation_id="19:c@thread.tacv2",
+                operation=Operation.SEND,
+                payload=payload,
+            ),
+            10**12 + n,
+        )
+        for n, payload in enumerate(payloads)
+    ]
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.outbox.enqueue_many(items, now=5)
+        await uow.commit()
+    async with SqlUnitOfWork(engine) as uow:
+        (head,) = await uow.outbox.due_heads(now=5, limit=10)
+        stored = [await uow.outbox.get(head.id + n) for n in range(3)]
+
+    assert [item.payload if item else None for item in stored] == payloads
+    assert [item.deadline_at if item else None for item in stored] == [
+        10**12,
+        10**12 + 1,
+        10**12 + 2,
+    ]
+    assert all(
+        item and item.status is DeliveryStatus.QUEUED and item.share_id is None for item in stored
+    )
