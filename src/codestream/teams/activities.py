@@ -22,14 +22,23 @@ class NotAnActivity(ValueError):
     """The JSON is not a Bot Framework activity; the message names the first bad field."""
 
 
-def _string(data: dict[str, Any], field: str, *, limit: int, required: bool = False) -> str | None:
+def _required(data: dict[str, Any], field: str, *, limit: int) -> str:
     value = data.get(field)
-    if value is None and not required:
+    if not isinstance(value, str):
+        raise NotAnActivity(f"{field} must be a string")
+    if not 0 < len(value) <= limit:
+        raise NotAnActivity(f"{field} must be 1 to {limit} characters")
+    return value
+
+
+def _text(data: dict[str, Any], field: str, *, limit: int | None = None) -> str | None:
+    value = data.get(field)
+    if value is None:
         return None
     if not isinstance(value, str):
         raise NotAnActivity(f"{field} must be a string")
-    if len(value) > limit or (required and not value):
-        raise NotAnActivity(f"{field} must be 1 to {limit} characters")
+    if limit is not None and len(value) > limit:
+        raise NotAnActivity(f"{field} must be at most {limit} characters")
     return value
 
 
@@ -38,13 +47,6 @@ def _object(data: dict[str, Any], field: str) -> dict[str, Any] | None:
     if value is None or isinstance(value, dict):
         return value
     raise NotAnActivity(f"{field} must be an object")
-
-
-def _text(data: dict[str, Any], field: str) -> str | None:
-    value = data.get(field)
-    if value is None or isinstance(value, str):
-        return value
-    raise NotAnActivity(f"{field} must be a string")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ class ChannelAccount:
         if data is None:
             return None
         return cls(
-            id=_string(data, "id", limit=MAX_ID, required=True) or "",
+            id=_required(data, "id", limit=MAX_ID),
             name=_text(data, "name"),
             aad_object_id=_text(data, "aadObjectId"),
         )
@@ -83,7 +85,7 @@ class ConversationAccount:
             return None
         is_group = data.get("isGroup")
         return cls(
-            id=_string(data, "id", limit=MAX_ID, required=True) or "",
+            id=_required(data, "id", limit=MAX_ID),
             conversation_type=_text(data, "conversationType"),
             tenant_id=_text(data, "tenantId"),
             is_group=is_group if isinstance(is_group, bool) else None,
@@ -120,11 +122,11 @@ class Activity:
         ):
             raise NotAnActivity("entities must be a list of objects")
         return cls(
-            type=_string(data, "type", limit=MAX_TYPE, required=True) or "",
-            channel_id=_string(data, "channelId", limit=MAX_TYPE, required=True) or "",
-            service_url=_string(data, "serviceUrl", limit=MAX_SERVICE_URL, required=True) or "",
+            type=_required(data, "type", limit=MAX_TYPE),
+            channel_id=_required(data, "channelId", limit=MAX_TYPE),
+            service_url=_required(data, "serviceUrl", limit=MAX_SERVICE_URL),
             raw=data,
-            id=_string(data, "id", limit=MAX_ID),
+            id=_text(data, "id", limit=MAX_ID),
             timestamp=_text(data, "timestamp"),
             from_=ChannelAccount.parse(_object(data, "from")),
             recipient=ChannelAccount.parse(_object(data, "recipient")),
