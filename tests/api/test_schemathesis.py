@@ -27,12 +27,10 @@ from schemathesis.checks import (
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Ok
 from schemathesis.generation.modes import GenerationMode
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from codestream.config import Config
 from codestream.passwords import Argon2Hasher
-from codestream.storage.engine import async_url, install_sqlite_hooks, is_sqlite
+from codestream.storage.engine import create_engine
 from codestream.web.app import create_app
 
 pytestmark = pytest.mark.slow
@@ -103,9 +101,7 @@ def test_it_never_answers_5xx_and_matches_its_openapi_document(config: Config) -
     url = config.database_url
     # NullPool: schemathesis drives the app from its own event loop thread, so no connection
     # may outlive the loop it was opened on.
-    engine = create_async_engine(async_url(url), poolclass=NullPool)
-    if is_sqlite(url):
-        install_sqlite_hooks(engine.sync_engine)
+    engine = create_engine(url, pool_size=None)
     app = create_app(
         config, engine=engine, hasher=Argon2Hasher(time_cost=1, memory_cost=8192), migrate=False
     )

@@ -7,6 +7,7 @@ import asyncio
 import psycopg
 import pytest
 
+from codestream.errors import ConfigError
 from codestream.storage import engine as engines
 from codestream.storage.uow import SqlUnitOfWork
 from support.databases import PostgresSchema
@@ -33,3 +34,23 @@ async def test_a_connection_the_server_dropped_is_replaced_before_use(
             assert (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar() != pid
     finally:
         await engine.dispose()
+
+
+async def test_the_url_takes_libpq_parameters(_postgres_schema: PostgresSchema) -> None:
+    # The same URL serves the migrations (psycopg, libpq) and the server (asyncpg).
+    _postgres_schema.truncate()
+    url = f"{_postgres_schema.url}&sslmode=disable&connect_timeout=5&application_name=cs-check"
+    engine = engines.create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            settings = await conn.exec_driver_sql(
+                "SELECT current_setting('application_name'), current_schema()"
+            )
+            assert settings.one() == ("cs-check", _postgres_schema.name)
+    finally:
+        await engine.dispose()
+
+
+def test_a_connect_timeout_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(ConfigError, match="connect_timeout='soon'"):
+        engines.create_engine("postgresql://cs@db/codestream?connect_timeout=soon")

@@ -1,11 +1,13 @@
-"""Bulk inserts for the bot's hot path, through the database driver in one call per statement.
+"""Bulk inserts for the bot's hot path, as SQL in the driver's own dialect, one call per statement.
 
 A group of bot turns (domain/services/msteams_turns.py) writes one activity key and one outbox row
-per turn. Through SQLAlchemy Core every row's parameters go through its execution context, and on
-SQLite each statement takes several hand-offs to aiosqlite's thread; handed to the driver, a
-statement is one call (one hand-off). The SQL is written from the table definitions in
-tables.py, which stay the one description of the schema; every value is a bound parameter. It runs
-on the unit of work's connection, inside its transaction.
+per turn. Through SQLAlchemy Core every row's parameters go through its execution context. Written
+for the driver instead, a statement's rows go to it as they are: on PostgreSQL through
+`exec_driver_sql` (asyncpg; SQLAlchemy still opens the transaction and wraps errors), on SQLite
+to aiosqlite directly, where each statement through SQLAlchemy took several hand-offs to its
+thread and here takes one. The SQL is written from the table definitions in tables.py, which stay
+the one description of the schema; every value is a bound parameter. It runs on the unit of
+work's connection, inside its transaction.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-async def _driver(conn: AsyncConnection) -> Any:
-    """The driver's connection under this SQLAlchemy connection (aiosqlite or psycopg)."""
+async def _aiosqlite(conn: AsyncConnection) -> Any:
+    """The aiosqlite connection under this SQLAlchemy connection."""
     return (await conn.get_raw_connection()).driver_connection
 
 
@@ -31,7 +33,7 @@ def _column_list(columns: Sequence[sa.Column[Any]]) -> str:
 
 
 async def insert_many(
-    conn: AsyncConnection, columns: Sequence[sa.Column[Any]], rows: Sequence[Sequence[Any]]
+    conn: AsyncConnection, columns: Sequence[sa.Column[Any]], rows: list[tuple[Any, ...]]
 ) -> None:
     """INSERT `rows` (values in the order of `columns`, all of one table) in one executemany.
 
@@ -40,14 +42,13 @@ async def insert_many(
     if not rows:
         return
     table = columns[0].table.name
-    marks = ", ".join(["%s" if _postgresql(conn) else "?"] * len(columns))
+    postgresql = _postgresql(conn)
+    marks = ", ".join(f"${n}" if postgresql else "?" for n in range(1, len(columns) + 1))
     sql = f"INSERT INTO {table} ({_column_list(columns)}) VALUES ({marks})"  # noqa: S608 - names from tables.py
-    driver = await _driver(conn)
-    if _postgresql(conn):
-        async with driver.cursor() as cursor:
-            await cursor.executemany(sql, rows)
+    if postgresql:
+        await conn.exec_driver_sql(sql, rows)
     else:
-        await driver.executemany(sql, rows)
+        await (await _aiosqlite(conn)).executemany(sql, rows)
 
 
 async def insert_new_keys(
@@ -60,12 +61,10 @@ async def insert_new_keys(
     table = key.table.name
     head = f"INSERT INTO {table} ({key.name}, {stamp.name})"
     tail = f"ON CONFLICT ({key.name}) DO NOTHING RETURNING {key.name}"
-    driver = await _driver(conn)
     if _postgresql(conn):
-        sql = f"{head} SELECT k, %s FROM unnest(%s::text[]) AS k {tail}"  # noqa: S608 - as above
-        async with driver.cursor() as cursor:
-            await cursor.execute(sql, (now, list(keys)))
-            return {row[0] for row in await cursor.fetchall()}
+        sql = f"{head} SELECT k, $1 FROM unnest($2::text[]) AS k {tail}"  # noqa: S608 - as above
+        return set((await conn.exec_driver_sql(sql, (now, list(keys)))).scalars())
     sql = f"{head} VALUES {', '.join(['(?, ?)'] * len(keys))} {tail}"
     params = [value for k in keys for value in (k, now)]
+    driver = await _aiosqlite(conn)
     return {row[0] for row in await driver.execute_fetchall(sql, params)}

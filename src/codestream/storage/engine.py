@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import PoolResetState
+from sqlalchemy.pool import NullPool, PoolResetState
 from sqlalchemy.util import await_only
 
 from codestream.errors import ConfigError
@@ -25,8 +27,8 @@ def is_sqlite(url: str) -> bool:
 
 
 def async_url(url: str) -> str:
-    """The URL with the async driver we use: aiosqlite or psycopg."""
-    return _with_driver(url, sqlite="sqlite+aiosqlite", postgres="postgresql+psycopg")
+    """The URL with the async driver we use: aiosqlite or asyncpg."""
+    return _with_driver(url, sqlite="sqlite+aiosqlite", postgres="postgresql+asyncpg")
 
 
 def sync_url(url: str) -> str:
@@ -103,28 +105,55 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
-    """An async engine for the configured database."""
+def create_engine(url: str, *, pool_size: int | None = 5) -> AsyncEngine:
+    """An async engine for the configured database.
+
+    `pool_size` None: no pool, a new connection for each use (for an app driven from more than
+    one event loop, where no connection may outlive the loop that opened it).
+    """
     ensure_sqlite_dir(url)
-    json_options: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+    options: dict[str, Any] = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+    if pool_size is None:
+        options["poolclass"] = NullPool
     if is_sqlite(url):
-        engine = create_async_engine(
-            async_url(url),
-            pool_size=pool_size,
-            max_overflow=0,
-            pool_reset_on_return=None,
-            **json_options,
-        )
+        if pool_size is not None:
+            options.update(pool_size=pool_size, max_overflow=0)
+        engine = create_async_engine(async_url(url), pool_reset_on_return=None, **options)
         install_sqlite_hooks(engine.sync_engine)
         sa.event.listen(engine.sync_engine, "reset", _rollback_if_open)
         return engine
-    engine = create_async_engine(
-        async_url(url), pool_size=pool_size, max_overflow=pool_size, **json_options
-    )
+    if pool_size is not None:
+        options.update(pool_size=pool_size, max_overflow=pool_size)
+    engine = create_async_engine(async_url(url), async_creator=_asyncpg_connector(url), **options)
     sa.event.listen(engine.sync_engine, "connect", _mark_used)
     sa.event.listen(engine.sync_engine, "checkin", _mark_used)
-    sa.event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+    sa.event.listen(engine.sync_engine, "checkout", _ping_if_idle(engine.dialect))
     return engine
+
+
+def _asyncpg_connector(url: str) -> Callable[[], Awaitable[Any]]:
+    # The configured URL is libpq's (psql, psycopg and the migrations read it the same way).
+    # asyncpg reads that form from a DSN (sslmode, sslrootcert, options, application_name, ...),
+    # where SQLAlchemy would pass each query parameter on as a keyword asyncpg may not take;
+    # libpq's connect_timeout is asyncpg's `timeout`.
+    parsed = make_url(_with_driver(url, sqlite="sqlite", postgres="postgresql"))
+    query = dict(parsed.query)
+    timeout = query.pop("connect_timeout", None)
+    dsn = parsed.set(query=query).render_as_string(hide_password=False)
+    options: dict[str, Any] = {}
+    if isinstance(timeout, str):
+        try:
+            options["timeout"] = float(timeout)
+        except ValueError:
+            raise ConfigError(
+                f"storage: connect_timeout={timeout!r} in the database URL is not a number of"
+                " seconds"
+            ) from None
+
+    async def connect() -> Any:
+        return await asyncpg.connect(dsn=dsn, **options)
+
+    return connect
 
 
 PING_AFTER_IDLE_S = 0.5
@@ -136,23 +165,26 @@ def _mark_used(_dbapi_connection: Any, record: Any) -> None:
     record.info[_LAST_USED] = time.monotonic()
 
 
-def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    # Pessimistic disconnect handling (a server restart must not fail the next requests), but
-    # only for connections idle a while: SQLAlchemy's pool_pre_ping pinged at every checkout,
-    # one round trip per unit of work, which under load was a fifth of a bot turn's storage
-    # time. A connection returned moments ago was just used. (HikariCP skips its alive check
-    # for connections used in the last 500 ms the same way.)
-    if time.monotonic() - record.info.get(_LAST_USED, 0.0) <= PING_AFTER_IDLE_S:
-        return
-    try:
-        cursor = dbapi_connection.cursor()
+def _ping_if_idle(dialect: sa.Dialect) -> Callable[[Any, Any, Any], None]:
+    """A pool checkout listener: pessimistic disconnect handling (a server restart must not fail
+    the next requests), but only for connections idle a while.
+
+    SQLAlchemy's pool_pre_ping pinged at every checkout, one round trip per unit of work, which
+    under load was a fifth of a bot turn's storage time. A connection returned moments ago was
+    just used. (HikariCP skips its alive check for connections used in the last 500 ms the same
+    way.) The ping itself is the dialect's, as pool_pre_ping's.
+    """
+
+    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_LAST_USED, 0.0) <= PING_AFTER_IDLE_S:
+            return
         try:
-            cursor.execute("SELECT 1")
-        finally:
-            cursor.close()
-    except Exception as exc:
-        # The pool drops this connection and checks out a new one.
-        raise sa.exc.DisconnectionError("a pooled connection did not answer a ping") from exc
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool drops this connection and checks out a new one.
+            raise sa.exc.DisconnectionError("a pooled connection did not answer a ping") from exc
+
+    return ping
 
 
 def create_sync_engine(url: str) -> sa.Engine:

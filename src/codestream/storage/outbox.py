@@ -98,7 +98,7 @@ class SqlOutbox:
         ]
         if rows:
             columns = [outbox.c[name] for name in rows[0]]
-            await insert_many(self._conn, columns, [list(row.values()) for row in rows])
+            await insert_many(self._conn, columns, [tuple(row.values()) for row in rows])
 
     async def get(self, item_id: int) -> OutboxItem | None:
         """One item by id."""
