@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import psycopg
 import pytest
 
@@ -54,3 +55,42 @@ async def test_the_url_takes_libpq_parameters(_postgres_schema: PostgresSchema) 
 def test_a_connect_timeout_that_is_not_a_number_is_refused() -> None:
     with pytest.raises(ConfigError, match="connect_timeout='soon'"):
         engines.create_engine("postgresql://cs@db/codestream?connect_timeout=soon")
+
+
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back(
+    _postgres_schema: PostgresSchema,
+) -> None:
+    _postgres_schema.truncate()
+    engine = engines.create_engine(_postgres_schema.url, pool_size=1)  # the same connection
+    try:
+        async with engine.connect() as conn:  # a unit of work cut off before it ended
+            await engines.begin_postgres(conn)
+            await engines.postgres_driver(conn).execute(
+                "INSERT INTO inbound_activities (key, received_at) VALUES ('19:c|left', 1)"
+            )
+        async with SqlUnitOfWork(engine) as uow:  # begins: no transaction was left open
+            assert await uow.inbound.first_times(["19:c|left", "19:c|next"], now=2) == {
+                "19:c|left",
+                "19:c|next",
+            }
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_commit_after_a_failed_statement_is_an_error(
+    _postgres_schema: PostgresSchema,
+) -> None:
+    _postgres_schema.truncate()
+    engine = engines.create_engine(_postgres_schema.url, pool_size=1)
+    try:
+        with pytest.raises(RuntimeError, match="rolled it back"):
+            async with SqlUnitOfWork(engine) as uow:
+                assert await uow.inbound.first_time("19:c|lost", now=1)
+                with pytest.raises(asyncpg.UndefinedTableError):
+                    await engines.postgres_driver(uow._conn).execute("SELECT * FROM nowhere")  # type: ignore[arg-type]
+                await uow.commit()  # PostgreSQL answers ROLLBACK
+        async with SqlUnitOfWork(engine) as uow:
+            assert await uow.inbound.first_time("19:c|lost", now=2)
+    finally:
+        await engine.dispose()

@@ -2,12 +2,11 @@
 
 A group of bot turns (domain/services/msteams_turns.py) writes one activity key and one outbox row
 per turn. Through SQLAlchemy Core every row's parameters go through its execution context. Written
-for the driver instead, a statement's rows go to it as they are: on PostgreSQL through
-`exec_driver_sql` (asyncpg; SQLAlchemy still opens the transaction and wraps errors), on SQLite
-to aiosqlite directly, where each statement through SQLAlchemy took several hand-offs to its
-thread and here takes one. The SQL is written from the table definitions in tables.py, which stay
-the one description of the schema; every value is a bound parameter. It runs on the unit of
-work's connection, inside its transaction.
+for the driver instead, a statement's rows go to it as they are: to asyncpg on PostgreSQL, inside
+the transaction the unit of work began on it; to aiosqlite on SQLite, where each statement through
+SQLAlchemy took several hand-offs to its thread and here takes one. The SQL is written from the
+table definitions in tables.py, which stay the one description of the schema; every value is a
+bound parameter.
 """
 
 from __future__ import annotations
@@ -15,13 +14,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from codestream.storage.engine import postgres_driver
 
 
 async def _aiosqlite(conn: AsyncConnection) -> Any:
     """The aiosqlite connection under this SQLAlchemy connection."""
     return (await conn.get_raw_connection()).driver_connection
+
+
+def _postgres_in_transaction(conn: AsyncConnection) -> asyncpg.Connection:
+    driver = postgres_driver(conn)
+    if not driver.is_in_transaction():
+        # SQLAlchemy leaves transactions to units of work on PostgreSQL (engine.py): outside one
+        # each statement would commit on its own.
+        raise RuntimeError("bulk inserts run inside a unit of work's transaction")
+    return driver
 
 
 def _postgresql(conn: AsyncConnection) -> bool:
@@ -46,7 +57,7 @@ async def insert_many(
     marks = ", ".join(f"${n}" if postgresql else "?" for n in range(1, len(columns) + 1))
     sql = f"INSERT INTO {table} ({_column_list(columns)}) VALUES ({marks})"  # noqa: S608 - names from tables.py
     if postgresql:
-        await conn.exec_driver_sql(sql, rows)
+        await _postgres_in_transaction(conn).executemany(sql, rows)
     else:
         await (await _aiosqlite(conn)).executemany(sql, rows)
 
@@ -63,7 +74,8 @@ async def insert_new_keys(
     tail = f"ON CONFLICT ({key.name}) DO NOTHING RETURNING {key.name}"
     if _postgresql(conn):
         sql = f"{head} SELECT k, $1 FROM unnest($2::text[]) AS k {tail}"  # noqa: S608 - as above
-        return set((await conn.exec_driver_sql(sql, (now, list(keys)))).scalars())
+        rows = await _postgres_in_transaction(conn).fetch(sql, now, list(keys))
+        return {row[0] for row in rows}
     sql = f"{head} VALUES {', '.join(['(?, ?)'] * len(keys))} {tail}"
     params = [value for k in keys for value in (k, now)]
     driver = await _aiosqlite(conn)

@@ -7,12 +7,13 @@ import sqlite3
 import weakref
 from types import TracebackType
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from codestream.storage.accounts import SqlTokens, SqlUsers
 from codestream.storage.codemarks import SqlCodemarks, SqlPosts
-from codestream.storage.engine import BUSY_TIMEOUT_MS
+from codestream.storage.engine import BUSY_TIMEOUT_MS, begin_postgres, commit_postgres
 from codestream.storage.msteams import SqlInboundActivities, SqlMsTeams
 from codestream.storage.outbox import SqlOutbox, SqlShares
 from codestream.storage.teams import SqlRepos, SqlTeams
@@ -36,9 +37,11 @@ class SqlUnitOfWork:
         self._engine = engine
         self._conn: AsyncConnection | None = None
         self._turn: asyncio.Lock | None = None
+        self._postgres: asyncpg.Connection | None = None  # in a transaction begun here
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        if self._engine.dialect.name == "sqlite":
+        sqlite = self._engine.dialect.name == "sqlite"
+        if sqlite:
             turn = _sqlite_writer_lock(self._engine)
             try:
                 await asyncio.wait_for(turn.acquire(), BUSY_TIMEOUT_MS / 1000)
@@ -51,7 +54,10 @@ class SqlUnitOfWork:
         try:
             conn = await self._engine.connect()
             try:
-                await conn.begin()
+                if sqlite:
+                    await conn.begin()
+                else:
+                    self._postgres = await begin_postgres(conn)
             except BaseException:
                 await conn.close()
                 raise
@@ -80,8 +86,11 @@ class SqlUnitOfWork:
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        postgres, self._postgres = self._postgres, None
         try:
-            if conn.in_transaction():
+            if postgres is not None:  # begun and not committed
+                await postgres.execute("ROLLBACK")
+            elif self._engine.dialect.name == "sqlite" and conn.in_transaction():
                 await conn.rollback()
         finally:
             try:
@@ -97,7 +106,11 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Make every change of this unit durable."""
         assert self._conn is not None, "commit() outside `async with`"
-        await self._conn.commit()
+        if self._postgres is not None:
+            postgres, self._postgres = self._postgres, None
+            await commit_postgres(postgres)
+        else:
+            await self._conn.commit()
 
 
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[
