@@ -10,6 +10,7 @@ import pytest
 
 from codestream.errors import ConfigError
 from codestream.storage import engine as engines
+from codestream.storage import transactions
 from codestream.storage.uow import SqlUnitOfWork
 from support.databases import PostgresSchema
 
@@ -64,8 +65,8 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(
     engine = engines.create_engine(_postgres_schema.url, pool_size=1)  # the same connection
     try:
         async with engine.connect() as conn:  # a unit of work cut off before it ended
-            await engines.begin_postgres(conn)
-            await engines.postgres_driver(conn).execute(
+            await transactions.begin(conn)
+            await transactions.driver_of(conn).execute(
                 "INSERT INTO inbound_activities (key, received_at) VALUES ('19:c|left', 1)"
             )
         async with SqlUnitOfWork(engine) as uow:  # begins: no transaction was left open
@@ -88,7 +89,7 @@ async def test_a_commit_after_a_failed_statement_is_an_error(
             async with SqlUnitOfWork(engine) as uow:
                 assert await uow.inbound.first_time("19:c|lost", now=1)
                 with pytest.raises(asyncpg.UndefinedTableError):
-                    await engines.postgres_driver(uow._conn).execute("SELECT * FROM nowhere")  # type: ignore[arg-type]
+                    await transactions.driver_of(uow._conn).execute("SELECT * FROM nowhere")  # type: ignore[arg-type]
                 await uow.commit()  # PostgreSQL answers ROLLBACK
         async with SqlUnitOfWork(engine) as uow:
             assert await uow.inbound.first_time("19:c|lost", now=2)

@@ -14,25 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from codestream.storage.engine import postgres_driver
-
-
-async def _aiosqlite(conn: AsyncConnection) -> Any:
-    """The aiosqlite connection under this SQLAlchemy connection."""
-    return (await conn.get_raw_connection()).driver_connection
-
-
-def _postgres_in_transaction(conn: AsyncConnection) -> asyncpg.Connection:
-    driver = postgres_driver(conn)
-    if not driver.is_in_transaction():
-        # SQLAlchemy leaves transactions to units of work on PostgreSQL (engine.py): outside one
-        # each statement would commit on its own.
-        raise RuntimeError("bulk inserts run inside a unit of work's transaction")
-    return driver
+from codestream.storage.transactions import driver_of, postgres_in_transaction
 
 
 def _postgresql(conn: AsyncConnection) -> bool:
@@ -57,9 +42,9 @@ async def insert_many(
     marks = ", ".join(f"${n}" if postgresql else "?" for n in range(1, len(columns) + 1))
     sql = f"INSERT INTO {table} ({_column_list(columns)}) VALUES ({marks})"  # noqa: S608 - names from tables.py
     if postgresql:
-        await _postgres_in_transaction(conn).executemany(sql, rows)
+        await postgres_in_transaction(conn).executemany(sql, rows)
     else:
-        await (await _aiosqlite(conn)).executemany(sql, rows)
+        await driver_of(conn).executemany(sql, rows)
 
 
 async def insert_new_keys(
@@ -74,9 +59,8 @@ async def insert_new_keys(
     tail = f"ON CONFLICT ({key.name}) DO NOTHING RETURNING {key.name}"
     if _postgresql(conn):
         sql = f"{head} SELECT k, $1 FROM unnest($2::text[]) AS k {tail}"  # noqa: S608 - as above
-        rows = await _postgres_in_transaction(conn).fetch(sql, now, list(keys))
+        rows = await postgres_in_transaction(conn).fetch(sql, now, list(keys))
         return {row[0] for row in rows}
     sql = f"{head} VALUES {', '.join(['(?, ?)'] * len(keys))} {tail}"
     params = [value for k in keys for value in (k, now)]
-    driver = await _aiosqlite(conn)
-    return {row[0] for row in await driver.execute_fetchall(sql, params)}
+    return {row[0] for row in await driver_of(conn).execute_fetchall(sql, params)}

@@ -12,7 +12,7 @@ import asyncpg
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool, PoolResetState
 from sqlalchemy.util import await_only
 
@@ -59,7 +59,7 @@ def ensure_sqlite_dir(url: str) -> None:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # Take transaction control from the driver so BEGIN IMMEDIATE below is the only BEGIN.
+    # Take transaction control from the driver: our BEGIN IMMEDIATE is the only BEGIN.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -71,16 +71,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(connection: sa.Connection) -> None:
-    # Writers take the lock up front; a deferred BEGIN that later writes can fail with
-    # SQLITE_BUSY at once when another process writes, busy_timeout or not.
-    # Sent to the driver directly: through SQLAlchemy's cursor it took three hand-offs to
-    # aiosqlite's thread (open, execute, close), each costing more than the statement.
+    # The sync engine's transactions (migrations, admin commands) begin as a unit of work's do
+    # (transactions.begin): writers take the lock up front.
     driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
     try:
-        if isinstance(driver, sqlite3.Connection):
-            driver.execute("BEGIN IMMEDIATE")
-        elif driver is not None:  # aiosqlite: one hand-off
-            await_only(driver.execute_fetchall("BEGIN IMMEDIATE"))
+        driver.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
         raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
 
@@ -101,37 +97,8 @@ def _rollback_postgres_if_open(dbapi_connection: Any, _record: Any, state: PoolR
         await_only(driver.execute("ROLLBACK"))
 
 
-async def begin_postgres(conn: AsyncConnection) -> asyncpg.Connection:
-    """BEGIN on the asyncpg connection under `conn` (an engine from create_engine); that
-    connection, for `commit_postgres` or a ROLLBACK.
-
-    Through SQLAlchemy a transaction cost ~450 us of CPU more than on the driver (a greenlet
-    hand-off and an execution context for BEGIN, each statement and COMMIT), a third of a bot
-    turn's CPU in a group of two. Statements through SQLAlchemy on `conn` run inside it all the
-    same. Plain BEGIN, not asyncpg's Transaction, so the driver keeps no state of its own that
-    a connection cut off mid-transaction could leave behind (see _rollback_postgres_if_open).
-    """
-    driver = postgres_driver(conn)
-    await driver.execute("BEGIN")
-    return driver
-
-
-async def commit_postgres(driver: asyncpg.Connection) -> None:
-    """COMMIT; an error if PostgreSQL rolled back instead (a statement of it had failed)."""
-    if await driver.execute("COMMIT") != "COMMIT":
-        raise RuntimeError("the transaction had failed and PostgreSQL rolled it back")
-
-
-def postgres_driver(conn: AsyncConnection) -> asyncpg.Connection:
-    """The asyncpg connection under a PostgreSQL AsyncConnection that is open."""
-    assert conn.sync_connection is not None, "the connection is not open"
-    driver = conn.sync_connection.connection.driver_connection
-    assert isinstance(driver, asyncpg.Connection)
-    return driver
-
-
 def install_sqlite_hooks(engine: sa.Engine) -> None:
-    """Apply our pragmas and transaction mode to every connection of a SQLite engine."""
+    """Apply our pragmas and transaction mode to every connection of a sync SQLite engine."""
     sa.event.listen(engine, "connect", _configure_sqlite)
     sa.event.listen(engine, "begin", _begin_immediate)
 
@@ -155,14 +122,15 @@ def create_engine(url: str, *, pool_size: int | None = 5) -> AsyncEngine:
     if is_sqlite(url):
         if pool_size is not None:
             options.update(pool_size=pool_size, max_overflow=0)
+        # No BEGIN from SQLAlchemy: units of work begin their own (transactions.py).
         engine = create_async_engine(async_url(url), pool_reset_on_return=None, **options)
-        install_sqlite_hooks(engine.sync_engine)
+        sa.event.listen(engine.sync_engine, "connect", _configure_sqlite)
         sa.event.listen(engine.sync_engine, "reset", _rollback_if_open)
         return engine
     if pool_size is not None:
         options.update(pool_size=pool_size, max_overflow=pool_size)
-    # Units of work begin and commit their transactions on the driver (uow.py), so SQLAlchemy
-    # is told to leave transactions alone.
+    # Units of work begin and end their transactions on the driver (transactions.py), so
+    # SQLAlchemy is told to leave transactions alone.
     engine = create_async_engine(
         async_url(url),
         async_creator=_asyncpg_connector(url),

@@ -7,16 +7,16 @@ import sqlite3
 import weakref
 from types import TracebackType
 
-import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from codestream.storage.accounts import SqlTokens, SqlUsers
 from codestream.storage.codemarks import SqlCodemarks, SqlPosts
-from codestream.storage.engine import BUSY_TIMEOUT_MS, begin_postgres, commit_postgres
+from codestream.storage.engine import BUSY_TIMEOUT_MS
 from codestream.storage.msteams import SqlInboundActivities, SqlMsTeams
 from codestream.storage.outbox import SqlOutbox, SqlShares
 from codestream.storage.teams import SqlRepos, SqlTeams
+from codestream.storage.transactions import DriverTransaction, begin
 
 
 class SqlUnitOfWork:
@@ -37,11 +37,10 @@ class SqlUnitOfWork:
         self._engine = engine
         self._conn: AsyncConnection | None = None
         self._turn: asyncio.Lock | None = None
-        self._postgres: asyncpg.Connection | None = None  # in a transaction begun here
+        self._transaction: DriverTransaction | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        sqlite = self._engine.dialect.name == "sqlite"
-        if sqlite:
+        if self._engine.dialect.name == "sqlite":
             turn = _sqlite_writer_lock(self._engine)
             try:
                 await asyncio.wait_for(turn.acquire(), BUSY_TIMEOUT_MS / 1000)
@@ -54,10 +53,7 @@ class SqlUnitOfWork:
         try:
             conn = await self._engine.connect()
             try:
-                if sqlite:
-                    await conn.begin()
-                else:
-                    self._postgres = await begin_postgres(conn)
+                self._transaction = await begin(conn)
             except BaseException:
                 await conn.close()
                 raise
@@ -86,12 +82,10 @@ class SqlUnitOfWork:
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        postgres, self._postgres = self._postgres, None
+        transaction, self._transaction = self._transaction, None
         try:
-            if postgres is not None:  # begun and not committed
-                await postgres.execute("ROLLBACK")
-            elif self._engine.dialect.name == "sqlite" and conn.in_transaction():
-                await conn.rollback()
+            if transaction is not None:  # not committed
+                await transaction.rollback()
         finally:
             try:
                 await conn.close()
@@ -106,11 +100,9 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Make every change of this unit durable."""
         assert self._conn is not None, "commit() outside `async with`"
-        if self._postgres is not None:
-            postgres, self._postgres = self._postgres, None
-            await commit_postgres(postgres)
-        else:
-            await self._conn.commit()
+        transaction, self._transaction = self._transaction, None
+        assert transaction is not None, "commit() twice"
+        await transaction.commit()
 
 
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[
