@@ -58,27 +58,6 @@ def test_a_connect_timeout_that_is_not_a_number_is_refused() -> None:
         engines.create_engine("postgresql://cs@db/codestream?connect_timeout=soon")
 
 
-async def test_a_connection_returned_inside_a_transaction_is_rolled_back(
-    _postgres_schema: PostgresSchema,
-) -> None:
-    _postgres_schema.truncate()
-    engine = engines.create_engine(_postgres_schema.url, pool_size=1)  # the same connection
-    try:
-        async with engine.connect() as conn:  # a unit of work cut off before it ended
-            await transactions.begin(conn)
-            await transactions.driver_of(conn).execute(
-                "INSERT INTO inbound_activities (key, received_at) VALUES ('19:c|left', 1)"
-            )
-        async with SqlUnitOfWork(engine) as uow:  # begins: no transaction was left open
-            assert await uow.inbound.first_times(["19:c|left", "19:c|next"], now=2) == {
-                "19:c|left",
-                "19:c|next",
-            }
-            await uow.commit()
-    finally:
-        await engine.dispose()
-
-
 async def test_a_commit_after_a_failed_statement_is_an_error(
     _postgres_schema: PostgresSchema,
 ) -> None:

@@ -1,5 +1,5 @@
-"""Units of work on one SQLite database, in one process: they take turns, first come first
-served, instead of polling for SQLite's write lock; a transaction left open never outlives the
+"""Units of work in one process: on SQLite they take turns, first come first served, instead of
+polling for SQLite's write lock; on both backends a transaction left open never outlives the
 connection's return to the pool."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from codestream.storage import transactions
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import upgrade_database
 from codestream.storage.uow import SqlUnitOfWork
@@ -37,19 +38,17 @@ async def test_concurrent_units_of_work_on_sqlite_run_in_arrival_order(tmp_path:
     assert entered == list(range(30))
 
 
-async def test_a_connection_returned_inside_a_transaction_is_rolled_back(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/reset.db"
-    await asyncio.to_thread(upgrade_database, url)
-    engine = create_engine(url, pool_size=1)  # the next unit of work gets the same connection
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url, pool_size=1)  # the next unit of work gets the same one
     try:
-        async with engine.connect() as conn:  # a write SQLAlchemy knows nothing about
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            await driver.execute("BEGIN IMMEDIATE")
-            await driver.execute(
+        async with engine.connect() as conn:  # a unit of work cut off before it ended
+            await transactions.begin(conn)
+            await transactions.driver_of(conn).execute(
                 "INSERT INTO inbound_activities (key, received_at) VALUES ('19:c|left', 1)"
             )
-        async with SqlUnitOfWork(engine) as uow:  # no "transaction within a transaction"
+        async with SqlUnitOfWork(engine) as uow:  # begins: no transaction was left open
             assert await uow.inbound.first_times(["19:c|left", "19:c|next"], now=2) == {
                 "19:c|left",
                 "19:c|next",

@@ -14,14 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from codestream.storage.transactions import driver_of, postgres_in_transaction
-
-
-def _postgresql(conn: AsyncConnection) -> bool:
-    return conn.dialect.name == "postgresql"
+from codestream.storage.transactions import driver_in_transaction
 
 
 def _column_list(columns: Sequence[sa.Column[Any]]) -> str:
@@ -38,13 +35,11 @@ async def insert_many(
     if not rows:
         return
     table = columns[0].table.name
-    postgresql = _postgresql(conn)
+    driver = driver_in_transaction(conn)
+    postgresql = isinstance(driver, asyncpg.Connection)
     marks = ", ".join(f"${n}" if postgresql else "?" for n in range(1, len(columns) + 1))
     sql = f"INSERT INTO {table} ({_column_list(columns)}) VALUES ({marks})"  # noqa: S608 - names from tables.py
-    if postgresql:
-        await postgres_in_transaction(conn).executemany(sql, rows)
-    else:
-        await driver_of(conn).executemany(sql, rows)
+    await driver.executemany(sql, rows)
 
 
 async def insert_new_keys(
@@ -57,10 +52,11 @@ async def insert_new_keys(
     table = key.table.name
     head = f"INSERT INTO {table} ({key.name}, {stamp.name})"
     tail = f"ON CONFLICT ({key.name}) DO NOTHING RETURNING {key.name}"
-    if _postgresql(conn):
+    driver = driver_in_transaction(conn)
+    if isinstance(driver, asyncpg.Connection):
         sql = f"{head} SELECT k, $1 FROM unnest($2::text[]) AS k {tail}"  # noqa: S608 - as above
-        rows = await postgres_in_transaction(conn).fetch(sql, now, list(keys))
+        rows = await driver.fetch(sql, now, list(keys))
         return {row[0] for row in rows}
     sql = f"{head} VALUES {', '.join(['(?, ?)'] * len(keys))} {tail}"
     params = [value for k in keys for value in (k, now)]
-    return {row[0] for row in await driver_of(conn).execute_fetchall(sql, params)}
+    return {row[0] for row in await driver.execute_fetchall(sql, params)}

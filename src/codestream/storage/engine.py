@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool, PoolResetState
 from sqlalchemy.util import await_only
 
 from codestream.errors import ConfigError
+from codestream.storage import transactions
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -82,19 +83,13 @@ def _begin_immediate(connection: sa.Connection) -> None:
 
 
 def _rollback_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
-    # Replaces the pool's rollback-on-return, which hands off to aiosqlite's thread for every
-    # returned connection although a unit of work has always committed or rolled back by then.
-    # A transaction still open (a unit of work cut off mid-way) is rolled back as before.
-    if state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
-        dbapi_connection.rollback()
-
-
-def _rollback_postgres_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
-    # A connection goes back to the pool outside any transaction: a unit of work cut off before
-    # it committed or rolled back leaves one open, which this rolls back.
+    # Replaces the pool's rollback-on-return: units of work end their own transactions on the
+    # driver (transactions.py), and on SQLite a rollback-on-return was a hand-off to aiosqlite's
+    # thread for every returned connection. A transaction still open (a unit of work cut off
+    # mid-way) is rolled back; the check reads the driver's state without I/O.
     driver = dbapi_connection.driver_connection
-    if state.asyncio_safe and driver is not None and driver.is_in_transaction():
-        await_only(driver.execute("ROLLBACK"))
+    if state.asyncio_safe and driver is not None and transactions.in_transaction(driver):
+        await_only(transactions.rollback(driver))
 
 
 def install_sqlite_hooks(engine: sa.Engine) -> None:
@@ -138,7 +133,7 @@ def create_engine(url: str, *, pool_size: int | None = 5) -> AsyncEngine:
         pool_reset_on_return=None,
         **options,
     )
-    sa.event.listen(engine.sync_engine, "reset", _rollback_postgres_if_open)
+    sa.event.listen(engine.sync_engine, "reset", _rollback_if_open)
     sa.event.listen(engine.sync_engine, "connect", _mark_used)
     sa.event.listen(engine.sync_engine, "checkin", _mark_used)
     sa.event.listen(engine.sync_engine, "checkout", _ping_if_idle(engine.dialect))

@@ -6,7 +6,7 @@ CPU in the groups of two or three that 1,000 activities a second make. So the as
 (engine.py) leave transactions alone, and SqlUnitOfWork begins and ends its own here. Statements
 through SQLAlchemy on the same connection run inside it all the same.
 
-The engines' pool reset listeners roll back a transaction still open when a connection goes back
+The engines' pool reset listener rolls back a transaction still open when a connection goes back
 to the pool (a unit of work cut off mid-way). Plain BEGIN rather than asyncpg's Transaction
 objects, so the driver keeps no state of its own that such a connection could carry over.
 """
@@ -14,81 +14,76 @@ objects, so the driver keeps no state of its own that such a connection could ca
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Protocol
+from collections.abc import Awaitable
+from typing import Any
 
 import aiosqlite
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-
-class DriverTransaction(Protocol):
-    """An open transaction; exactly one of commit or rollback ends it."""
-
-    async def commit(self) -> None:
-        """Make its changes durable."""
-        ...
-
-    async def rollback(self) -> None:
-        """Undo its changes."""
-        ...
+Driver = aiosqlite.Connection | asyncpg.Connection
+"""A connection of the async drivers we use."""
 
 
-def driver_of(conn: AsyncConnection) -> Any:
-    """The driver's connection (aiosqlite or asyncpg) under an open AsyncConnection."""
+def driver_of(conn: AsyncConnection) -> Driver:
+    """The driver's connection under an open AsyncConnection."""
     assert conn.sync_connection is not None, "the connection is not open"
-    return conn.sync_connection.connection.driver_connection
+    driver = conn.sync_connection.connection.driver_connection
+    assert isinstance(driver, aiosqlite.Connection | asyncpg.Connection)
+    return driver
 
 
-def postgres_in_transaction(conn: AsyncConnection) -> asyncpg.Connection:
-    """The asyncpg connection under `conn`, which must be inside a unit of work's transaction:
-    outside one, each statement would commit on its own (AUTOCOMMIT, see engine.py)."""
+def in_transaction(driver: Driver) -> bool:
+    """Whether the driver's connection is inside a transaction (read locally, no I/O)."""
+    if isinstance(driver, asyncpg.Connection):
+        return driver.is_in_transaction()
+    return driver.in_transaction
+
+
+def driver_in_transaction(conn: AsyncConnection) -> Driver:
+    """The driver's connection under `conn`, which must be inside a unit of work's transaction:
+    outside one, each statement would commit on its own (the engines leave transactions to
+    units of work, see engine.py)."""
     driver = driver_of(conn)
-    assert isinstance(driver, asyncpg.Connection)
-    if not driver.is_in_transaction():
+    if not in_transaction(driver):
         raise RuntimeError("this statement runs inside a unit of work's transaction only")
     return driver
 
 
-async def begin(conn: AsyncConnection) -> DriverTransaction:
-    """Begin a transaction on the driver under `conn`: BEGIN IMMEDIATE on SQLite (a writer takes
-    the lock up front: a deferred BEGIN that later writes can fail with SQLITE_BUSY at once when
-    another process writes, busy timeout or not), BEGIN on PostgreSQL."""
+async def begin(conn: AsyncConnection) -> Driver:
+    """Begin a transaction on the driver under `conn`; that driver connection, for `commit` or
+    `rollback`. BEGIN IMMEDIATE on SQLite (a writer takes the lock up front: a deferred BEGIN
+    that later writes can fail with SQLITE_BUSY at once when another process writes, busy
+    timeout or not), BEGIN on PostgreSQL."""
     driver = driver_of(conn)
     if isinstance(driver, asyncpg.Connection):
         await driver.execute("BEGIN")
-        return _PostgresTransaction(driver)
-    assert isinstance(driver, aiosqlite.Connection)
-    await _sqlite(driver.execute_fetchall("BEGIN IMMEDIATE"), "BEGIN IMMEDIATE")
-    return _SqliteTransaction(driver)
+    else:
+        await _sqlite(driver.execute_fetchall("BEGIN IMMEDIATE"), "BEGIN IMMEDIATE")
+    return driver
 
 
-class _PostgresTransaction:
-    def __init__(self, driver: asyncpg.Connection) -> None:
-        self._driver = driver
-
-    async def commit(self) -> None:
+async def commit(driver: Driver) -> None:
+    """Make the transaction's changes durable."""
+    if isinstance(driver, asyncpg.Connection):
         # PostgreSQL answers a COMMIT of a transaction in which a statement failed with
         # ROLLBACK, and no error: that must not pass for a success.
-        if await self._driver.execute("COMMIT") != "COMMIT":
+        if await driver.execute("COMMIT") != "COMMIT":
             raise RuntimeError("the transaction had failed and PostgreSQL rolled it back")
-
-    async def rollback(self) -> None:
-        await self._driver.execute("ROLLBACK")
-
-
-class _SqliteTransaction:
-    def __init__(self, driver: aiosqlite.Connection) -> None:
-        self._driver = driver
-
-    async def commit(self) -> None:
-        await _sqlite(self._driver.commit(), "COMMIT")
-
-    async def rollback(self) -> None:
-        await _sqlite(self._driver.rollback(), "ROLLBACK")
+    else:
+        await _sqlite(driver.commit(), "COMMIT")
 
 
-async def _sqlite(call: Any, statement: str) -> Any:
+async def rollback(driver: Driver) -> None:
+    """Undo the transaction's changes."""
+    if isinstance(driver, asyncpg.Connection):
+        await driver.execute("ROLLBACK")
+    else:
+        await _sqlite(driver.rollback(), "ROLLBACK")
+
+
+async def _sqlite(call: Awaitable[Any], statement: str) -> Any:
     # SQLite's errors as SQLAlchemy's, as the same statement through SQLAlchemy would raise them
     # ("database is locked" is an OperationalError either way).
     try:

@@ -10,13 +10,13 @@ from types import TracebackType
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from codestream.storage import transactions
 from codestream.storage.accounts import SqlTokens, SqlUsers
 from codestream.storage.codemarks import SqlCodemarks, SqlPosts
 from codestream.storage.engine import BUSY_TIMEOUT_MS
 from codestream.storage.msteams import SqlInboundActivities, SqlMsTeams
 from codestream.storage.outbox import SqlOutbox, SqlShares
 from codestream.storage.teams import SqlRepos, SqlTeams
-from codestream.storage.transactions import DriverTransaction, begin
 
 
 class SqlUnitOfWork:
@@ -37,7 +37,7 @@ class SqlUnitOfWork:
         self._engine = engine
         self._conn: AsyncConnection | None = None
         self._turn: asyncio.Lock | None = None
-        self._transaction: DriverTransaction | None = None
+        self._transaction: transactions.Driver | None = None  # in a transaction begun here
 
     async def __aenter__(self) -> SqlUnitOfWork:
         if self._engine.dialect.name == "sqlite":
@@ -53,7 +53,7 @@ class SqlUnitOfWork:
         try:
             conn = await self._engine.connect()
             try:
-                self._transaction = await begin(conn)
+                self._transaction = await transactions.begin(conn)
             except BaseException:
                 await conn.close()
                 raise
@@ -85,7 +85,7 @@ class SqlUnitOfWork:
         transaction, self._transaction = self._transaction, None
         try:
             if transaction is not None:  # not committed
-                await transaction.rollback()
+                await transactions.rollback(transaction)
         finally:
             try:
                 await conn.close()
@@ -102,7 +102,7 @@ class SqlUnitOfWork:
         assert self._conn is not None, "commit() outside `async with`"
         transaction, self._transaction = self._transaction, None
         assert transaction is not None, "commit() twice"
-        await transaction.commit()
+        await transactions.commit(transaction)
 
 
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[
