@@ -99,6 +99,33 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def dirty_mb() -> float | None:
+    """The host's page cache waiting to be written to disk (`Dirty:` in /proc/meminfo), in MB."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("Dirty:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def settle_writeback() -> dict[str, float | None]:
+    """Write the host's dirty page cache to disk now (sync); how much there was, how long it took.
+
+    Run before each measured phase so that no phase pays for the disk writes of the one before.
+    Linux writes a file's dirty pages back once the first of them is 30 s old, all together; a
+    PostgreSQL contender's closed loop extends the outbox by ~4 MB/s, so ~120 MB of it reached the
+    disk in one burst during the open loop that follows, and the WAL flushes of the COMMITs behind
+    it took 200-280 ms (see README, "The PostgreSQL commit stall"). Within a phase the kernel
+    writes back as it would: over a soak, every 30 s.
+    """
+    before = dirty_mb()
+    start = time.perf_counter()
+    os.sync()
+    return {"dirty_mb": before, "sync_s": round(time.perf_counter() - start, 2)}
+
+
 class RssSampler:
     """Samples a process's RSS every `interval` seconds in a thread: [(seconds, MB, phase)]."""
 
@@ -414,6 +441,7 @@ def measure(
             result["rss_ready_mb"] = round(rss.sample(), 1)
             warm = wrk(url, args.warmup, args.connections, world, workdir, ids.next())
             result["warmup_ok"] = int(warm["ok"])
+            result["settled_before_closed"] = settle_writeback()
             rss.phase = "closed"
             result["rss_start_mb"] = round(rss.sample(), 1)
             rounds = []
@@ -431,6 +459,7 @@ def measure(
             result["closed"]["errors_all_rounds"] = sum(
                 int(r["non2xx"]) + int(r["socket_errors"]) for r in rounds
             )
+            result["settled_before_open"] = settle_writeback()
             rss.phase = "open"
             result["open"] = open_loop(
                 url, args.seconds, world, workdir, ids.next(), rate=args.open_rate
@@ -464,6 +493,7 @@ def soak(
         with RssSampler(process.pid) as rss:
             rss.phase = "warm-up"
             wrk(url, args.warmup, args.connections, world, workdir, ids.next())
+            settled = settle_writeback()
             rss.phase = "soak"
             load = open_loop(url, seconds, world, workdir, ids.next(), args.soak_rate, grace=10.0)
     finally:
@@ -475,6 +505,7 @@ def soak(
         "contender": contender.name,
         "backend": contender.backend,
         "seconds": seconds,
+        "settled_before_soak": settled,
         "open": load,
         **verdict,
         "rss_samples": rss.samples,
