@@ -667,7 +667,8 @@ def report(
         "(steadier on a shared machine); p50/p99: open loop at "
         f"{args.open_rate:.0f} req/s for {args.seconds:g} s, from the scheduled time ('overload': "
         "more than 1% never answered); @rps: 2xx answers per second achieved in the open loop; "
-        "errors: non-2xx, socket errors and unanswered."
+        "errors: non-2xx, socket errors and unanswered. Each phase starts after the host's dirty "
+        "page cache was written to disk (sync)."
     )
     by_key = {r["key"]: r for r in results}
     verdicts: list[dict[str, Any]] = []
