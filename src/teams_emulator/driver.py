@@ -6,6 +6,8 @@ that makes Teams talk to the bot is async and returns the bot's answers as `BotR
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from teams_emulator import activities as act
 from teams_emulator.delivery import BotResponse
 from teams_emulator.driver_messages import Messaging
@@ -34,10 +36,21 @@ class Driver(Messaging):
 
     # -- installation -----------------------------------------------------------------------
     async def install_bot(
-        self, bot: BotApp, team: Team, *, by: User | None = None, channel: Channel | None = None
+        self,
+        bot: BotApp,
+        team: Team,
+        *,
+        by: User | None = None,
+        channel: Channel | None = None,
+        consent: Iterable[str] = (),
     ) -> list[BotResponse]:
-        """Add the app to a team: installationUpdate `add`, then conversationUpdate membersAdded."""
+        """Add the app to a team: installationUpdate `add`, then conversationUpdate membersAdded.
+
+        `consent`: the resource-specific permissions of the app's manifest that the owner grants
+        while adding it (`ChannelMessage.Read.Group`: the bot hears every channel message).
+        """
         team.installed_bots.add(bot.app_id)
+        team.consents[bot.app_id] = frozenset(consent)
         self.world.touch()
         return await self._team_membership(bot, team, by, channel, added=True)
 
@@ -46,6 +59,7 @@ class Driver(Messaging):
     ) -> list[BotResponse]:
         """Remove the app from a team; the bot is out of the roster before it hears about it."""
         team.installed_bots.discard(bot.app_id)
+        team.consents.pop(bot.app_id, None)
         self.world.touch()
         return await self._team_membership(bot, team, by, None, added=False)
 

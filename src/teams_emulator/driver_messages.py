@@ -71,7 +71,8 @@ class Messaging(DriverCore):
         mention: bool = True,
     ) -> BotResponse | None:
         """A new post in a channel. With `mention` the bot is @mentioned (`<at>Name</at>` and a
-        mention entity) and receives it; otherwise, as in Teams, the bot hears nothing (None).
+        mention entity) and receives it; otherwise, as in Teams, the bot hears nothing (None)
+        unless the team granted it `ChannelMessage.Read.Group` when adding it.
         """
         return await self._channel_message(channel, user, text, None, bot, mention)
 
@@ -109,7 +110,8 @@ class Messaging(DriverCore):
             tag, _ = act.mention(target)
             text = text if tag in text else f"{tag} {text}"
         activity = self._user_message(conversation, user, text, root, target, mention)
-        if not mention or not target.endpoint:
+        hears = mention or team.may_read_all_messages(target.app_id)
+        if not hears or not target.endpoint:
             return None
         return await self.send_activity(target, activity)
 

@@ -59,6 +59,10 @@ class User:
         }
 
 
+READ_CHANNEL_MESSAGES = "ChannelMessage.Read.Group"
+"""The RSC permission that makes Teams deliver every channel message to a bot."""
+
+
 @dataclass
 class BotApp:
     """An Azure Bot registration: app id, secret, home tenant (None = legacy multi-tenant)."""
@@ -157,6 +161,12 @@ class Team:
     members: list[str] = field(default_factory=list)
     channels: dict[str, Channel] = field(default_factory=dict)
     installed_bots: set[str] = field(default_factory=set)
+    consents: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Per installed app id: the resource-specific (RSC) permissions the owner granted."""
+
+    def may_read_all_messages(self, app_id: str) -> bool:
+        """Whether the app hears channel messages that don't @mention it (RSC consent)."""
+        return READ_CHANNEL_MESSAGES in self.consents.get(app_id, frozenset())
 
     @property
     def general(self) -> Channel:

@@ -116,6 +116,25 @@ async def test_message_without_mention_does_not_reach_the_bot(world: World) -> N
     assert [m.text for m in stored.values()] == ["just chatting"]
 
 
+async def test_with_rsc_consent_every_channel_message_reaches_the_bot(world: World) -> None:
+    driver = world.emu.driver
+    await driver.install_bot(
+        world.bot, world.team, by=world.alice, consent=["ChannelMessage.Read.Group"]
+    )
+    before = len(world.recorder.received)
+    post = await driver.post_message(world.channel, world.alice, "just chatting", mention=False)
+    assert post is not None and post.status == 200
+    root = world.emu.emulator.world.conversations[world.channel.id].messages[post.activity_id]
+    reply = await driver.reply(root, world.bob, "me too", mention=False)
+    assert reply is not None and reply.status == 200
+    messages = [a for a in world.recorder.received[before:] if a["type"] == "message"]
+    assert [a["text"] for a in messages] == ["just chatting", "me too"]
+    assert [e for a in messages for e in a.get("entities", []) if e["type"] == "mention"] == []
+    await driver.remove_bot(world.bot, world.team, by=world.alice)
+    await driver.install_bot(world.bot, world.team, by=world.alice)  # re-added without consent
+    assert await driver.post_message(world.channel, world.alice, "quiet", mention=False) is None
+
+
 async def test_reply_in_thread_uses_the_thread_conversation(world: World) -> None:
     driver = world.emu.driver
     await driver.post_message(world.channel, world.alice, "root")

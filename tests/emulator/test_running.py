@@ -68,6 +68,24 @@ async def test_page_api_validates_and_drives(world: World) -> None:
     ]
     assert (await http.get(f"{base}/conversations/nope")).status_code == 404
 
+    team = {"appId": world.bot.app_id, "teamId": world.team.id}
+    bad = await http.post(f"{base}/install", json={**team, "consent": "ChannelMessage.Read.Group"})
+    assert bad.status_code == 400 and "consent" in bad.json()["error"]
+    consented = await http.post(
+        f"{base}/install", json={**team, "consent": ["ChannelMessage.Read.Group"]}
+    )
+    assert consented.json() == {"statuses": [200, 200]}
+    heard = await http.post(
+        f"{base}/messages",
+        json={
+            "conversationId": world.channel.id,
+            "userId": world.bob.id,
+            "text": "heard without a mention",
+            "mention": False,
+        },
+    )
+    assert heard.json()["delivered"] is True
+
 
 def test_python_dash_m_help() -> None:
     result = subprocess.run(

@@ -120,7 +120,7 @@ class WebApi:
         return _result(response)
 
     async def install(self, request: Request) -> Response:
-        """Add or remove a bot: `{appId, teamId | userId, remove?}`."""
+        """Add or remove a bot: `{appId, teamId | userId, remove?, consent?: [RSC names]}`."""
         spec = json_body(await request.body()) or {}
         bot = self.world.bots.get(str(spec.get("appId")))
         team = self.world.teams.get(str(spec.get("teamId")))
@@ -130,7 +130,14 @@ class WebApi:
         driver = self.emulator.driver
         remove = bool(spec.get("remove"))
         if team is not None:
-            done = await (driver.remove_bot(bot, team) if remove else driver.install_bot(bot, team))
+            consent = spec.get("consent") or []
+            if not isinstance(consent, list) or not all(isinstance(c, str) for c in consent):
+                return JSONResponse({"error": "consent must be a list of permission names"}, 400)
+            done = await (
+                driver.remove_bot(bot, team)
+                if remove
+                else driver.install_bot(bot, team, consent=consent)
+            )
         else:
             assert user is not None
             done = await (

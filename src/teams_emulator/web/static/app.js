@@ -180,17 +180,27 @@
     const box = $("bot-controls");
     box.innerHTML = "";
     if (!conversation.team) return;
-    for (const bot of state.sidebar.bots) {
-      const installed = conversation.team.installedBots.includes(bot.appId);
+    const addButton = (label, className, body) => {
       const button = document.createElement("button");
       button.type = "button";
-      button.className = installed ? "secondary" : "";
-      button.textContent = installed ? `Remove ${bot.name}` : `Add ${bot.name} to team`;
+      button.className = className;
+      button.textContent = label;
       button.addEventListener("click", async () => {
-        await api("/_emulator/ui/install", { appId: bot.appId, teamId: conversation.team.id, remove: installed });
+        await api("/_emulator/ui/install", { teamId: conversation.team.id, ...body });
         refresh(true);
       });
       box.appendChild(button);
+    };
+    for (const bot of state.sidebar.bots) {
+      if (conversation.team.installedBots.includes(bot.appId)) {
+        addButton(`Remove ${bot.name}`, "secondary", { appId: bot.appId, remove: true });
+        continue;
+      }
+      addButton(`Add ${bot.name} to team`, "", { appId: bot.appId });
+      // The owner's consent to the RSC permission the app asks for: it hears every channel message.
+      addButton(`Add ${bot.name}, allowing it to read channel messages`, "secondary", {
+        appId: bot.appId, consent: ["ChannelMessage.Read.Group"],
+      });
     }
   }
 
