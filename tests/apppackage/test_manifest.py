@@ -59,6 +59,15 @@ def test_it_allows_only_the_public_host() -> None:
     assert manifest()["validDomains"] == [HOST]
 
 
+def test_it_asks_team_owners_to_let_the_bot_read_replies_without_a_mention() -> None:
+    result = manifest()
+    assert result["authorization"]["permissions"]["resourceSpecific"] == [
+        {"name": "ChannelMessage.Read.Group", "type": "Application"}
+    ]
+    # RSC needs the app's Entra id here; the resource must be present (RSC doesn't use it).
+    assert result["webApplicationInfo"] == {"id": APP_ID, "resource": f"https://{HOST}"}
+
+
 def test_it_offers_the_bot_in_personal_team_and_group_chat() -> None:
     bot = manifest()["bots"][0]
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]

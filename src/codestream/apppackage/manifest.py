@@ -3,8 +3,13 @@
 Compared with the original on-prem template (manifest 1.5): the `groupChat` scope is back, `status`
 is listed, `packageName` is gone (not in the schema since 1.x), and so is `permissions`: the schema
 still accepts `identity`/`messageTeamMembers` but Microsoft documents the property as deprecated and
-Teams ignores it. There is no `webApplicationInfo`: that is for Teams SSO, and users sign in through
-the web page the bot links to instead.
+Teams ignores it.
+
+New: the resource-specific consent (RSC) permission `ChannelMessage.Read.Group`, so that replies
+written under a shared codemark's card reach the bot without an @mention (Teams otherwise delivers
+only messages that mention it); a team owner grants it when adding the app to a team. RSC needs
+`webApplicationInfo` with the app's Entra id; its `resource` is unused by RSC but must be present.
+Users still sign in through the web page the bot links to, not Teams SSO.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ SCHEMA_URL: Final = (
 COLOR_ICON: Final = "color.png"
 OUTLINE_ICON: Final = "outline.png"
 BOT_SCOPES: Final = ("personal", "team", "groupChat")
+RSC_PERMISSIONS: Final = ("ChannelMessage.Read.Group",)
+"""Asked of a team's owner on install: receive the team's channel messages without @mentions."""
 
 #: The bot's advertised commands per scope: the original's lists plus `status`.
 COMMANDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
@@ -84,4 +91,12 @@ def build_manifest(
             }
         ],
         "validDomains": [host],
+        "webApplicationInfo": {"id": app_id, "resource": f"https://{host}"},
+        "authorization": {
+            "permissions": {
+                "resourceSpecific": [
+                    {"name": name, "type": "Application"} for name in RSC_PERMISSIONS
+                ]
+            }
+        },
     }
