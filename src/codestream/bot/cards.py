@@ -23,6 +23,7 @@ from microsoft_teams.cards import (
 )
 
 from codestream.bot import texts
+from codestream.domain.services.msteams_replies import Outcome
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -167,6 +168,15 @@ def unknown_card(command: str) -> dict[str, Any]:
     return text_card(
         texts.UNKNOWN.format(command=plain(command, 60)), submit(texts.BUTTON_HELP, "help")
     )
+
+
+def reply_not_added_card(outcome: Outcome, email: str | None) -> dict[str, Any]:
+    """Why a reply written under a shared codemark's card was not added to the codemark."""
+    if outcome is Outcome.NO_ACCESS:
+        return text_card(texts.REPLY_NO_ACCESS.format(email=plain(email or "", 120)))
+    if outcome is Outcome.UNSTORABLE:
+        return text_card(texts.REPLY_UNSTORABLE)
+    return text_card(texts.REPLY_NEEDS_SIGNIN)
 
 
 def facts_card(

@@ -64,6 +64,9 @@ ALIASES = {
     "uninstall": "uninstall",
     "signincode": "signincode",
 }
+THREAD_COMMANDS = frozenset(ALIASES.values()) - {"signincode"}
+"""In a shared codemark's thread only a command's own name is a command (`@CodeStream status`);
+anything else, aliases such as `ok` included, is a reply to the codemark."""
 PERSONAL_ONLY = frozenset({"signin", "signout", "signincode"})
 CHANNEL_ONLY = frozenset({"connect", "disconnect", "disconnectall"})
 

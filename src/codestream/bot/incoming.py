@@ -16,6 +16,8 @@ MAX_ID = 255
 MAX_TENANT_ID = 64
 MAX_NAME = 255
 MAX_TEXT = 2000
+MAX_REPLY = 28_000
+"""Teams' own limit on a message, about 28 KB."""
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -113,25 +115,58 @@ def place(activity: Activity) -> Incoming | None:
     )
 
 
-def strip_mentions(activity: Activity) -> str:
-    """The message text without the @mentions of the bot (exact strings from the mention
+def _bot_mentions(activity: Activity) -> list[dict[str, Any]]:
+    """The mention entities that name the bot (the activity's recipient)."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    if bot_id is None:
+        return []
+    return [
+        entity
+        for entity in activity.entities or []
+        if isinstance(entity, dict)
+        and entity.get("type") == "mention"
+        and _dict(entity.get("mentioned")).get("id") == bot_id
+    ]
+
+
+def mentions_bot(activity: Activity) -> bool:
+    """Whether the message @mentions the bot (in a channel, Teams delivers only those, unless
+    the team consented to the app reading every channel message)."""
+    return bool(_bot_mentions(activity))
+
+
+def is_card_action(activity: Activity) -> bool:
+    """A click on an Action.Submit button: a message with a `value` (and usually no text)."""
+    return bool(_dict(activity.value))
+
+
+def _without_bot_mentions(activity: Activity, limit: int) -> str:
+    """The message text with the bot's @mentions removed (exact strings from the mention
     entities, as Teams sent them; no patterns built from names)."""
     text = activity.text if isinstance(activity.text, str) else ""
-    text = text[:MAX_TEXT]
-    bot_id = activity.recipient.id if activity.recipient else None
-    for entity in activity.entities or []:
-        if not isinstance(entity, dict) or entity.get("type") != "mention":
-            continue
-        mentioned = _dict(entity.get("mentioned"))
-        if bot_id is None or mentioned.get("id") != bot_id:
-            continue
+    text = text[:limit]
+    for entity in _bot_mentions(activity):
         tagged = entity.get("text")
         if isinstance(tagged, str) and tagged:
             text = text.replace(tagged, " ")
-        name = mentioned.get("name")
+        name = _dict(entity.get("mentioned")).get("name")
         if isinstance(name, str) and name:
             text = text.replace(f"<at>{name}</at>", " ")
-    return " ".join(text.replace("\xa0", " ").split())
+    return text.replace("\xa0", " ")
+
+
+def strip_mentions(activity: Activity) -> str:
+    """The message text without the @mentions of the bot, on one line."""
+    return " ".join(_without_bot_mentions(activity, MAX_TEXT).split())
+
+
+def reply_text(activity: Activity) -> str:
+    """A reply's text as the user wrote it: without the bot's @mentions, other people's
+    `<at>Name</at>` as `@Name`, line breaks kept, surrounding blank space trimmed."""
+    text = _without_bot_mentions(activity, MAX_REPLY)
+    text = text.replace("<at>", "@").replace("</at>", "")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(lines).strip()
 
 
 @dataclass(frozen=True)

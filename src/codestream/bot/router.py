@@ -12,14 +12,24 @@ import logging
 from collections.abc import Callable
 
 from codestream.bot import cards, commands
-from codestream.bot.commands import BotOptions, Card, Context
+from codestream.bot.commands import THREAD_COMMANDS, BotOptions, Card, Context
 from codestream.bot.handler import InvokeResponse, activity_key
-from codestream.bot.incoming import Incoming, command_of, place
+from codestream.bot.incoming import (
+    Incoming,
+    command_of,
+    is_card_action,
+    mentions_bot,
+    place,
+    reply_text,
+)
 from codestream.bot.lifecycle import Lifecycle, chat_of, describe_team, team_from_event
+from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.services import msteams_installs as installs
+from codestream.domain.services import msteams_replies as replies
 from codestream.domain.services.msteams import BOT_REPLY, MsTeamsService
 from codestream.domain.services.msteams_turns import Duplicate, Turn
+from codestream.domain.shares import Share
 from codestream.teams.activities import Activity
 from codestream.teams.connector import ConnectorClient
 
@@ -86,22 +96,72 @@ class BotRouter:
         return await commands.dispatch(ctx, turn)
 
     async def _message(self, incoming: Incoming, key: str | None) -> None:
-        ctx = await self._context(incoming)
+        activity = incoming.activity
+        if is_card_action(activity) or incoming.scope != "channel":
+            await self._command(incoming, key)
+            return
+        addressed = mentions_bot(activity)
+        root = split_thread(incoming.conversation_id)[1]
+        if root is not None and root != activity.id:  # a reply (a new post is its own root)
+            ctx = await self._context(incoming)
+            if addressed and (ctx.command.name in THREAD_COMMANDS or not ctx.command.typed):
+                await self._command(incoming, key, ctx)
+                return
+            share = await self._service.shared_card_thread(
+                incoming.tenant_id, incoming.conversation_id
+            )
+            if share is not None:
+                await self._thread_reply(incoming, key, share, addressed=addressed)
+                return
+        if addressed:  # else: channel chatter the team lets us read, not meant for us
+            await self._command(incoming, key)
+
+    async def _command(
+        self, incoming: Incoming, key: str | None, ctx: Context | None = None
+    ) -> None:
+        """Run the message's command in a turn and answer in its conversation."""
+        context = ctx if ctx is not None else await self._context(incoming)
 
         async def work(turn: Turn) -> None:
-            card = await self._run(ctx, turn)
-            await turn.send(
-                NewOutboxItem(
-                    kind=BOT_REPLY,
-                    tenant_id=incoming.tenant_id,
-                    service_url=incoming.service_url,
-                    conversation_id=incoming.conversation_id,
-                    operation=Operation.SEND,
-                    payload=cards.message(card),
-                )
-            )
+            await self._answer(turn, incoming, await self._run(context, turn))
 
         await self._service.once(key, work)
+
+    async def _thread_reply(
+        self, incoming: Incoming, key: str | None, share: Share, *, addressed: bool
+    ) -> None:
+        """Add a message written under a shared codemark's card to the codemark as a reply.
+
+        Only a message that @mentions the bot is answered when it can't be added (with why);
+        in a team that lets the bot read every message, others stay in Teams silently.
+        """
+
+        async def work(turn: Turn) -> None:
+            added = await replies.add_reply_from_teams(
+                turn.uow,
+                share,
+                tenant_id=incoming.tenant_id,
+                teams_user_id=incoming.user_id,
+                text=reply_text(incoming.activity),
+                now=turn.now,
+            )
+            if added.outcome is not replies.Outcome.ADDED and addressed:
+                email = added.user.email if added.user is not None else None
+                await self._answer(turn, incoming, cards.reply_not_added_card(added.outcome, email))
+
+        await self._service.once(key, work)
+
+    async def _answer(self, turn: Turn, incoming: Incoming, card: Card) -> None:
+        await turn.send(
+            NewOutboxItem(
+                kind=BOT_REPLY,
+                tenant_id=incoming.tenant_id,
+                service_url=incoming.service_url,
+                conversation_id=incoming.conversation_id,
+                operation=Operation.SEND,
+                payload=cards.message(card),
+            )
+        )
 
     async def _invoke(self, incoming: Incoming | None, key: str | None) -> InvokeResponse:
         if incoming is None or incoming.activity.name != CARD_ACTION:

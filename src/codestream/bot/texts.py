@@ -84,6 +84,16 @@ UNINSTALLED = (
 )
 UNINSTALL_NOTHING = "None of your CodeStream teams is linked to this Microsoft Teams organization."
 
+REPLY_NEEDS_SIGNIN = (
+    "I couldn't add this to the codemark: you aren't signed in to CodeStream. Send `signin` to "
+    "the CodeStream bot in your personal chat, then reply here again."
+)
+REPLY_NO_ACCESS = (
+    "I couldn't add this to the codemark: you're signed in as {email}, who isn't in the "
+    "CodeStream team it belongs to."
+)
+REPLY_UNSTORABLE = "I couldn't add this to the codemark: it has no text I can store."
+
 UNKNOWN = (
     "Sorry, I didn't understand '{command}', but thanks for checking out CodeStream. "
     "Type 'help' if you need assistance."

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from codestream.apppackage.manifest import RSC_PERMISSIONS
 from teams_emulator import BotApp, Channel, RunningEmulator, Team, Tenant, User, run_emulator
 
 T = TypeVar("T")
@@ -145,7 +146,8 @@ async def wait_for_bot_message(
 async def install_and_ask_to_sign_in(side: TeamsSide) -> str:
     """Install the bot in the team and a personal chat, say `signin`; the sign-in link."""
     driver = side.emu.driver
-    for response in await driver.install_bot(side.bot, side.team, by=side.user):
+    installing = driver.install_bot(side.bot, side.team, by=side.user, consent=RSC_PERMISSIONS)
+    for response in await installing:
         if response.status != 200:
             raise DemoError(f"the bot answered {response.status} to being installed")
     await driver.install_bot_personal(side.bot, side.user)

@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import Operation
 
 Window = tuple[int, int]
@@ -29,12 +30,11 @@ SHORT_HORIZON_MS = 30_000
 """Windows up to this long are read as times; longer ones as counts first."""
 HORIZON_MS = 3_600_000
 """The longest window: older log rows can be pruned."""
-THREAD_MARKER = ";messageid="
 
 
 def channel_of(conversation_id: str) -> str:
     """The channel (or chat) of a conversation id: a thread id without its `;messageid=`."""
-    return conversation_id.split(THREAD_MARKER, 1)[0]
+    return split_thread(conversation_id)[0]
 
 
 def conversation_key(operation: Operation, conversation_id: str) -> str:

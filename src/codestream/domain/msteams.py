@@ -9,6 +9,15 @@ from dataclasses import dataclass
 GENERAL_CHANNEL_NAME = "General"
 """Teams sends the General channel's name as null, so clients can localize it."""
 
+THREAD_MARKER = ";messageid="
+"""A channel thread's conversation id is `<channel id>;messageid=<root message id>`."""
+
+
+def split_thread(conversation_id: str) -> tuple[str, str | None]:
+    """The channel (or chat) of a conversation id, and its thread's root message id if any."""
+    channel, found, root = conversation_id.partition(THREAD_MARKER)
+    return channel, (root or None) if found else None
+
 
 @dataclass(frozen=True)
 class MsTeamsTenant:

@@ -293,6 +293,11 @@ class ShareRepository(Protocol):
         """The Teams channels connected to a CodeStream team, where the bot still is."""
         ...
 
+    async def find_by_thread(self, tenant_id: str, thread_id: str) -> Share | None:
+        """The share whose card started a channel thread (`<channel>;messageid=<root>`, as the
+        connector answered when the card was posted), or None."""
+        ...
+
     async def deliveries(self, share_ids: list[str]) -> dict[str, ShareDelivery]:
         """The latest outbox row of each share, by share id (absent: nothing enqueued)."""
         ...

@@ -410,6 +410,22 @@ class SqlShares:
             )
         )
 
+    async def find_by_thread(self, tenant_id: str, thread_id: str) -> Share | None:
+        """The share whose posted card has this thread id (ix_outbox_share_result_id)."""
+        query = (
+            sa.select(codemark_shares)
+            .join(outbox, outbox.c.share_id == codemark_shares.c.id)
+            .where(
+                outbox.c.share_id.is_not(None),
+                outbox.c.result_id == thread_id,
+                codemark_shares.c.tenant_id == tenant_id,
+            )
+            .order_by(codemark_shares.c.created_at, codemark_shares.c.id)
+            .limit(1)
+        )
+        row = (await self._conn.execute(query)).first()
+        return _share(row) if row is not None else None
+
     async def list_for_codemark(self, codemark_id: str) -> builtins.list[Share]:
         """A codemark's shares, oldest first."""
         query = (

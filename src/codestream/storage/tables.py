@@ -296,6 +296,13 @@ outbox = sa.Table(
         sqlite_where=sa.text(OUTBOX_ACTIVE),
         postgresql_where=sa.text(OUTBOX_ACTIVE),
     ),
+    # A reply in Teams names its thread; this finds the share whose card started it.
+    sa.Index(
+        "ix_outbox_share_result_id",
+        "result_id",
+        sqlite_where=sa.text("share_id IS NOT NULL"),
+        postgresql_where=sa.text("share_id IS NOT NULL"),
+    ),
 )
 
 codemark_shares = sa.Table(

@@ -217,24 +217,9 @@ class CodemarkService:
         self, actor: User, codemark_id: str, text: str, origin: Origin = Origin.API
     ) -> Post:
         """Reply on a codemark."""
-        clean = rules.text(text, field="text", required=True)
         now = self._clock()
         async with self._uow() as uow:
-            codemark = await visible_codemark(uow, actor, codemark_id)
-            post = Post(
-                id=new_id(now),
-                team_id=codemark.team_id,
-                codemark_id=codemark.id,
-                creator_id=actor.id,
-                text=clean,
-                origin=origin,
-                created_at=now,
-                modified_at=now,
-            )
-            await uow.posts.add(post)
-            await uow.codemarks.update(
-                replace(codemark, num_replies=codemark.num_replies + 1, modified_at=now)
-            )
+            post = await record_reply(uow, actor, codemark_id, text, origin, now)
             await uow.commit()
         return post
 
@@ -243,6 +228,32 @@ class CodemarkService:
         async with self._uow() as uow:
             await visible_codemark(uow, actor, codemark_id)
             return await uow.posts.list_for_codemark(codemark_id)
+
+
+async def record_reply(
+    uow: UnitOfWork, actor: User, codemark_id: str, text: str, origin: Origin, now: int
+) -> Post:
+    """Add a reply to a codemark the actor can see, inside the caller's unit of work.
+
+    InvalidInput for empty or unstorable text; NotFound when the actor can't see the codemark.
+    """
+    clean = rules.text(text, field="text", required=True)
+    codemark = await visible_codemark(uow, actor, codemark_id)
+    post = Post(
+        id=new_id(now),
+        team_id=codemark.team_id,
+        codemark_id=codemark.id,
+        creator_id=actor.id,
+        text=clean,
+        origin=origin,
+        created_at=now,
+        modified_at=now,
+    )
+    await uow.posts.add(post)
+    await uow.codemarks.update(
+        replace(codemark, num_replies=codemark.num_replies + 1, modified_at=now)
+    )
+    return post
 
 
 def _check_title_and_text(kind: CodemarkType, title: str, text: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from codestream.domain import rules
 from codestream.domain.clock import Clock
 from codestream.domain.ids import new_id
 from codestream.domain.models import Codemark, Repo, User
+from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
 from codestream.domain.services.access import require_member, visible_codemark
@@ -237,8 +238,7 @@ def message_id_of(result_id: str | None) -> str | None:
     """The root message id in a create-conversation result (`19:…;messageid=123` → `123`)."""
     if not result_id:
         return None
-    _, found, message = result_id.partition(";messageid=")
-    return message if found and message else result_id
+    return split_thread(result_id)[1] or result_id
 
 
 def message_link(share: Share, message_id: str, group_id: str | None = None) -> str:

@@ -1,0 +1,68 @@
+"""Replies written in Teams under a shared codemark's card, added to the codemark.
+
+Functions here work inside the caller's unit of work (a bot turn), so the reply and the record of
+the activity that carried it commit together: a re-sent activity adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from codestream.domain.models import Origin, Post, User
+from codestream.domain.msteams import split_thread
+from codestream.domain.ports import UnitOfWork
+from codestream.domain.services import msteams_links as links
+from codestream.domain.services.codemarks import record_reply
+from codestream.domain.shares import Share
+from codestream.errors import InvalidInput, NotFound
+
+
+class Outcome(Enum):
+    """What became of a reply written in Teams."""
+
+    ADDED = "added"
+    NOT_SIGNED_IN = "not_signed_in"
+    NO_ACCESS = "no_access"
+    UNSTORABLE = "unstorable"
+
+
+@dataclass(frozen=True)
+class ThreadReply:
+    """The outcome, with the reply when it was added and the user it was added as."""
+
+    outcome: Outcome
+    post: Post | None = None
+    user: User | None = None
+
+
+async def shared_card_thread(uow: UnitOfWork, tenant_id: str, thread_id: str) -> Share | None:
+    """The share whose card started this thread, or None (any other thread)."""
+    if split_thread(thread_id)[1] is None:
+        return None
+    return await uow.shares.find_by_thread(tenant_id, thread_id)
+
+
+async def add_reply_from_teams(
+    uow: UnitOfWork,
+    share: Share,
+    *,
+    tenant_id: str,
+    teams_user_id: str | None,
+    text: str,
+    now: int,
+) -> ThreadReply:
+    """Add `text` as a reply on the shared codemark, written by the CodeStream user the Teams
+    user signed in as; why not, when it can't be added."""
+    user = None
+    if teams_user_id is not None:
+        user = await links.linked_user(uow, tenant_id, teams_user_id)
+    if user is None:
+        return ThreadReply(Outcome.NOT_SIGNED_IN)
+    try:
+        post = await record_reply(uow, user, share.codemark_id, text, Origin.TEAMS, now)
+    except NotFound:
+        return ThreadReply(Outcome.NO_ACCESS, user=user)
+    except InvalidInput:
+        return ThreadReply(Outcome.UNSTORABLE, user=user)
+    return ThreadReply(Outcome.ADDED, post, user)

@@ -1,0 +1,218 @@
+"""Replies written in Teams under a shared codemark's card land on the codemark, through real
+HTTP: the API shares the codemark, the delivery worker posts the card to the emulator, a Teams
+user replies in the card's thread, and the reply shows in the codemark's replies.
+
+With the `ChannelMessage.Read.Group` consent our manifest asks for, Teams delivers every channel
+message; without it, only those that @mention the bot. Both are covered, and so is what the bot
+must leave alone: chatter elsewhere in the channel, and people who haven't signed in."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from codestream.apppackage.manifest import RSC_PERMISSIONS
+from support.api import Api, Member
+from support.bots import BotWorld, start_bot_world
+from support.teams_flow import (
+    bot_messages,
+    no_new_messages,
+    say_in_channel,
+    sign_in,
+    text_of,
+    wait_for_card,
+    wait_for_new,
+)
+from teams_emulator import Message
+
+
+@dataclass
+class Thread:
+    """Alice (signed in, team "Plant Eaters" linked) shared a codemark into the channel."""
+
+    world: BotWorld
+    alice: Member
+    team_id: str
+    codemark_id: str
+    card: Message
+
+    async def replies(self, count: int, wait: float = 10.0) -> list[dict[str, Any]]:
+        """The codemark's replies once there are `count` of them (fails after `wait` s)."""
+        deadline = time.monotonic() + wait
+        while True:
+            response = await self.world.app_client.get(
+                f"/api/v1/codemarks/{self.codemark_id}/replies", headers=self.alice.headers
+            )
+            assert response.status_code == 200, response.text
+            found: list[dict[str, Any]] = response.json()
+            if len(found) >= count or time.monotonic() > deadline:
+                assert len(found) == count, found
+                return found
+            await asyncio.sleep(0.05)
+
+    def bot_answers_in_thread(self) -> list[Message]:
+        """The bot's messages in the card's thread, the card itself left out."""
+        return [
+            m
+            for m in bot_messages(self.world, self.world.channel.id)
+            if m.thread_root == self.card.id and m.id != self.card.id
+        ]
+
+
+def _shared_card(world: BotWorld, codemark_text: str) -> Callable[[], Message | None]:
+    def find() -> Message | None:
+        for message in bot_messages(world, world.channel.id):
+            if message.thread_root == message.id and any(
+                codemark_text in str(a.get("content")) for a in message.attachments
+            ):
+                return message
+        return None
+
+    return find
+
+
+async def _share_into_the_channel(world: BotWorld, consent: tuple[str, ...]) -> Thread:
+    driver = world.emu.driver
+    await driver.install_bot(world.bot, world.team, by=world.alice, consent=consent)
+    await driver.install_bot_personal(world.bot, world.alice)
+    await wait_for_card(world, world.team.id, "Thanks for adding CodeStream")
+    await wait_for_card(world, driver.personal_chat(world.bot, world.alice).id, "Welcome")
+    api = Api(world.app_client)
+    alice = await api.sign_up("alice")
+    team = await api.create_team(alice, "Plant Eaters")
+    await sign_in(world, world.alice, alice, [team["id"]])
+    await say_in_channel(world, world.alice, "connect")
+    text = "The retry loop never gives up when the token endpoint is down."
+    codemark = await api.create_codemark(alice, team["id"], text=text)
+    shared = await world.app_client.post(
+        f"/api/v1/codemarks/{codemark['id']}/shares",
+        json={"provider": "msteams", "channelIds": [world.channel.id]},
+        headers=alice.headers,
+    )
+    assert shared.status_code == 202, shared.text
+    find = _shared_card(world, text)
+    deadline = time.monotonic() + 15
+    while (card := find()) is None:
+        assert time.monotonic() < deadline, "the shared card never reached the channel"
+        await asyncio.sleep(0.05)
+    return Thread(world, alice, team["id"], codemark["id"], card)
+
+
+@pytest.fixture
+async def thread(database_url: str) -> AsyncIterator[Thread]:
+    """The bot added to the team with the consent our manifest asks for."""
+    async with start_bot_world(database_url, public_url_is_served=True, migrate=False) as world:
+        yield await _share_into_the_channel(world, RSC_PERMISSIONS)
+
+
+@pytest.fixture
+async def mention_only(database_url: str) -> AsyncIterator[Thread]:
+    """The bot added without the consent: Teams delivers only @mentions."""
+    async with start_bot_world(database_url, public_url_is_served=True, migrate=False) as world:
+        yield await _share_into_the_channel(world, ())
+
+
+async def test_a_reply_under_the_card_lands_on_the_codemark(thread: Thread) -> None:
+    driver = thread.world.emu.driver
+    heard = await driver.reply(
+        thread.card,
+        thread.world.alice,
+        "Good catch.\nI'll cap it at 5 attempts in the next release.",
+        mention=False,
+    )
+    assert heard is not None and heard.status == 200
+    (reply,) = await thread.replies(1)
+    assert reply["text"] == "Good catch.\nI'll cap it at 5 attempts in the next release."
+    assert reply["origin"] == "teams"
+    assert reply["creatorId"] == thread.alice.id
+    codemark = await thread.world.app_client.get(
+        f"/api/v1/codemarks/{thread.codemark_id}", headers=thread.alice.headers
+    )
+    assert codemark.json()["numReplies"] == 1
+    await no_new_messages(thread.world, thread.world.channel.id, 2)  # the card, `connect`'s answer
+
+
+async def test_a_redelivered_reply_is_added_once(thread: Thread) -> None:
+    world = thread.world
+    heard = await world.emu.driver.reply(thread.card, world.alice, "Fixed in #42.", mention=False)
+    assert heard is not None and heard.status == 200
+    await thread.replies(1)
+    again = await world.post(heard.activity)
+    assert again.status_code == 200, again.text
+    await asyncio.sleep(0.5)
+    assert [r["text"] for r in await thread.replies(1)] == ["Fixed in #42."]
+
+
+async def test_other_people_are_named_and_the_bot_mention_is_dropped(thread: Thread) -> None:
+    world = thread.world
+    heard = await world.emu.driver.reply(
+        thread.card, world.alice, "Agreed, <at>Bob Jones</at> can you review?", mention=True
+    )
+    assert heard is not None and heard.status == 200
+    (reply,) = await thread.replies(1)
+    assert reply["text"] == "Agreed, @Bob Jones can you review?"
+    assert thread.bot_answers_in_thread() == []
+
+
+async def test_a_command_in_the_thread_is_still_a_command(thread: Thread) -> None:
+    world = thread.world
+    heard = await world.emu.driver.reply(thread.card, world.alice, "status", mention=True)
+    assert heard is not None and heard.status == 200
+    answer = await wait_for_new(world, world.channel.id, 2, root=thread.card.id)
+    assert "Signed in as" in text_of(answer)
+    await thread.replies(0, wait=0.5)
+
+
+async def test_someone_not_signed_in_is_told_only_when_they_mention_the_bot(
+    thread: Thread,
+) -> None:
+    world, driver = thread.world, thread.world.emu.driver
+    silent = await driver.reply(thread.card, world.bob, "Is this still happening?", mention=False)
+    assert silent is not None and silent.status == 200
+    await no_new_messages(world, world.channel.id, 2)
+    asked = await driver.reply(thread.card, world.bob, "please add this", mention=True)
+    assert asked is not None and asked.status == 200
+    answer = await wait_for_new(world, world.channel.id, 2, root=thread.card.id)
+    assert "you aren't signed in to CodeStream" in text_of(answer)
+    await thread.replies(0, wait=0.5)
+
+
+async def test_a_user_outside_the_codemarks_team_is_told_why(thread: Thread) -> None:
+    world = thread.world
+    api = Api(world.app_client)
+    carol = await api.sign_up("carol")
+    elsewhere = await api.create_team(carol, "Finance")
+    await world.emu.driver.install_bot_personal(world.bot, world.bob)
+    await sign_in(world, world.bob, carol, [elsewhere["id"]])
+    asked = await world.emu.driver.reply(thread.card, world.bob, "mine too", mention=True)
+    assert asked is not None and asked.status == 200
+    answer = await wait_for_new(world, world.channel.id, 2, root=thread.card.id)
+    assert f"you're signed in as {carol.email}, who isn't in the CodeStream team" in text_of(answer)
+    await thread.replies(0, wait=0.5)
+
+
+async def test_chatter_elsewhere_in_the_channel_is_left_alone(thread: Thread) -> None:
+    world, driver = thread.world, thread.world.emu.driver
+    post = await driver.post_message(world.channel, world.alice, "Lunch at noon?", mention=False)
+    assert post is not None and post.status == 200  # with the consent, the bot hears it
+    root = world.emu.emulator.world.conversations[world.channel.id].messages[post.activity_id]
+    under = await driver.reply(root, world.alice, "Sure", mention=False)
+    assert under is not None and under.status == 200
+    await no_new_messages(world, world.channel.id, 2)
+    await thread.replies(0, wait=0.5)
+
+
+async def test_without_the_consent_an_at_mention_reply_still_lands(mention_only: Thread) -> None:
+    world, driver = mention_only.world, mention_only.world.emu.driver
+    unheard = await driver.reply(mention_only.card, world.alice, "Not heard", mention=False)
+    assert unheard is None  # Teams doesn't deliver it: no consent, no mention
+    heard = await driver.reply(mention_only.card, world.alice, "Capped at 5 now.", mention=True)
+    assert heard is not None and heard.status == 200
+    (reply,) = await mention_only.replies(1)
+    assert reply["text"] == "Capped at 5 now."
+    assert mention_only.bot_answers_in_thread() == []
