@@ -1,6 +1,7 @@
-"""Replies written in Teams under a shared codemark's card land on the codemark, through real
-HTTP: the API shares the codemark, the delivery worker posts the card to the emulator, a Teams
-user replies in the card's thread, and the reply shows in the codemark's replies.
+"""Replies written in Teams under a shared codemark's card land on the codemark, and replies written
+in CodeStream are posted into that thread, through real HTTP: the API shares the codemark, the
+delivery worker posts the card to the emulator, a Teams user replies in the card's thread, and the
+reply shows in the codemark's replies.
 
 With the `ChannelMessage.Read.Group` consent our manifest asks for, Teams delivers every channel
 message; without it, only those that @mention the bot. Both are covered, and so is what the bot
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,18 +65,6 @@ class Thread:
         ]
 
 
-def _shared_card(world: BotWorld, codemark_text: str) -> Callable[[], Message | None]:
-    def find() -> Message | None:
-        for message in bot_messages(world, world.channel.id):
-            if message.thread_root == message.id and any(
-                codemark_text in str(a.get("content")) for a in message.attachments
-            ):
-                return message
-        return None
-
-    return find
-
-
 async def _share_into_the_channel(world: BotWorld, consent: tuple[str, ...]) -> Thread:
     driver = world.emu.driver
     await driver.install_bot(world.bot, world.team, by=world.alice, consent=consent)
@@ -95,11 +84,18 @@ async def _share_into_the_channel(world: BotWorld, consent: tuple[str, ...]) -> 
         headers=alice.headers,
     )
     assert shared.status_code == 202, shared.text
-    find = _shared_card(world, text)
+    # Sent, as the API tells it: the card is in Teams and its message id recorded.
     deadline = time.monotonic() + 15
-    while (card := find()) is None:
-        assert time.monotonic() < deadline, "the shared card never reached the channel"
+    while True:
+        listed = await world.app_client.get(
+            f"/api/v1/codemarks/{codemark['id']}/shares", headers=alice.headers
+        )
+        (share,) = listed.json()
+        if share["status"] == "sent":
+            break
+        assert time.monotonic() < deadline, share
         await asyncio.sleep(0.05)
+    card = world.emu.emulator.world.conversations[world.channel.id].messages[share["postId"]]
     return Thread(world, alice, team["id"], codemark["id"], card)
 
 
@@ -134,6 +130,7 @@ async def test_a_reply_under_the_card_lands_on_the_codemark(thread: Thread) -> N
         f"/api/v1/codemarks/{thread.codemark_id}", headers=thread.alice.headers
     )
     assert codemark.json()["numReplies"] == 1
+    # Nothing in the thread: no answer, and the reply is not posted back where it came from.
     await no_new_messages(thread.world, thread.world.channel.id, 2)  # the card, `connect`'s answer
 
 
@@ -216,3 +213,50 @@ async def test_without_the_consent_an_at_mention_reply_still_lands(mention_only:
     (reply,) = await mention_only.replies(1)
     assert reply["text"] == "Capped at 5 now."
     assert mention_only.bot_answers_in_thread() == []
+
+
+def _reply_card_texts(message: Message) -> list[str]:
+    """Every text run and block of a bot message's card, in order."""
+    (card,) = [a["content"] for a in message.attachments]
+    texts: list[str] = []
+    for element in card["body"]:
+        if element["type"] == "RichTextBlock":
+            texts.append("".join(run["text"] for run in element["inlines"]))
+        elif element["type"] == "TextBlock":
+            texts.append(element["text"])
+    return texts
+
+
+async def test_a_reply_written_in_codestream_is_posted_in_the_cards_thread(
+    thread: Thread,
+) -> None:
+    world = thread.world
+    written = await world.app_client.post(
+        f"/api/v1/codemarks/{thread.codemark_id}/replies",
+        json={"text": "Capped at **5** attempts.\nSee the retry policy."},
+        headers=thread.alice.headers,
+    )
+    assert written.status_code == 201, written.text
+    posted = await wait_for_new(world, world.channel.id, 2, root=thread.card.id)
+    name = thread.alice.email.split("@")[0].title()
+    assert _reply_card_texts(posted) == [
+        f"{name} replied in CodeStream",
+        "Capped at **5** attempts.\nSee the retry policy.",
+    ]
+    (card,) = [a["content"] for a in posted.attachments]
+    assert [a["url"] for a in card["actions"]] == [
+        f"{world.app_client.base_url}/c/{thread.codemark_id}"
+    ]
+    await no_new_messages(world, world.channel.id, 3)
+
+
+async def test_a_disconnected_channel_gets_no_more_replies(thread: Thread) -> None:
+    world = thread.world
+    await say_in_channel(world, world.alice, "disconnect")
+    written = await world.app_client.post(
+        f"/api/v1/codemarks/{thread.codemark_id}/replies",
+        json={"text": "Anyone?"},
+        headers=thread.alice.headers,
+    )
+    assert written.status_code == 201, written.text
+    await no_new_messages(world, world.channel.id, 3)  # the card, `connect`'s and `disconnect`'s

@@ -32,6 +32,7 @@ from microsoft_teams.cards import (
 from codestream.domain import remotes
 from codestream.domain.models import Codemark, CodemarkType, Marker, Repo, User
 from codestream.domain.remotes import remote_code_url
+from codestream.domain.services.reply_threads import ReplyCardData
 from codestream.domain.services.shares import CodemarkCardData
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -99,6 +100,43 @@ def render_codemark_activity(data: CodemarkCardData) -> dict[str, Any]:
             return activity
         limits = _shrink(limits)
     raise AssertionError("a codemark card could not be made small enough")  # pragma: no cover
+
+
+def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
+    """The message a reply written in CodeStream becomes in the thread of the codemark's card:
+    who replied, the text (markdown, cut at MAX_TEXT with a link to the rest), Open on web.
+
+    This is the `ReplyRenderer` the codemark service is given.
+    """
+    author = _cut(_person(data.author), MAX_LINE)
+    text = data.post.text
+    if len(text) > MAX_TEXT:
+        text = f"{_cut(text, MAX_TEXT)}\n\n[Read it all]({data.permalink})"
+    card = AdaptiveCard(
+        version=CARD_VERSION,
+        body=[
+            RichTextBlock(
+                inlines=[
+                    TextRun(text=author, weight="Bolder"),
+                    TextRun(text=" replied in CodeStream", is_subtle=True),
+                ]
+            ),
+            TextBlock(text=text, wrap=True, spacing="Small"),
+        ],
+        actions=[OpenUrlAction(title="Open on web", url=data.permalink)],
+        fallback_text=f"{author} replied in CodeStream",
+    )
+    first_line = data.post.text.strip().split("\n", 1)[0]
+    return {
+        "type": "message",
+        "summary": _cut(f"{author} replied: {first_line}", MAX_SUMMARY),
+        "attachments": [
+            {
+                "contentType": CARD_CONTENT_TYPE,
+                "content": card.model_dump(mode="json", exclude_none=True, by_alias=True),
+            }
+        ],
+    }
 
 
 def render_codemark_card(data: CodemarkCardData) -> dict[str, Any]:
@@ -339,4 +377,5 @@ __all__ = [
     "code_language",
     "render_codemark_activity",
     "render_codemark_card",
+    "render_reply_activity",
 ]

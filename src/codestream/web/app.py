@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream import __version__
-from codestream.bot.codemark_card import render_codemark_activity
+from codestream.bot.codemark_card import render_codemark_activity, render_reply_activity
 from codestream.bot.commands import BotOptions
 from codestream.bot.handler import AcknowledgingHandler, ActivityHandler
 from codestream.bot.router import BotRouter
@@ -103,6 +103,7 @@ def create_app(
         hasher or Argon2Hasher(),
         clock,
         card_renderer=render_codemark_activity,
+        reply_renderer=render_reply_activity,
         public_url=config.public_api_url,
     )
     head = head_revision()

@@ -21,6 +21,7 @@ from codestream.domain.models import (
 from codestream.domain.ports import CodemarkQuery, UnitOfWork, UnitOfWorkFactory
 from codestream.domain.remotes import remote_code_url
 from codestream.domain.services.access import require_member, visible_codemark
+from codestream.domain.services.reply_threads import ReplyThreads, post_to_threads
 from codestream.domain.services.repos import ensure_repo
 from codestream.errors import InvalidInput, PermissionDenied
 
@@ -87,9 +88,12 @@ class CodemarkFilters:
 class CodemarkService:
     """Create, read, change and discuss codemarks."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, *, reply_threads: ReplyThreads | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._reply_threads = reply_threads
 
     async def create_codemark(self, actor: User, new: NewCodemark) -> Codemark:
         """Create a codemark with its markers; the actor must be in the team."""
@@ -216,10 +220,12 @@ class CodemarkService:
     async def add_reply(
         self, actor: User, codemark_id: str, text: str, origin: Origin = Origin.API
     ) -> Post:
-        """Reply on a codemark."""
+        """Reply on a codemark; also posted into the Teams threads of its shared cards."""
         now = self._clock()
         async with self._uow() as uow:
-            post = await record_reply(uow, actor, codemark_id, text, origin, now)
+            codemark, post = await record_reply(uow, actor, codemark_id, text, origin, now)
+            if self._reply_threads is not None:
+                await post_to_threads(uow, self._reply_threads, codemark, post, actor, now)
             await uow.commit()
         return post
 
@@ -232,8 +238,9 @@ class CodemarkService:
 
 async def record_reply(
     uow: UnitOfWork, actor: User, codemark_id: str, text: str, origin: Origin, now: int
-) -> Post:
-    """Add a reply to a codemark the actor can see, inside the caller's unit of work.
+) -> tuple[Codemark, Post]:
+    """Add a reply to a codemark the actor can see, inside the caller's unit of work; the
+    codemark (with its new reply count) and the reply.
 
     InvalidInput for empty or unstorable text; NotFound when the actor can't see the codemark.
     """
@@ -250,10 +257,9 @@ async def record_reply(
         modified_at=now,
     )
     await uow.posts.add(post)
-    await uow.codemarks.update(
-        replace(codemark, num_replies=codemark.num_replies + 1, modified_at=now)
-    )
-    return post
+    updated = replace(codemark, num_replies=codemark.num_replies + 1, modified_at=now)
+    await uow.codemarks.update(updated)
+    return updated, post
 
 
 def _check_title_and_text(kind: CodemarkType, title: str, text: str) -> tuple[str, str]:

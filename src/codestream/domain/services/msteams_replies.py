@@ -60,7 +60,7 @@ async def add_reply_from_teams(
     if user is None:
         return ThreadReply(Outcome.NOT_SIGNED_IN)
     try:
-        post = await record_reply(uow, user, share.codemark_id, text, Origin.TEAMS, now)
+        _, post = await record_reply(uow, user, share.codemark_id, text, Origin.TEAMS, now)
     except NotFound:
         return ThreadReply(Outcome.NO_ACCESS, user=user)
     except InvalidInput:
