@@ -109,9 +109,7 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
     This is the `ReplyRenderer` the codemark service is given.
     """
     author = _cut(_person(data.author), MAX_LINE)
-    text = data.post.text
-    if len(text) > MAX_TEXT:
-        text = f"{_cut(text, MAX_TEXT)}\n\n[Read it all]({data.permalink})"
+    text = _text_or_link(data.post.text, MAX_TEXT, data.permalink)
     card = AdaptiveCard(
         version=CARD_VERSION,
         body=[
@@ -127,16 +125,7 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
         fallback_text=f"{author} replied in CodeStream",
     )
     first_line = data.post.text.strip().split("\n", 1)[0]
-    return {
-        "type": "message",
-        "summary": _cut(f"{author} replied: {first_line}", MAX_SUMMARY),
-        "attachments": [
-            {
-                "contentType": CARD_CONTENT_TYPE,
-                "content": card.model_dump(mode="json", exclude_none=True, by_alias=True),
-            }
-        ],
-    }
+    return _message(card, f"{author} replied: {first_line}")
 
 
 def render_codemark_card(data: CodemarkCardData) -> dict[str, Any]:
@@ -205,6 +194,13 @@ def _cut(text: str, limit: int | None) -> str:
     return text[: max(limit - 1, 0)].rstrip() + "…"
 
 
+def _text_or_link(text: str, limit: int, permalink: str) -> str:
+    """Markdown text up to `limit`; past it, cut, with a link to the rest on the web."""
+    if len(text) <= limit:
+        return text
+    return f"{_cut(text, limit)}\n\n[Read it all]({permalink})"
+
+
 def _person(user: User | None) -> str:
     if user is None:
         return "A former member"
@@ -212,20 +208,21 @@ def _person(user: User | None) -> str:
 
 
 def _activity(data: CodemarkCardData, limits: _Limits) -> dict[str, Any]:
-    card = _card(data, limits)
     codemark = data.codemark
     headline = codemark.title or codemark.text.strip().split("\n", 1)[0]
-    summary = _cut(f"{_person(data.author)} {action_phrase(codemark)}: {headline}", MAX_SUMMARY)
+    return _message(
+        _card(data, limits), f"{_person(data.author)} {action_phrase(codemark)}: {headline}"
+    )
+
+
+def _message(card: AdaptiveCard, summary: str) -> dict[str, Any]:
+    """A message activity carrying one card, with the summary Teams shows in notifications."""
+    content = card.model_dump(mode="json", exclude_none=True, by_alias=True)
     return {
         "type": "message",
-        "summary": summary,
+        "summary": _cut(summary, MAX_SUMMARY),
         "attachments": [
-            {
-                "contentType": CARD_CONTENT_TYPE,
-                "content": _integral_line_numbers(
-                    card.model_dump(mode="json", exclude_none=True, by_alias=True)
-                ),
-            }
+            {"contentType": CARD_CONTENT_TYPE, "content": _integral_line_numbers(content)}
         ],
     }
 
@@ -265,11 +262,11 @@ def _card(data: CodemarkCardData, limits: _Limits) -> AdaptiveCard:
             )
         )
     if codemark.text:
-        text = codemark.text
-        if limits.text <= 0:
-            text = f"[Read the text on the web]({data.permalink})"
-        elif len(text) > limits.text:
-            text = f"{_cut(text, limits.text)}\n\n[Read it all]({data.permalink})"
+        text = (
+            _text_or_link(codemark.text, limits.text, data.permalink)
+            if limits.text > 0
+            else f"[Read the text on the web]({data.permalink})"
+        )
         body.append(TextBlock(text=text, wrap=True, spacing="Small"))
     if data.assignees:
         names = ", ".join(_cut(_person(u), limits.line) for u in data.assignees)

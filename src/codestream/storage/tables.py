@@ -23,6 +23,8 @@ ACTIVE = (DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value, DeliverySta
 OUTBOX_ACTIVE = f"status IN ({', '.join(repr(status) for status in ACTIVE)})"
 """The same as literal SQL: a query finds the partial index on these rows only when its
 condition is written the same way (SQLite does not see through parameters)."""
+OUTBOX_SHARES = "share_id IS NOT NULL"
+"""The rows of shares' cards, which the thread lookup's partial index covers."""
 
 
 def _times() -> list[sa.Column[int]]:
@@ -300,8 +302,8 @@ outbox = sa.Table(
     sa.Index(
         "ix_outbox_share_result_id",
         "result_id",
-        sqlite_where=sa.text("share_id IS NOT NULL"),
-        postgresql_where=sa.text("share_id IS NOT NULL"),
+        sqlite_where=sa.text(OUTBOX_SHARES),
+        postgresql_where=sa.text(OUTBOX_SHARES),
     ),
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from codestream.domain.models import Origin, Post, User
+from codestream.domain.models import Origin, User
 from codestream.domain.msteams import split_thread
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services import msteams_links as links
@@ -29,10 +29,9 @@ class Outcome(Enum):
 
 @dataclass(frozen=True)
 class ThreadReply:
-    """The outcome, with the reply when it was added and the user it was added as."""
+    """The outcome, and the CodeStream user the reply was (or would have been) added as."""
 
     outcome: Outcome
-    post: Post | None = None
     user: User | None = None
 
 
@@ -60,9 +59,9 @@ async def add_reply_from_teams(
     if user is None:
         return ThreadReply(Outcome.NOT_SIGNED_IN)
     try:
-        _, post = await record_reply(uow, user, share.codemark_id, text, Origin.TEAMS, now)
+        await record_reply(uow, user, share.codemark_id, text, Origin.TEAMS, now)
     except NotFound:
         return ThreadReply(Outcome.NO_ACCESS, user=user)
     except InvalidInput:
         return ThreadReply(Outcome.UNSTORABLE, user=user)
-    return ThreadReply(Outcome.ADDED, post, user)
+    return ThreadReply(Outcome.ADDED, user)

@@ -52,11 +52,11 @@ async def post_to_threads(
     post: Post,
     author: User,
     now: int,
-) -> int:
-    """Queue the reply for every thread of the codemark's sent cards; how many were queued."""
+) -> None:
+    """Queue the reply for every thread of the codemark's sent cards (once per thread)."""
     shares = await uow.shares.list_for_codemark(codemark.id)
     if not shares:
-        return 0
+        return
     deliveries = await uow.shares.deliveries([share.id for share in shares])
     connected = {t.channel_id: t for t in await uow.shares.list_targets(codemark.team_id)}
     activity: dict[str, Any] | None = None
@@ -85,4 +85,3 @@ async def post_to_threads(
             deadline_at=now + threads.deadline_ms,
         )
         queued.add(thread)
-    return len(queued)
