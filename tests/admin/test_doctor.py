@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -19,6 +21,7 @@ from admin.tls import emulator_in_thread, serve_tls
 from codestream.config import config_from_document, write_document
 from codestream.passwords import Argon2Hasher
 from codestream.storage.migrate import upgrade_database
+from codestream.storage.tables import outbox
 from codestream.web.app import create_app
 from support.servers import free_port
 from support.tls import self_signed
@@ -214,3 +217,34 @@ def test_http_public_url_and_a_corrupt_config(cs: Cs, configured: Path) -> None:
     assert list(_lines(broken.output)) == ["config"]
     assert "apiServer.publicApiUrl: expected an absolute http(s) URL" in broken.output
     assert "fix: codestream config validate lists every problem" in broken.output
+
+
+def test_it_reports_the_failed_deliveries_of_the_last_seven_days_only(cs: Cs, site: Site) -> None:
+    url = config_from_document(site.doc, source=site.cfg).database_url
+    now = int(time.time() * 1000)
+    day = 24 * 3_600_000
+    rows = [("too old to matter", now - 8 * day), ("403 Forbidden: bot removed", now - 2 * day)]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for error, at in rows:
+            conn.execute(
+                sa.insert(outbox).values(
+                    kind="bot_reply",
+                    tenant_id="t1",
+                    service_url="https://smba.trafficmanager.net/amer/t1/",
+                    conversation_id="19:c@thread.tacv2",
+                    operation="send",
+                    payload={"type": "message"},
+                    status="failed",
+                    attempts=1,
+                    next_attempt_at=at,
+                    deadline_at=at,
+                    last_error=error,
+                    created_at=at,
+                    modified_at=at,
+                )
+            )
+    engine.dispose()
+    line = _lines(cs("doctor").output)["outbox"]
+    assert line.startswith("! outbox: 0 waiting; 1 failed for good in the last 7 days")
+    assert line.endswith("UTC: 403 Forbidden: bot removed")

@@ -84,19 +84,24 @@ async def _share_into_the_channel(world: BotWorld, consent: tuple[str, ...]) -> 
         headers=alice.headers,
     )
     assert shared.status_code == 202, shared.text
-    # Sent, as the API tells it: the card is in Teams and its message id recorded.
+    (share,) = await _all_sent(world, alice, codemark["id"])
+    card = world.emu.emulator.world.conversations[world.channel.id].messages[share["postId"]]
+    return Thread(world, alice, team["id"], codemark["id"], card)
+
+
+async def _all_sent(world: BotWorld, user: Member, codemark_id: str) -> list[dict[str, Any]]:
+    """The codemark's shares once all are sent, as the API tells it: each card is in Teams and
+    its message id recorded."""
     deadline = time.monotonic() + 15
     while True:
         listed = await world.app_client.get(
-            f"/api/v1/codemarks/{codemark['id']}/shares", headers=alice.headers
+            f"/api/v1/codemarks/{codemark_id}/shares", headers=user.headers
         )
-        (share,) = listed.json()
-        if share["status"] == "sent":
-            break
-        assert time.monotonic() < deadline, share
+        shares: list[dict[str, Any]] = listed.json()
+        if all(share["status"] == "sent" for share in shares):
+            return shares
+        assert time.monotonic() < deadline, shares
         await asyncio.sleep(0.05)
-    card = world.emu.emulator.world.conversations[world.channel.id].messages[share["postId"]]
-    return Thread(world, alice, team["id"], codemark["id"], card)
 
 
 @pytest.fixture
@@ -260,3 +265,62 @@ async def test_a_disconnected_channel_gets_no_more_replies(thread: Thread) -> No
     )
     assert written.status_code == 201, written.text
     await no_new_messages(world, world.channel.id, 3)  # the card, `connect`'s and `disconnect`'s
+
+
+async def test_a_reply_in_one_cards_thread_is_posted_in_the_codemarks_other_threads(
+    thread: Thread,
+) -> None:
+    world = thread.world
+    other = await world.emu.driver.create_channel(world.team, "Backend")
+    await say_in_channel(world, world.alice, "connect", channel=other)
+    shared = await world.app_client.post(
+        f"/api/v1/codemarks/{thread.codemark_id}/shares",
+        json={"provider": "msteams", "channelIds": [other.id]},
+        headers=thread.alice.headers,
+    )
+    assert shared.status_code == 202, shared.text
+    await _all_sent(world, thread.alice, thread.codemark_id)
+    second_card = await wait_for_card(world, other.id, "The retry loop never gives up")
+    await thread.world.emu.driver.reply(thread.card, world.alice, "Fixed in 2.3.", mention=False)
+    await thread.replies(1)
+
+    copied = await wait_for_new(world, other.id, 2, root=second_card.id)
+    name = thread.alice.email.split("@")[0].title()
+    assert _reply_card_texts(copied) == [f"{name} replied in Teams", "Fixed in 2.3."]
+    # Not back into the thread it was written in, and only once into the other.
+    await no_new_messages(world, world.channel.id, 2)  # the card, `connect`'s answer
+    await no_new_messages(world, other.id, 3)  # `connect`'s answer, the card, the copy
+
+
+async def test_replies_written_while_the_card_waits_for_teams_follow_it_into_its_thread(
+    thread: Thread,
+) -> None:
+    world = thread.world
+    api = Api(world.app_client)
+    codemark = await api.create_codemark(thread.alice, thread.team_id, text="Cache never expires.")
+    url = f"/api/v1/codemarks/{codemark['id']}"
+    before = await world.app_client.post(
+        f"{url}/replies", json={"text": "Said before sharing."}, headers=thread.alice.headers
+    )
+    assert before.status_code == 201, before.text
+    # Teams takes a second to answer the card's post: the reply below finds no thread yet.
+    world.emu.emulator.faults.add("create_conversation", latency=1.0, count=1)
+    shared = await world.app_client.post(
+        f"{url}/shares",
+        json={"provider": "msteams", "channelIds": [world.channel.id]},
+        headers=thread.alice.headers,
+    )
+    assert shared.status_code == 202, shared.text
+    during = await world.app_client.post(
+        f"{url}/replies",
+        json={"text": "Said while it was on its way."},
+        headers=thread.alice.headers,
+    )
+    assert during.status_code == 201, during.text
+    listed = await world.app_client.get(f"{url}/shares", headers=thread.alice.headers)
+    assert listed.json()[0]["status"] != "sent"  # the reply really came first
+
+    card = await wait_for_card(world, world.channel.id, "Cache never expires.")
+    posted = await wait_for_new(world, world.channel.id, 3, root=card.id)
+    assert _reply_card_texts(posted)[1] == "Said while it was on its way."
+    await no_new_messages(world, world.channel.id, 4)  # the first card, `connect`, this card, one

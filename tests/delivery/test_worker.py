@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from codestream.delivery.pacing import PER_CONVERSATION, lower_bound_ms
-from codestream.delivery.worker import ACTIVITY_KEYS_KEPT_MS
-from codestream.domain.outbox import DeliveryStatus, Operation
+from codestream.delivery.worker import ACTIVITY_KEYS_KEPT_MS, PRUNE_EVERY_MS, WAKE_GATHER_S
+from codestream.domain.outbox import FINISHED_KEPT_MS, DeliveryStatus, NewOutboxItem, Operation
+from codestream.storage.uow import SqlUnitOfWorkFactory
 from delivery.delivery_world import Delivery
 
 
@@ -87,3 +91,82 @@ async def test_it_forgets_activity_ids_a_day_old_so_the_dedupe_log_does_not_grow
 
     async with delivery.uows() as uow:
         assert await uow.inbound.first_times(["19:c|old", "19:c|today"], now=now) == {"19:c|old"}
+
+
+async def test_it_deletes_its_answers_a_week_after_delivery_and_keeps_shares_cards(
+    delivery: Delivery,
+) -> None:
+    channel = delivery.channels[0]
+    answer = await delivery.enqueue_raw(
+        channel, Operation.SEND, {"type": "message", "text": "an answer"}
+    )
+    card = await delivery.enqueue(channel, "a card")
+    async with delivery.uows() as uow:  # the card is a share's: give it a share id
+        await uow.outbox.enqueue(
+            NewOutboxItem(
+                kind="share",
+                tenant_id=delivery.tenant.id,
+                service_url=delivery.service_url,
+                conversation_id=channel.id,
+                operation=Operation.SEND,
+                payload={"type": "message", "text": "a shared card"},
+                share_id="share1",
+            ),
+            now=delivery.now_ms(),
+            deadline_at=delivery.now_ms() + 1000,
+        )
+        await uow.commit()
+    worker = delivery.worker()
+    await delivery.pump(worker)
+    assert (await delivery.item(answer.id)).status is DeliveryStatus.SENT
+
+    delivery.clock.advance((FINISHED_KEPT_MS - PRUNE_EVERY_MS) / 1000)
+    await worker.run_once()  # six days and 23 hours later: everything stays
+    assert (await delivery.item(answer.id)).status is DeliveryStatus.SENT
+
+    delivery.clock.advance(2 * PRUNE_EVERY_MS / 1000)
+    await worker.run_once()
+    async with delivery.uows() as uow:
+        assert await uow.outbox.get(answer.id) is None
+        assert await uow.outbox.get(card.id) is None  # a test card without a share
+        share_rows = await uow.outbox.list_for_share("share1")
+    assert [row.status for row in share_rows] == [DeliveryStatus.SENT]
+
+
+async def test_a_flood_of_commits_wakes_it_once_per_gathering_window_not_once_per_commit(
+    delivery: Delivery,
+) -> None:
+    channel = delivery.channels[0]
+    worker = delivery.worker()
+    uows = SqlUnitOfWorkFactory(delivery.uows.engine, on_queued=worker.wake)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run_forever(stop, idle_sleep=30.0))
+    await asyncio.sleep(0.1)  # its first look: nothing to send
+    looks_before = worker.stats.looks
+    started = time.monotonic()
+    for n in range(100):  # 100 replies into one channel, each its own commit
+        async with uows() as uow:
+            await uow.outbox.enqueue(
+                NewOutboxItem(
+                    kind="bot_reply",
+                    tenant_id=delivery.tenant.id,
+                    service_url=delivery.service_url,
+                    conversation_id=channel.id,
+                    operation=Operation.SEND,
+                    payload={"type": "message", "text": f"answer {n}"},
+                ),
+                now=delivery.now_ms(),
+                deadline_at=delivery.now_ms() + 3_600_000,
+            )
+            await uow.commit()
+    elapsed = time.monotonic() - started
+    await asyncio.sleep(3 * WAKE_GATHER_S)
+    stop.set()
+    await running
+    looks = worker.stats.looks - looks_before
+    # The clock stands still, so Teams' pacing let the first 7 go; the rest wait their turn.
+    sent = len(delivery.texts(channel))
+    assert sent == 7
+    # Woken 100 times. A look that sent something is followed by another at once (one message
+    # per conversation a look); otherwise it looked at most once per gathering window.
+    assert looks <= sent + elapsed / WAKE_GATHER_S + 2, (looks, elapsed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation
-from codestream.storage.uow import SqlUnitOfWork
+from codestream.storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 
 async def test_it_remembers_an_activity_key_once_across_transactions(engine: AsyncEngine) -> None:
@@ -135,3 +135,76 @@ async def test_queued_messages_keep_their_order_and_exact_payloads(engine: Async
     assert all(
         item and item.status is DeliveryStatus.QUEUED and item.share_id is None for item in stored
     )
+
+
+async def test_pruning_deletes_old_finished_bot_messages_but_never_a_share_or_an_unsent_one(
+    engine: AsyncEngine,
+) -> None:
+    def message(text: str, share_id: str | None = None) -> NewOutboxItem:
+        return NewOutboxItem(
+            kind="share" if share_id else "bot_reply",
+            tenant_id="t1",
+            service_url="https://smba.trafficmanager.net/amer/t1/",
+            conversation_id=f"19:{text}@thread.tacv2",
+            operation=Operation.SEND,
+            payload={"type": "message", "text": text},
+            share_id=share_id,
+        )
+
+    names = ["sent", "failed", "queued", "retrying", "card", "recent", "oldest"]
+    async with SqlUnitOfWork(engine) as uow:
+        rows = {
+            name: await uow.outbox.enqueue(
+                message(name, "s1" if name == "card" else None), now=1, deadline_at=10**9
+            )
+            for name in names
+        }
+        await uow.outbox.mark_sent(rows["oldest"].id, result_id="m0", now=5)
+        await uow.outbox.mark_sent(rows["sent"].id, result_id="m1", now=10)
+        await uow.outbox.mark_failed(rows["failed"].id, error="403", now=10)
+        await uow.outbox.mark_retrying(
+            rows["retrying"].id, next_attempt_at=10**8, error="x", now=10
+        )
+        await uow.outbox.mark_sent(rows["card"].id, result_id="19:card;messageid=1", now=10)
+        await uow.outbox.mark_sent(rows["recent"].id, result_id="m2", now=500)
+        await uow.commit()
+
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.outbox.prune_finished(before=100, limit=1) == 1  # the oldest first
+        assert await uow.outbox.get(rows["oldest"].id) is None
+        assert await uow.outbox.prune_finished(before=100, limit=100) == 2
+        await uow.commit()
+
+    async with SqlUnitOfWork(engine) as uow:
+        kept = {name for name in names if await uow.outbox.get(rows[name].id) is not None}
+        threads = await uow.shares.deliveries(["s1"])
+    assert kept == {"queued", "retrying", "card", "recent"}
+    assert threads["s1"].result_id == "19:card;messageid=1"
+
+
+async def test_a_commit_that_queued_messages_wakes_the_worker_and_no_other_does(
+    engine: AsyncEngine,
+) -> None:
+    wakes: list[str] = []
+    uows = SqlUnitOfWorkFactory(engine, on_queued=lambda: wakes.append("wake"))
+    item = NewOutboxItem(
+        kind="bot_reply",
+        tenant_id="t1",
+        service_url="https://smba.trafficmanager.net/amer/t1/",
+        conversation_id="19:c@thread.tacv2",
+        operation=Operation.SEND,
+        payload={"type": "message", "text": "hi"},
+    )
+    async with uows() as uow:
+        await uow.outbox.enqueue(item, now=1, deadline_at=100)
+        assert wakes == []  # not before it is durable
+    assert wakes == []  # rolled back: nothing to send
+    async with uows() as uow:
+        await uow.inbound.first_times(["19:c|1"], now=1)
+        await uow.outbox.enqueue_many([], now=1)
+        await uow.commit()
+    assert wakes == []  # committed, but queued nothing
+    async with uows() as uow:
+        await uow.outbox.enqueue_many([(item, 100), (item, 100)], now=2)
+        await uow.commit()
+    assert wakes == ["wake"]  # once per commit, however many rows

@@ -30,10 +30,10 @@ from microsoft_teams.cards import (
 )
 
 from codestream.domain import remotes
-from codestream.domain.models import Codemark, CodemarkType, Marker, Repo, User
+from codestream.domain.models import Codemark, CodemarkType, Marker, Origin, Repo, User
 from codestream.domain.remotes import remote_code_url
-from codestream.domain.services.reply_threads import ReplyCardData
-from codestream.domain.services.shares import CodemarkCardData
+from codestream.domain.services.reply_threads import ReplyCardData, ReplyThreads
+from codestream.domain.services.shares import DEFAULT_DELIVERY_DEADLINE_MS, CodemarkCardData
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
@@ -103,29 +103,37 @@ def render_codemark_activity(data: CodemarkCardData) -> dict[str, Any]:
 
 
 def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
-    """The message a reply written in CodeStream becomes in the thread of the codemark's card:
-    who replied, the text (markdown, cut at MAX_TEXT with a link to the rest), Open on web.
+    """The message a reply becomes in the thread of a card of its codemark: who replied and
+    where (CodeStream, or another card's thread in Teams), the text (markdown, cut at MAX_TEXT
+    with a link to the rest), Open on web.
 
     This is the `ReplyRenderer` the codemark service is given.
     """
     author = _cut(_person(data.author), MAX_LINE)
     text = _text_or_link(data.post.text, MAX_TEXT, data.permalink)
+    where = " replied in Teams" if data.post.origin is Origin.TEAMS else " replied in CodeStream"
     card = AdaptiveCard(
         version=CARD_VERSION,
         body=[
             RichTextBlock(
                 inlines=[
                     TextRun(text=author, weight="Bolder"),
-                    TextRun(text=" replied in CodeStream", is_subtle=True),
+                    TextRun(text=where, is_subtle=True),
                 ]
             ),
             TextBlock(text=text, wrap=True, spacing="Small"),
         ],
         actions=[OpenUrlAction(title="Open on web", url=data.permalink)],
-        fallback_text=f"{author} replied in CodeStream",
+        fallback_text=f"{author}{where}",
     )
     first_line = data.post.text.strip().split("\n", 1)[0]
     return _message(card, f"{author} replied: {first_line}")
+
+
+def reply_threads(public_url: str) -> ReplyThreads:
+    """How replies reach Teams threads: rendered by `render_reply_activity`, linked to
+    `public_url`, retried for as long as a share's card (the server and workers use the same)."""
+    return ReplyThreads(render_reply_activity, public_url, DEFAULT_DELIVERY_DEADLINE_MS)
 
 
 def render_codemark_card(data: CodemarkCardData) -> dict[str, Any]:

@@ -9,7 +9,6 @@ with the card in the invoke response, as Teams expects.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from codestream.bot import cards, commands
 from codestream.bot.commands import THREAD_COMMANDS, BotOptions, Card, Context
@@ -42,8 +41,7 @@ class BotRouter:
     """The ActivityHandler of our bot.
 
     `service` holds the use cases (and the unit of work), `connector` looks teams and channels
-    up in Teams (None: use only what activities say), `options` the public URL and app id;
-    `on_queued` is called after a turn that may have queued messages (to wake the outbox worker).
+    up in Teams (None: use only what activities say), `options` the public URL and app id.
     """
 
     def __init__(
@@ -51,21 +49,15 @@ class BotRouter:
         service: MsTeamsService,
         connector: ConnectorClient | None,
         options: BotOptions,
-        *,
-        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._service = service
         self._connector = connector
         self._options = options
-        self._on_queued = on_queued
         self._lifecycle = Lifecycle(service, connector)
 
     async def handle(self, activity: Activity) -> InvokeResponse | None:
         """Handle one verified activity; an InvokeResponse for invokes."""
-        answer = await self._route(activity)
-        if self._on_queued is not None and activity.type != "invoke":
-            self._on_queued()
-        return answer
+        return await self._route(activity)
 
     async def _route(self, activity: Activity) -> InvokeResponse | None:
         incoming = place(activity)
@@ -141,9 +133,11 @@ class BotRouter:
                 turn.uow,
                 share,
                 tenant_id=incoming.tenant_id,
+                thread_id=incoming.conversation_id,
                 teams_user_id=incoming.user_id,
                 text=reply_text(incoming.activity),
                 now=turn.now,
+                threads=self._service.reply_threads,
             )
             if added.outcome is not replies.Outcome.ADDED and addressed:
                 email = added.user.email if added.user is not None else None

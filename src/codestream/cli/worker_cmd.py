@@ -47,8 +47,11 @@ async def _run(
 ) -> None:
     import httpx
 
+    from codestream.bot.codemark_card import reply_threads
     from codestream.delivery.settings import default_worker_id
     from codestream.delivery.worker import DeliveryWorker
+    from codestream.domain.clock import system_clock
+    from codestream.domain.services.reply_threads import CardSentHook
     from codestream.storage.engine import create_engine
     from codestream.storage.migrate import upgrade_database
     from codestream.storage.uow import SqlUnitOfWorkFactory
@@ -70,7 +73,12 @@ async def _run(
         async with httpx.AsyncClient(timeout=30.0) as http:
             connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_hosts)
             delivery = DeliveryWorker(
-                SqlUnitOfWorkFactory(engine), connector, worker_id=name, lease_ms=lease_ms
+                SqlUnitOfWorkFactory(engine),
+                connector,
+                worker_id=name,
+                lease_ms=lease_ms,
+                # A share's card reaching Teams posts the replies written while it waited.
+                on_sent=CardSentHook(reply_threads(config.public_api_url), system_clock),
             )
             console.print(f"delivery worker {name} started")
             await delivery.run_forever(stop, idle_sleep=idle_sleep, limit=batch)

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+FINISHED_KEPT_MS = 7 * 24 * 3_600_000
+"""How long a sent or failed bot message stays in the outbox (for `codestream doctor` and for
+looking into a complaint); shares' rows stay, as they name their cards' threads."""
+
 
 class DeliveryStatus(StrEnum):
     """Where a message is on its way to Teams."""

@@ -248,6 +248,11 @@ class OutboxRepository(Protocol):
         """Forget logged sends older than every window; how many rows went."""
         ...
 
+    async def prune_finished(self, *, before: int, limit: int) -> int:
+        """Delete up to `limit` delivered or failed rows, other than shares' cards, last changed
+        before `before` (oldest first); how many went."""
+        ...
+
     async def mark_sent(self, item_id: int, *, result_id: str | None, now: int) -> bool:
         """Record delivery (attempt counted); False if the row was already sent or failed."""
         ...
@@ -298,8 +303,12 @@ class ShareRepository(Protocol):
         connector answered when the card was posted), or None."""
         ...
 
-    async def deliveries(self, share_ids: list[str]) -> dict[str, ShareDelivery]:
-        """The latest outbox row of each share, by share id (absent: nothing enqueued)."""
+    async def deliveries(
+        self, share_ids: list[str], *, lock: bool = False
+    ) -> dict[str, ShareDelivery]:
+        """The latest outbox row of each share, by share id (absent: nothing enqueued);
+        `lock`: until the transaction ends, no other may change those rows (marking one sent
+        waits, and is waited for)."""
         ...
 
 

@@ -17,6 +17,7 @@ from codestream.storage.engine import json_text
 from codestream.storage.tables import (
     ACTIVE,
     OUTBOX_ACTIVE,
+    OUTBOX_PRUNABLE,
     codemark_shares,
     delivery_sends,
     msteams_channel_connections,
@@ -80,13 +81,15 @@ def _queued_row(item: NewOutboxItem, now: int, deadline_at: int) -> dict[str, An
 
 
 class SqlOutbox:
-    """OutboxRepository on SQL."""
+    """OutboxRepository on SQL. `queued` says whether this transaction added rows."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self.queued = False
 
     async def enqueue(self, item: NewOutboxItem, *, now: int, deadline_at: int) -> OutboxItem:
         """Insert a queued row, due now."""
+        self.queued = True
         row = (await self._conn.execute(_ENQUEUE, _queued_row(item, now, deadline_at))).one()
         return outbox_item(row)
 
@@ -97,6 +100,7 @@ class SqlOutbox:
             for item, deadline_at in items
         ]
         if rows:
+            self.queued = True
             columns = [outbox.c[name] for name in rows[0]]
             await insert_many(self._conn, columns, [tuple(row.values()) for row in rows])
 
@@ -266,6 +270,20 @@ class SqlOutbox:
             .returning(delivery_sends.c.id)
         )
         return len(result.all())
+
+    async def prune_finished(self, *, before: int, limit: int) -> int:
+        """Delete up to `limit` finished rows that are not shares' cards, oldest first, last
+        changed before `before`; how many went."""
+        oldest = (
+            sa.select(outbox.c.id)
+            .where(sa.text(OUTBOX_PRUNABLE), outbox.c.modified_at < before)
+            .order_by(outbox.c.modified_at)
+            .limit(limit)
+        )
+        result = await self._conn.execute(
+            outbox.delete().where(outbox.c.id.in_(oldest.scalar_subquery()))
+        )
+        return int(result.rowcount or 0)
 
     async def mark_sent(self, item_id: int, *, result_id: str | None, now: int) -> bool:
         """sent, with the connector's id; the lease is cleared."""
@@ -494,8 +512,13 @@ class SqlShares:
             ),
         )
 
-    async def deliveries(self, share_ids: builtins.list[str]) -> dict[str, ShareDelivery]:
-        """The newest outbox row of each share (a share is enqueued once; a re-send is newer)."""
+    async def deliveries(
+        self, share_ids: builtins.list[str], *, lock: bool = False
+    ) -> dict[str, ShareDelivery]:
+        """The newest outbox row of each share (a share is enqueued once; a re-send is newer).
+        `lock`: PostgreSQL holds a share lock on the rows until the transaction ends (a row
+        being marked sent meanwhile is waited for, then read as sent; SQLite's transactions
+        run one at a time anyway)."""
         if not share_ids:
             return {}
         query = (
@@ -503,6 +526,8 @@ class SqlShares:
             .where(outbox.c.share_id.in_(share_ids))
             .order_by(outbox.c.share_id, outbox.c.id)
         )
+        if lock:
+            query = query.with_for_update(read=True)
         found: dict[str, ShareDelivery] = {}
         for row in await self._conn.execute(query):
             found[row.share_id] = ShareDelivery(

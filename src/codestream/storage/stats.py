@@ -59,7 +59,7 @@ class Failure:
     created_at: int  # ms since the epoch
     modified_at: int
     last_error: str | None
-    failed_count: int  # how many deliveries have failed in all
+    failed_count: int  # how many deliveries have failed since the time asked
 
 
 def outbox_depth(url: str) -> int:
@@ -77,9 +77,10 @@ def oldest_waiting(url: str) -> int | None:
         return int(value) if value is not None else None
 
 
-def oldest_failure(url: str) -> Failure | None:
-    """The oldest delivery that failed for good, with the count of all failures; None if none."""
-    failed = outbox.c.status == DeliveryStatus.FAILED.value
+def oldest_failure(url: str, *, since: int = 0) -> Failure | None:
+    """The oldest delivery that failed for good at `since` (ms since the epoch) or later, with
+    the count of those failures; None if none."""
+    failed = sa.and_(outbox.c.status == DeliveryStatus.FAILED.value, outbox.c.modified_at >= since)
     with _connect(url) as conn:
         count = int(conn.execute(sa.select(sa.func.count()).where(failed)).scalar_one())
         if count == 0:

@@ -25,6 +25,13 @@ OUTBOX_ACTIVE = f"status IN ({', '.join(repr(status) for status in ACTIVE)})"
 condition is written the same way (SQLite does not see through parameters)."""
 OUTBOX_SHARES = "share_id IS NOT NULL"
 """The rows of shares' cards, which the thread lookup's partial index covers."""
+FINISHED = (DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value)
+"""Statuses of outbox rows whose delivery is over."""
+OUTBOX_PRUNABLE = (
+    f"share_id IS NULL AND status IN ({', '.join(repr(status) for status in FINISHED)})"
+)
+"""Finished rows that are not a share's card (bot answers, welcomes, replies): nothing reads
+them once delivered, so they are deleted after a while; a share's row names its card's thread."""
 
 
 def _times() -> list[sa.Column[int]]:
@@ -288,7 +295,7 @@ outbox = sa.Table(
     sa.Column("claimed_by", sa.String(100), nullable=True),
     sa.Column("claimed_until", sa.BigInteger, nullable=True),
     sa.Column("result_id", TEAMS_ID, nullable=True),
-    sa.Column("share_id", ID, nullable=True, index=True),
+    sa.Column("share_id", ID, nullable=True),
     *_times(),
     sa.Column("sent_at", sa.BigInteger, nullable=True),
     sa.Index(
@@ -298,12 +305,26 @@ outbox = sa.Table(
         sqlite_where=sa.text(OUTBOX_ACTIVE),
         postgresql_where=sa.text(OUTBOX_ACTIVE),
     ),
+    # Only shares' rows have a share_id: the bot's answers (most rows) skip both indexes.
+    sa.Index(
+        "ix_outbox_share_id",
+        "share_id",
+        sqlite_where=sa.text(OUTBOX_SHARES),
+        postgresql_where=sa.text(OUTBOX_SHARES),
+    ),
     # A reply in Teams names its thread; this finds the share whose card started it.
     sa.Index(
         "ix_outbox_share_result_id",
         "result_id",
         sqlite_where=sa.text(OUTBOX_SHARES),
         postgresql_where=sa.text(OUTBOX_SHARES),
+    ),
+    # The oldest finished rows that may go (the worker's prune), without reading the others.
+    sa.Index(
+        "ix_outbox_prunable_modified_at",
+        "modified_at",
+        sqlite_where=sa.text(OUTBOX_PRUNABLE),
+        postgresql_where=sa.text(OUTBOX_PRUNABLE),
     ),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import weakref
+from collections.abc import Callable
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -20,7 +21,10 @@ from codestream.storage.teams import SqlRepos, SqlTeams
 
 
 class SqlUnitOfWork:
-    """UnitOfWork on an async SQLAlchemy engine. Not committed means rolled back."""
+    """UnitOfWork on an async SQLAlchemy engine. Not committed means rolled back.
+
+    `on_queued` is called after a commit that added outbox rows (to wake a delivery worker).
+    """
 
     users: SqlUsers
     tokens: SqlTokens
@@ -33,8 +37,9 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     shares: SqlShares
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, on_queued: Callable[[], None] | None = None) -> None:
         self._engine = engine
+        self._on_queued = on_queued
         self._conn: AsyncConnection | None = None
         self._turn: asyncio.Lock | None = None
         self._transaction: transactions.Driver | None = None  # in a transaction begun here
@@ -103,6 +108,8 @@ class SqlUnitOfWork:
         transaction, self._transaction = self._transaction, None
         assert transaction is not None, "commit() twice"
         await transactions.commit(transaction)
+        if self._on_queued is not None and self.outbox.queued:
+            self._on_queued()
 
 
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[
@@ -128,10 +135,11 @@ def _sqlite_writer_lock(engine: AsyncEngine) -> asyncio.Lock:
 
 
 class SqlUnitOfWorkFactory:
-    """Opens SqlUnitOfWorks on one engine."""
+    """Opens SqlUnitOfWorks on one engine; `on_queued` as for SqlUnitOfWork."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine
+        self.on_queued = on_queued
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.on_queued)

@@ -14,18 +14,19 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream import __version__
-from codestream.bot.codemark_card import render_codemark_activity, render_reply_activity
+from codestream.bot.codemark_card import render_codemark_activity, reply_threads
 from codestream.bot.commands import BotOptions
 from codestream.bot.handler import AcknowledgingHandler, ActivityHandler
 from codestream.bot.router import BotRouter
 from codestream.config import Config
 from codestream.delivery.runner import BackgroundWorker
 from codestream.delivery.settings import DeliverySettings, default_worker_id
-from codestream.delivery.worker import DeliveryWorker
+from codestream.delivery.worker import DeliveryWorker, SentHook
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.ports import PasswordHasher
 from codestream.domain.services import build_services
 from codestream.domain.services.msteams import MsTeamsService
+from codestream.domain.services.reply_threads import CardSentHook
 from codestream.passwords import Argon2Hasher
 from codestream.storage.engine import create_engine, is_sqlite
 from codestream.storage.migrate import head_revision, upgrade_database
@@ -98,29 +99,32 @@ def create_app(
         else None
     )
     db = engine if engine is not None else create_engine(config.database_url)
+    threads = reply_threads(config.public_api_url)
+    delivery = _delivery_worker(config, bot, db, client, clock, CardSentHook(threads, clock))
+    # Whatever commits outbox rows (a turn, a share, a reply) wakes the in-process worker.
+    uows = SqlUnitOfWorkFactory(db, on_queued=delivery.worker.wake if delivery else None)
     services = build_services(
-        SqlUnitOfWorkFactory(db),
+        uows,
         hasher or Argon2Hasher(),
         clock,
         card_renderer=render_codemark_activity,
-        reply_renderer=render_reply_activity,
+        reply_threads=threads,
         public_url=config.public_api_url,
     )
     head = head_revision()
-    delivery = _delivery_worker(config, bot, db, client, clock)
     msteams = MsTeamsService(
-        SqlUnitOfWorkFactory(db),
+        uows,
         clock,
         config.auth_secret.reveal().encode(),
         # SQLite has one write lock: a second open transaction would only wait for it.
         turns_in_flight=1 if is_sqlite(config.database_url) else TURNS_IN_FLIGHT,
+        reply_threads=services.reply_threads,
     )
     if bot_handler is None and bot is not None:
         bot_handler = BotRouter(
             msteams,
             ConnectorClient(client, ConnectorTokens(client, bot), bot.service_url_hosts),
             BotOptions(public_url=config.public_api_url, bot_app_id=bot.app_id),
-            on_queued=delivery.worker.wake if delivery is not None else None,
         )
 
     async def readiness() -> str | None:
@@ -188,6 +192,7 @@ def _delivery_worker(
     db: AsyncEngine,
     http: httpx.AsyncClient,
     clock: Clock,
+    on_sent: SentHook,
 ) -> BackgroundWorker | None:
     """The in-process delivery worker, when a bot is configured and `delivery.inProcessWorker`
     is not false. `app.state.delivery.worker.wake()` makes it look at the outbox at once."""
@@ -195,6 +200,10 @@ def _delivery_worker(
         return None
     connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_hosts)
     worker = DeliveryWorker(
-        SqlUnitOfWorkFactory(db), connector, worker_id=default_worker_id(), clock=clock
+        SqlUnitOfWorkFactory(db),
+        connector,
+        worker_id=default_worker_id(),
+        clock=clock,
+        on_sent=on_sent,
     )
     return BackgroundWorker(worker)

@@ -70,6 +70,7 @@ def _ago(ms: int) -> str:
 
 
 def _check_outbox(config: Config) -> Finding:
+    from codestream.domain.outbox import FINISHED_KEPT_MS
     from codestream.storage.stats import (
         DatabaseUnavailable,
         oldest_failure,
@@ -80,7 +81,9 @@ def _check_outbox(config: Config) -> Finding:
     try:
         waiting = outbox_depth(config.database_url)
         oldest = oldest_waiting(config.database_url)
-        failure = oldest_failure(config.database_url)
+        failure = oldest_failure(
+            config.database_url, since=int(time.time() * 1000) - FINISHED_KEPT_MS
+        )
     except DatabaseUnavailable as exc:
         return Finding.skipped(OUTBOX, str(exc))
     depth = f"{waiting} waiting" + (f" (oldest queued {_ago(oldest)})" if oldest else "")
@@ -89,7 +92,8 @@ def _check_outbox(config: Config) -> Finding:
         error = (failure.last_error or "no error recorded")[:200]
         return Finding.warn(
             OUTBOX,
-            f"{depth}; {failure.failed_count} failed for good, the oldest from {when} UTC: {error}",
+            f"{depth}; {failure.failed_count} failed for good in the last 7 days, the oldest"
+            f" from {when} UTC: {error}",
             "fix its cause (the checks above; ~/.codestream/logs/worker.log); failed messages "
             "are not retried",
         )
@@ -99,7 +103,7 @@ def _check_outbox(config: Config) -> Finding:
             f"{depth}: nothing seems to deliver them",
             "codestream status shows whether the delivery worker runs; codestream start starts it",
         )
-    return Finding.ok(OUTBOX, f"{depth}, no failed deliveries")
+    return Finding.ok(OUTBOX, f"{depth}, no failed deliveries in the last 7 days")
 
 
 async def check_outbox(config: Config) -> Finding:

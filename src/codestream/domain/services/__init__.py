@@ -8,13 +8,9 @@ from codestream.domain.clock import Clock, system_clock
 from codestream.domain.ports import PasswordHasher, UnitOfWorkFactory
 from codestream.domain.services.accounts import AccountService
 from codestream.domain.services.codemarks import CodemarkService
-from codestream.domain.services.reply_threads import ReplyRenderer, ReplyThreads
+from codestream.domain.services.reply_threads import ReplyThreads
 from codestream.domain.services.repos import RepoService
-from codestream.domain.services.shares import (
-    DEFAULT_DELIVERY_DEADLINE_MS,
-    CardRenderer,
-    ShareService,
-)
+from codestream.domain.services.shares import CardRenderer, ShareService
 from codestream.domain.services.teams import TeamService
 
 
@@ -27,6 +23,8 @@ class Services:
     repos: RepoService
     codemarks: CodemarkService
     shares: ShareService
+    reply_threads: ReplyThreads | None
+    """How replies reach Teams threads (None: they stay in CodeStream); the bot uses it too."""
 
 
 def build_services(
@@ -35,22 +33,18 @@ def build_services(
     clock: Clock = system_clock,
     *,
     card_renderer: CardRenderer | None = None,
-    reply_renderer: ReplyRenderer | None = None,
+    reply_threads: ReplyThreads | None = None,
     public_url: str = "",
 ) -> Services:
     """Wire the use cases to their ports. Without a card renderer, sharing answers 503; without
-    a reply renderer, replies stay in CodeStream."""
-    threads = (
-        ReplyThreads(reply_renderer, public_url, DEFAULT_DELIVERY_DEADLINE_MS)
-        if reply_renderer is not None
-        else None
-    )
+    reply threads, replies stay in CodeStream."""
     return Services(
         accounts=AccountService(uow, hasher, clock),
         teams=TeamService(uow, clock),
         repos=RepoService(uow, clock),
-        codemarks=CodemarkService(uow, clock, reply_threads=threads),
+        codemarks=CodemarkService(uow, clock, reply_threads=reply_threads),
         shares=ShareService(uow, clock, renderer=card_renderer, public_url=public_url),
+        reply_threads=reply_threads,
     )
 
 

@@ -36,6 +36,7 @@ from codestream.domain.services.msteams_signin import (
     normalize_code,
 )
 from codestream.domain.services.msteams_turns import REPLY_TTL_MS, Duplicate, Turn, TurnGroups
+from codestream.domain.services.reply_threads import ReplyThreads
 from codestream.domain.shares import Share
 from codestream.errors import Conflict, InvalidInput
 
@@ -88,10 +89,13 @@ class MsTeamsService:
         signing_key: bytes,
         *,
         turns_in_flight: int = 1,
+        reply_threads: ReplyThreads | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._key = signing_key
+        self.reply_threads = reply_threads
+        """Where replies written in one card's thread are copied (the codemark's other threads)."""
         self._turns = TurnGroups(uow, clock, in_flight=turns_in_flight)
 
     def __repr__(self) -> str:

@@ -1,7 +1,9 @@
 """Replies written in Teams under a shared codemark's card, added to the codemark.
 
 Functions here work inside the caller's unit of work (a bot turn), so the reply and the record of
-the activity that carried it commit together: a re-sent activity adds nothing.
+the activity that carried it commit together: a re-sent activity adds nothing. The reply is also
+posted into the codemark's other cards' threads (another channel it was shared to), as a reply
+written in CodeStream would be.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from codestream.domain.msteams import split_thread
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services import msteams_links as links
 from codestream.domain.services.codemarks import record_reply
+from codestream.domain.services.reply_threads import ReplyThreads, post_to_threads
 from codestream.domain.shares import Share
 from codestream.errors import InvalidInput, NotFound
 
@@ -47,21 +50,26 @@ async def add_reply_from_teams(
     share: Share,
     *,
     tenant_id: str,
+    thread_id: str,
     teams_user_id: str | None,
     text: str,
     now: int,
+    threads: ReplyThreads | None = None,
 ) -> ThreadReply:
-    """Add `text` as a reply on the shared codemark, written by the CodeStream user the Teams
-    user signed in as; why not, when it can't be added."""
+    """Add `text`, written in the thread `thread_id`, as a reply on the shared codemark, by the
+    CodeStream user the Teams user signed in as, and queue it for the codemark's other threads
+    (with `threads`); why not, when it can't be added."""
     user = None
     if teams_user_id is not None:
         user = await links.linked_user(uow, tenant_id, teams_user_id)
     if user is None:
         return ThreadReply(Outcome.NOT_SIGNED_IN)
     try:
-        await record_reply(uow, user, share.codemark_id, text, Origin.TEAMS, now)
+        codemark, post = await record_reply(uow, user, share.codemark_id, text, Origin.TEAMS, now)
     except NotFound:
         return ThreadReply(Outcome.NO_ACCESS, user=user)
     except InvalidInput:
         return ThreadReply(Outcome.UNSTORABLE, user=user)
+    if threads is not None:
+        await post_to_threads(uow, threads, codemark, post, user, now, written_in=thread_id)
     return ThreadReply(Outcome.ADDED, user)

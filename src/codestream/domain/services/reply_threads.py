@@ -4,7 +4,8 @@
 to Teams commit together (or not at all), and the delivery worker sends them like any other
 outbox row: paced, retried, in order within each thread. A thread is the one a share's card
 started (its connector id, `<channel>;messageid=<root>`), in a channel that is still connected;
-a share whose card hasn't reached Teams yet has no thread, and is skipped.
+a share whose card hasn't reached Teams yet has no thread, and is skipped: when its card gets
+there, `post_replies_since_share` (the delivery worker's hook) posts the replies it missed.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from codestream.domain.clock import Clock
 from codestream.domain.models import Codemark, Post, User
 from codestream.domain.msteams import split_thread
-from codestream.domain.outbox import NewOutboxItem, Operation
+from codestream.domain.outbox import NewOutboxItem, Operation, OutboxItem
 from codestream.domain.ports import UnitOfWork
+from codestream.domain.shares import Share
 
 REPLY_KIND = "codemark_reply"
 
@@ -52,15 +55,20 @@ async def post_to_threads(
     post: Post,
     author: User,
     now: int,
+    *,
+    written_in: str | None = None,
 ) -> None:
-    """Queue the reply for every thread of the codemark's sent cards (once per thread)."""
+    """Queue the reply for every thread of the codemark's sent cards (once per thread), except
+    `written_in`, the thread a reply from Teams was written in."""
     shares = await uow.shares.list_for_codemark(codemark.id)
     if not shares:
         return
-    deliveries = await uow.shares.deliveries([share.id for share in shares])
+    # Locked: a card being marked sent right now is waited for and then seen with its thread,
+    # or its marking waits for this reply and then finds it (`post_replies_since_share`).
+    deliveries = await uow.shares.deliveries([share.id for share in shares], lock=True)
     connected = {t.channel_id: t for t in await uow.shares.list_targets(codemark.team_id)}
     activity: dict[str, Any] | None = None
-    queued: set[str] = set()
+    queued: set[str] = {written_in} if written_in is not None else set()
     for share in shares:
         delivery = deliveries.get(share.id)
         target = connected.get(share.channel_id)
@@ -72,16 +80,87 @@ async def post_to_threads(
         if activity is None:
             permalink = codemark.permalink(threads.public_url)
             activity = threads.render(ReplyCardData(codemark, post, author, permalink))
-        await uow.outbox.enqueue(
-            NewOutboxItem(
-                kind=REPLY_KIND,
-                tenant_id=share.tenant_id,
-                service_url=target.service_url,
-                conversation_id=thread,
-                operation=Operation.SEND,
-                payload=activity,
-            ),
-            now=now,
-            deadline_at=now + threads.deadline_ms,
-        )
+        await _enqueue(uow, threads, share.tenant_id, target.service_url, thread, activity, now)
         queued.add(thread)
+
+
+async def post_replies_since_share(
+    uow: UnitOfWork,
+    threads: ReplyThreads,
+    share: Share,
+    *,
+    thread_id: str,
+    service_url: str,
+    now: int,
+) -> int:
+    """The share's card has just started `thread_id` in Teams: queue into it the replies written
+    since the share was made, which found no thread then (the card may have waited for Teams
+    for hours); how many. Runs in the unit of work that marks the card sent."""
+    if split_thread(thread_id)[1] is None:
+        return 0
+    codemark = await uow.codemarks.get(share.codemark_id)
+    if codemark is None:
+        return 0
+    replies = await uow.posts.list_for_codemark(codemark.id)
+    since = [post for post in replies if post.created_at >= share.created_at]
+    if not since:
+        return 0
+    authors = {u.id: u for u in await uow.users.get_many(sorted({p.creator_id for p in since}))}
+    permalink = codemark.permalink(threads.public_url)
+    count = 0
+    for post in since:
+        author = authors.get(post.creator_id)
+        if author is None:
+            continue
+        activity = threads.render(ReplyCardData(codemark, post, author, permalink))
+        await _enqueue(uow, threads, share.tenant_id, service_url, thread_id, activity, now)
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class CardSentHook:
+    """The delivery worker's `on_sent`: when a share's card has started its thread, queue into it
+    the replies written meanwhile (`post_replies_since_share`); other rows are left alone."""
+
+    threads: ReplyThreads
+    clock: Clock
+
+    async def __call__(self, uow: UnitOfWork, item: OutboxItem, result: Any) -> None:
+        """Called in the transaction that marks `item` sent, with the connector's answer."""
+        if item.share_id is None or not isinstance(result, dict) or result.get("id") is None:
+            return
+        thread = str(result["id"])
+        share = await uow.shares.find_by_thread(item.tenant_id, thread)
+        if share is not None:
+            await post_replies_since_share(
+                uow,
+                self.threads,
+                share,
+                thread_id=thread,
+                service_url=item.service_url,
+                now=self.clock(),
+            )
+
+
+async def _enqueue(
+    uow: UnitOfWork,
+    threads: ReplyThreads,
+    tenant_id: str,
+    service_url: str,
+    thread: str,
+    activity: dict[str, Any],
+    now: int,
+) -> None:
+    await uow.outbox.enqueue(
+        NewOutboxItem(
+            kind=REPLY_KIND,
+            tenant_id=tenant_id,
+            service_url=service_url,
+            conversation_id=thread,
+            operation=Operation.SEND,
+            payload=activity,
+        ),
+        now=now,
+        deadline_at=now + threads.deadline_ms,
+    )
