@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation
 from codestream.storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+
+
+def bot_message(
+    text: str = "hi",
+    *,
+    conversation: str = "19:c@thread.tacv2",
+    payload: dict[str, Any] | None = None,
+    share_id: str | None = None,
+) -> NewOutboxItem:
+    """An outbox row to a channel of tenant t1 (a share's card when `share_id` is given)."""
+    return NewOutboxItem(
+        kind="share" if share_id else "bot_reply",
+        tenant_id="t1",
+        service_url="https://smba.trafficmanager.net/amer/t1/",
+        conversation_id=conversation,
+        operation=Operation.SEND,
+        payload=payload if payload is not None else {"type": "message", "text": text},
+        share_id=share_id,
+    )
 
 
 async def test_it_remembers_an_activity_key_once_across_transactions(engine: AsyncEngine) -> None:
@@ -18,14 +39,7 @@ async def test_it_remembers_an_activity_key_once_across_transactions(engine: Asy
 
 
 async def test_it_keeps_an_enqueued_message_only_when_committed(engine: AsyncEngine) -> None:
-    item = NewOutboxItem(
-        kind="bot_reply",
-        tenant_id="t1",
-        service_url="https://smba.trafficmanager.net/amer/t1/",
-        conversation_id="19:c@thread.tacv2",
-        operation=Operation.SEND,
-        payload={"type": "message", "text": "hi"},
-    )
+    item = bot_message()
     async with SqlUnitOfWork(engine) as uow:
         await uow.outbox.enqueue(item, now=10, deadline_at=100)
         # no commit: rolled back
@@ -42,14 +56,7 @@ async def test_it_keeps_an_enqueued_message_only_when_committed(engine: AsyncEng
 
 async def test_due_heads_are_the_first_unsent_row_of_each_conversation(engine: AsyncEngine) -> None:
     def message(conversation: str, text: str) -> NewOutboxItem:
-        return NewOutboxItem(
-            kind="bot_reply",
-            tenant_id="t1",
-            service_url="https://smba.trafficmanager.net/amer/t1/",
-            conversation_id=conversation,
-            operation=Operation.SEND,
-            payload={"type": "message", "text": text},
-        )
+        return bot_message(text, conversation=conversation)
 
     async with SqlUnitOfWork(engine) as uow:
         await uow.outbox.enqueue_many(
@@ -107,14 +114,7 @@ async def test_queued_messages_keep_their_order_and_exact_payloads(engine: Async
     ]
     items = [
         (
-            NewOutboxItem(
-                kind="bot_reply",
-                tenant_id="t1",
-                service_url="https://smba.trafficmanager.net/amer/t1/",
-                conversation_id="19:c@thread.tacv2",
-                operation=Operation.SEND,
-                payload=payload,
-            ),
+            bot_message(payload=payload),
             10**12 + n,
         )
         for n, payload in enumerate(payloads)
@@ -141,15 +141,7 @@ async def test_pruning_deletes_old_finished_bot_messages_but_never_a_share_or_an
     engine: AsyncEngine,
 ) -> None:
     def message(text: str, share_id: str | None = None) -> NewOutboxItem:
-        return NewOutboxItem(
-            kind="share" if share_id else "bot_reply",
-            tenant_id="t1",
-            service_url="https://smba.trafficmanager.net/amer/t1/",
-            conversation_id=f"19:{text}@thread.tacv2",
-            operation=Operation.SEND,
-            payload={"type": "message", "text": text},
-            share_id=share_id,
-        )
+        return bot_message(text, conversation=f"19:{text}@thread.tacv2", share_id=share_id)
 
     names = ["sent", "failed", "queued", "retrying", "card", "recent", "oldest"]
     async with SqlUnitOfWork(engine) as uow:
@@ -187,14 +179,7 @@ async def test_a_commit_that_queued_messages_wakes_the_worker_and_no_other_does(
 ) -> None:
     wakes: list[str] = []
     uows = SqlUnitOfWorkFactory(engine, on_queued=lambda: wakes.append("wake"))
-    item = NewOutboxItem(
-        kind="bot_reply",
-        tenant_id="t1",
-        service_url="https://smba.trafficmanager.net/amer/t1/",
-        conversation_id="19:c@thread.tacv2",
-        operation=Operation.SEND,
-        payload={"type": "message", "text": "hi"},
-    )
+    item = bot_message()
     async with uows() as uow:
         await uow.outbox.enqueue(item, now=1, deadline_at=100)
         assert wakes == []  # not before it is durable
