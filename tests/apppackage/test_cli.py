@@ -113,7 +113,21 @@ def test_it_takes_name_and_texts_from_the_config(runner: CliRunner, isolated_hom
     manifest = manifest_in(isolated_home / DEFAULT_ZIP)
     assert manifest["name"] == {"short": "Acme Code"}
     assert manifest["accentColor"] == "#112233"
+    assert "authorization" in manifest  # RSC asked for by default
     assert "Note:" not in err
+
+    block["appPackage"] = {"readChannelMessages": False}
+    config.write_text(json.dumps(document))
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST)
+    assert code == 0, err
+    manifest = manifest_in(isolated_home / DEFAULT_ZIP)
+    assert "authorization" not in manifest and "webApplicationInfo" not in manifest
+
+    block["appPackage"] = {"readChannelMessages": "no"}
+    config.write_text(json.dumps(document))
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST)
+    assert code == 2
+    assert 'readChannelMessages: expected true or false, got "no"' in err
 
 
 def test_it_warns_when_the_app_id_differs_from_the_configs_bot(

@@ -68,6 +68,13 @@ def test_it_asks_team_owners_to_let_the_bot_read_replies_without_a_mention() -> 
     assert result["webApplicationInfo"] == {"id": APP_ID, "resource": f"https://{HOST}"}
 
 
+def test_an_organisation_that_refuses_the_consent_gets_a_package_that_does_not_ask() -> None:
+    result = manifest(PackageSettings(read_channel_messages=False))
+    assert "authorization" not in result
+    assert "webApplicationInfo" not in result
+    assert manifest_problems(result) == []
+
+
 def test_it_offers_the_bot_in_personal_team_and_group_chat() -> None:
     bot = manifest()["bots"][0]
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]

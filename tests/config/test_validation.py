@@ -248,11 +248,13 @@ def test_it_checks_the_app_package_details() -> None:
             "websiteUrl": "http://example.com",
             "privacyUrl": "https://example.com/privacy",
             "accentColor": "blue",
+            "readChannelMessages": "yes",
         }
     )
     assert validate_document(doc) == [
         f'{BLOCK}.appPackage.websiteUrl: expected an absolute https URL, got "http://example.com"',
         f'{BLOCK}.appPackage.accentColor: expected a color like "#FFFFFF", got "blue"',
+        f'{BLOCK}.appPackage.readChannelMessages: expected true or false, got "yes"',
     ]
 
 

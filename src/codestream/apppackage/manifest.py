@@ -9,7 +9,9 @@ New: the resource-specific consent (RSC) permission `ChannelMessage.Read.Group`,
 written under a shared codemark's card reach the bot without an @mention (Teams otherwise delivers
 only messages that mention it); a team owner grants it when adding the app to a team. RSC needs
 `webApplicationInfo` with the app's Entra id; its `resource` is unused by RSC but must be present.
-Users still sign in through the web page the bot links to, not Teams SSO.
+`appPackage.readChannelMessages: false` leaves both out, for organisations that refuse the
+consent: replies then reach the bot only when they @mention it. Users still sign in through the
+web page the bot links to, not Teams SSO.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def build_manifest(
     the app id doubles as the bot id, as Teams expects for a single-bot app.
     """
     website_url, privacy_url, terms_url = settings.developer_urls(host)
-    return {
+    manifest: dict[str, Any] = {
         "$schema": SCHEMA_URL,
         "manifestVersion": MANIFEST_VERSION,
         "version": version,
@@ -91,12 +93,14 @@ def build_manifest(
             }
         ],
         "validDomains": [host],
-        "webApplicationInfo": {"id": app_id, "resource": f"https://{host}"},
-        "authorization": {
+    }
+    if settings.read_channel_messages:
+        manifest["webApplicationInfo"] = {"id": app_id, "resource": f"https://{host}"}
+        manifest["authorization"] = {
             "permissions": {
                 "resourceSpecific": [
                     {"name": name, "type": "Application"} for name in RSC_PERMISSIONS
                 ]
             }
-        },
-    }
+        }
+    return manifest

@@ -3,7 +3,8 @@
 `PackageSettings` is a plain frozen dataclass with defaults, so the builder works without a
 config file. `settings_from_mapping` turns the config's `integrations.msteams.<name>.appPackage`
 block (keys `name`, `shortDescription`, `fullDescription`, `developerName`, `websiteUrl`,
-`privacyUrl`, `termsOfUseUrl`, `accentColor`) into one.
+`privacyUrl`, `termsOfUseUrl`, `accentColor`: strings; `readChannelMessages`: true or false)
+into one.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ CONFIG_KEYS: Mapping[str, str] = {
     "privacyUrl": "privacy_url",
     "termsOfUseUrl": "terms_of_use_url",
     "accentColor": "accent_color",
+    "readChannelMessages": "read_channel_messages",
 }
+BOOLEAN_KEYS: frozenset[str] = frozenset({"readChannelMessages"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class PackageSettings:
     """The admin-chosen parts of the manifest.
 
     URLs left as ``None`` default to pages on the public API host (see `developer_urls`).
+    `read_channel_messages`: ask team owners for the RSC permission that lets Teams deliver
+    replies in a card's thread without an @mention (false leaves it out of the manifest).
     """
 
     name: str = DEFAULT_NAME
@@ -53,6 +58,7 @@ class PackageSettings:
     privacy_url: str | None = None
     terms_of_use_url: str | None = None
     accent_color: str = DEFAULT_ACCENT_COLOR
+    read_channel_messages: bool = True
 
     def developer_urls(self, host: str) -> tuple[str, str, str]:
         """Website, privacy and terms URLs, defaulting to the service's own pages on `host`."""
@@ -71,7 +77,7 @@ def settings_from_mapping(
     `where` names the block in error messages, e.g.
     ``integrations.msteams.microsoft.com.appPackage``.
     """
-    fields: dict[str, str] = {}
+    fields: dict[str, Any] = {}
     for key, value in values.items():
         field = CONFIG_KEYS.get(key)
         if field is None:
@@ -80,6 +86,13 @@ def settings_from_mapping(
                 f"{where}.{key}: unknown setting; the known ones are {known}", field=key
             )
         if value is None:
+            continue
+        if key in BOOLEAN_KEYS:
+            if not isinstance(value, bool):
+                raise InvalidInput(
+                    f"{where}.{key}: expected true or false, got {value!r}", field=key
+                )
+            fields[field] = value
             continue
         if not isinstance(value, str) or not value.strip():
             raise InvalidInput(

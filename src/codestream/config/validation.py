@@ -54,6 +54,7 @@ APP_PACKAGE_FIELDS: Final = (
     "privacyUrl",
     "termsOfUseUrl",
     "accentColor",
+    "readChannelMessages",
 )
 _APP_PACKAGE_URLS: Final = frozenset({"websiteUrl", "privacyUrl", "termsOfUseUrl"})
 
@@ -383,6 +384,10 @@ def _app_package(check: _Checker, package: Mapping[str, Any], path: str) -> None
     for key in APP_PACKAGE_FIELDS:
         if key in _APP_PACKAGE_URLS:
             check.optional_url(package, key, f"{path}.{key}", https=True)
+        elif key == "readChannelMessages":
+            value = package.get(key)
+            if value is not None and not isinstance(value, bool):
+                check.add(f"{path}.{key}", "true or false", value)
         elif key == "accentColor":
             color = package.get(key)
             if color is not None and not (isinstance(color, str) and _COLOR.fullmatch(color)):
