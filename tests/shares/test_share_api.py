@@ -3,13 +3,17 @@ shares and their delivery status, and get a clear 4xx (with nothing changed) for
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from tests.shares.conftest import ShareWorld
 
+from codestream.config import Config, config_from_document
 from codestream.storage.tables import codemark_shares, outbox
+from codestream.web.app import create_app
 from support.world import assert_error
 
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -295,3 +299,23 @@ async def test_create_sharing_to_another_teams_channel_is_404(sw: ShareWorld) ->
         headers=w.alice.headers,
     )
     assert_error(response, 404, "channel_not_connected")
+
+
+async def test_a_cards_delivery_deadline_follows_delivery_deadline_hours(
+    sw: ShareWorld, config: Config
+) -> None:
+    document = copy.deepcopy(dict(config.document))
+    document["delivery"] = {"deadlineHours": 2}
+    two_hours = config_from_document(document, environ={"CS_DATABASE_URL": config.database_url})
+    app = create_app(two_hours, engine=sw.engine, migrate=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        response = await client.post(
+            f"/api/v1/codemarks/{sw.world.codemark['id']}/shares",
+            json={"provider": "msteams", "channelIds": [sw.channel.channel_id]},
+            headers=sw.world.alice.headers,
+        )
+    assert response.status_code == 202, response.text
+    (row,) = await _outbox_rows(sw)
+    assert row.deadline_at - row.created_at == 2 * 3_600_000

@@ -130,10 +130,10 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
     return _message(card, f"{author} replied: {first_line}")
 
 
-def reply_threads(public_url: str) -> ReplyThreads:
+def reply_threads(public_url: str, deadline_ms: int = DEFAULT_DELIVERY_DEADLINE_MS) -> ReplyThreads:
     """How replies reach Teams threads: rendered by `render_reply_activity`, linked to
-    `public_url`, retried for as long as a share's card (the server and workers use the same)."""
-    return ReplyThreads(render_reply_activity, public_url, DEFAULT_DELIVERY_DEADLINE_MS)
+    `public_url`, retried for `deadline_ms` (`delivery.deadlineHours`, as a share's card)."""
+    return ReplyThreads(render_reply_activity, public_url, deadline_ms)
 
 
 def render_codemark_card(data: CodemarkCardData) -> dict[str, Any]:

@@ -48,7 +48,7 @@ async def _run(
     import httpx
 
     from codestream.bot.codemark_card import reply_threads
-    from codestream.delivery.settings import default_worker_id
+    from codestream.delivery.settings import DeliverySettings, default_worker_id
     from codestream.delivery.worker import DeliveryWorker
     from codestream.domain.clock import system_clock
     from codestream.domain.services.reply_threads import CardSentHook
@@ -78,7 +78,13 @@ async def _run(
                 worker_id=name,
                 lease_ms=lease_ms,
                 # A share's card reaching Teams posts the replies written while it waited.
-                on_sent=CardSentHook(reply_threads(config.public_api_url), system_clock),
+                on_sent=CardSentHook(
+                    reply_threads(
+                        config.public_api_url,
+                        DeliverySettings.from_document(config.document).deadline_ms,
+                    ),
+                    system_clock,
+                ),
             )
             console.print(f"delivery worker {name} started")
             await delivery.run_forever(stop, idle_sleep=idle_sleep, limit=batch)

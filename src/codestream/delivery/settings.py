@@ -26,6 +26,11 @@ class DeliverySettings:
     in_process_worker: bool = True
     deadline_hours: float = DEFAULT_DEADLINE_HOURS
 
+    @property
+    def deadline_ms(self) -> int:
+        """`deadline_hours` in milliseconds."""
+        return int(self.deadline_hours * 3_600_000)
+
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> DeliverySettings:
         """Read `delivery.*` from the config document; absent keys take the defaults."""

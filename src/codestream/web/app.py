@@ -99,7 +99,8 @@ def create_app(
         else None
     )
     db = engine if engine is not None else create_engine(config.database_url)
-    threads = reply_threads(config.public_api_url)
+    deadline_ms = DeliverySettings.from_document(config.document).deadline_ms
+    threads = reply_threads(config.public_api_url, deadline_ms)
     delivery = _delivery_worker(config, bot, db, client, clock, CardSentHook(threads, clock))
     # Whatever commits outbox rows (a turn, a share, a reply) wakes the in-process worker.
     uows = SqlUnitOfWorkFactory(db, on_queued=delivery.worker.wake if delivery else None)
@@ -110,6 +111,7 @@ def create_app(
         card_renderer=render_codemark_activity,
         reply_threads=threads,
         public_url=config.public_api_url,
+        delivery_deadline_ms=deadline_ms,
     )
     head = head_revision()
     msteams = MsTeamsService(
