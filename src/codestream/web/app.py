@@ -99,9 +99,11 @@ def create_app(
         else None
     )
     db = engine if engine is not None else create_engine(config.database_url)
-    deadline_ms = DeliverySettings.from_document(config.document).deadline_ms
-    threads = reply_threads(config.public_api_url, deadline_ms)
-    delivery = _delivery_worker(config, bot, db, client, clock, CardSentHook(threads, clock))
+    delivery_settings = DeliverySettings.from_document(config.document)
+    threads = reply_threads(config.public_api_url, delivery_settings.deadline_ms)
+    delivery = _delivery_worker(
+        delivery_settings, bot, db, client, clock, CardSentHook(threads, clock)
+    )
     # Whatever commits outbox rows (a turn, a share, a reply) wakes the in-process worker.
     uows = SqlUnitOfWorkFactory(db, on_queued=delivery.worker.wake if delivery else None)
     services = build_services(
@@ -111,7 +113,7 @@ def create_app(
         card_renderer=render_codemark_activity,
         reply_threads=threads,
         public_url=config.public_api_url,
-        delivery_deadline_ms=deadline_ms,
+        delivery_deadline_ms=delivery_settings.deadline_ms,
     )
     head = head_revision()
     msteams = MsTeamsService(
@@ -120,7 +122,7 @@ def create_app(
         config.auth_secret.reveal().encode(),
         # SQLite has one write lock: a second open transaction would only wait for it.
         turns_in_flight=1 if is_sqlite(config.database_url) else TURNS_IN_FLIGHT,
-        reply_threads=services.reply_threads,
+        reply_threads=threads,
     )
     if bot_handler is None and bot is not None:
         bot_handler = BotRouter(
@@ -189,7 +191,7 @@ def create_app(
 
 
 def _delivery_worker(
-    config: Config,
+    settings: DeliverySettings,
     bot: BotSettings | None,
     db: AsyncEngine,
     http: httpx.AsyncClient,
@@ -198,7 +200,7 @@ def _delivery_worker(
 ) -> BackgroundWorker | None:
     """The in-process delivery worker, when a bot is configured and `delivery.inProcessWorker`
     is not false. `app.state.delivery.worker.wake()` makes it look at the outbox at once."""
-    if bot is None or not DeliverySettings.from_document(config.document).in_process_worker:
+    if bot is None or not settings.in_process_worker:
         return None
     connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_hosts)
     worker = DeliveryWorker(

@@ -27,8 +27,6 @@ class Services:
     repos: RepoService
     codemarks: CodemarkService
     shares: ShareService
-    reply_threads: ReplyThreads | None
-    """How replies reach Teams threads (None: they stay in CodeStream); the bot uses it too."""
 
 
 def build_services(
@@ -56,7 +54,6 @@ def build_services(
             public_url=public_url,
             delivery_deadline_ms=delivery_deadline_ms,
         ),
-        reply_threads=reply_threads,
     )
 
 

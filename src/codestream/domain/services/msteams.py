@@ -19,7 +19,6 @@ from codestream.domain.msteams import MsTeamsChannel, MsTeamsTeam, PersonalChat,
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
 from codestream.domain.services import msteams_links as links
-from codestream.domain.services import msteams_replies as replies
 from codestream.domain.services.access import require_member
 from codestream.domain.services.msteams_channels import ConnectedChannel, connected_channels
 from codestream.domain.services.msteams_signin import (
@@ -36,7 +35,7 @@ from codestream.domain.services.msteams_signin import (
     normalize_code,
 )
 from codestream.domain.services.msteams_turns import REPLY_TTL_MS, Duplicate, Turn, TurnGroups
-from codestream.domain.services.reply_threads import ReplyThreads
+from codestream.domain.services.reply_threads import ReplyThreads, shared_card_thread
 from codestream.domain.shares import Share
 from codestream.errors import Conflict, InvalidInput
 
@@ -126,7 +125,7 @@ class MsTeamsService:
     async def shared_card_thread(self, tenant_id: str, thread_id: str) -> Share | None:
         """The share whose card started this channel thread, or None."""
         async with self._uow() as uow:
-            return await replies.shared_card_thread(uow, tenant_id, thread_id)
+            return await shared_card_thread(uow, tenant_id, thread_id)
 
     # -- sign-in ------------------------------------------------------------------------------
     async def start_signin(

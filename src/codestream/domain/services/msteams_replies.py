@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 from codestream.domain.models import Origin, User
-from codestream.domain.msteams import split_thread
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services import msteams_links as links
 from codestream.domain.services.codemarks import record_reply
@@ -36,13 +35,6 @@ class ThreadReply:
 
     outcome: Outcome
     user: User | None = None
-
-
-async def shared_card_thread(uow: UnitOfWork, tenant_id: str, thread_id: str) -> Share | None:
-    """The share whose card started this thread, or None (any other thread)."""
-    if split_thread(thread_id)[1] is None:
-        return None
-    return await uow.shares.find_by_thread(tenant_id, thread_id)
 
 
 async def add_reply_from_teams(

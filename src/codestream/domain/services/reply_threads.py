@@ -48,6 +48,13 @@ class ReplyThreads:
     deadline_ms: int
 
 
+async def shared_card_thread(uow: UnitOfWork, tenant_id: str, thread_id: str) -> Share | None:
+    """The share whose card started this thread, or None (any other thread)."""
+    if split_thread(thread_id)[1] is None:
+        return None
+    return await uow.shares.find_by_thread(tenant_id, thread_id)
+
+
 async def post_to_threads(
     uow: UnitOfWork,
     threads: ReplyThreads,
@@ -93,11 +100,10 @@ async def post_replies_since_share(
     service_url: str,
     now: int,
 ) -> int:
-    """The share's card has just started `thread_id` in Teams: queue into it the replies written
-    since the share was made, which found no thread then (the card may have waited for Teams
-    for hours); how many. Runs in the unit of work that marks the card sent."""
-    if split_thread(thread_id)[1] is None:
-        return 0
+    """The share's card has just started `thread_id` in Teams (as `shared_card_thread` found
+    it): queue into it the replies written since the share was made, which found no thread then
+    (the card may have waited for Teams for hours); how many. Runs in the unit of work that
+    marks the card sent."""
     codemark = await uow.codemarks.get(share.codemark_id)
     if codemark is None:
         return 0
@@ -131,7 +137,7 @@ class CardSentHook:
         if item.share_id is None or not isinstance(result, dict) or result.get("id") is None:
             return
         thread = str(result["id"])
-        share = await uow.shares.find_by_thread(item.tenant_id, thread)
+        share = await shared_card_thread(uow, item.tenant_id, thread)
         if share is not None:
             await post_replies_since_share(
                 uow,
