@@ -22,7 +22,7 @@ from codestream.domain.models import (
     Repo,
     User,
 )
-from codestream.domain.services.shares import CodemarkCardData
+from codestream.domain.messages import CodemarkCardData
 
 PERMALINK = "https://codestream.example.com/c/0000018f0a0b0c0d0e0f1011"
 ADA = User("a" * 24, "ada@example.com", "ada", "Ada Lovelace", "", 1, 1)

@@ -30,10 +30,9 @@ from microsoft_teams.cards import (
 )
 
 from codestream.domain import remotes
+from codestream.domain.messages import CodemarkCardData, ReplyCardData
 from codestream.domain.models import Codemark, CodemarkType, Marker, Origin, Repo, User
 from codestream.domain.remotes import remote_code_url
-from codestream.domain.services.reply_threads import ReplyCardData, ReplyThreads
-from codestream.domain.services.shares import DEFAULT_DELIVERY_DEADLINE_MS, CodemarkCardData
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
@@ -91,7 +90,7 @@ class _Limits:
 def render_codemark_activity(data: CodemarkCardData) -> dict[str, Any]:
     """The message activity carrying the codemark's card, under `MAX_ACTIVITY_BYTES`.
 
-    This is the `CardRenderer` the share service is given.
+    This is `BotMessages.codemark`.
     """
     limits = _Limits()
     for _ in range(40):
@@ -107,7 +106,7 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
     where (CodeStream, or another card's thread in Teams), the text (markdown, cut at MAX_TEXT
     with a link to the rest), Open on web.
 
-    This is the `ReplyRenderer` the codemark service is given.
+    This is `BotMessages.reply`.
     """
     author = _cut(_person(data.author), MAX_LINE)
     text = _text_or_link(data.post.text, MAX_TEXT, data.permalink)
@@ -128,12 +127,6 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
     )
     first_line = data.post.text.strip().split("\n", 1)[0]
     return _message(card, f"{author} replied: {first_line}")
-
-
-def reply_threads(public_url: str, deadline_ms: int = DEFAULT_DELIVERY_DEADLINE_MS) -> ReplyThreads:
-    """How replies reach Teams threads: rendered by `render_reply_activity`, linked to
-    `public_url`, retried for `deadline_ms` (`delivery.deadlineHours`, as a share's card)."""
-    return ReplyThreads(render_reply_activity, public_url, deadline_ms)
 
 
 def render_codemark_card(data: CodemarkCardData) -> dict[str, Any]:

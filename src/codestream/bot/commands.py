@@ -10,10 +10,10 @@ from urllib.parse import quote
 from codestream.bot import cards, texts
 from codestream.bot.incoming import Command, Incoming
 from codestream.domain.models import Team, User
+from codestream.domain.services import Services
 from codestream.domain.services import msteams_channels as channels
 from codestream.domain.services import msteams_installs as installs
 from codestream.domain.services import msteams_links as links
-from codestream.domain.services.msteams import MsTeamsService
 from codestream.domain.services.msteams_installs import TeamInfo
 from codestream.domain.services.msteams_signin import looks_like_code
 from codestream.domain.services.msteams_turns import Turn
@@ -41,7 +41,7 @@ class Context:
 
     incoming: Incoming
     command: Command
-    service: MsTeamsService
+    services: Services
     options: BotOptions
     team_info: TeamInfo | None = None
 
@@ -107,7 +107,7 @@ async def _signin(ctx: Context, turn: Turn) -> Card:
     incoming = ctx.incoming
     if incoming.user_id is None:
         return cards.help_card(personal=True)
-    state = await ctx.service.start_signin(
+    state = await ctx.services.signin.start_signin(
         turn,
         tenant_id=incoming.tenant_id,
         teams_user_id=incoming.user_id,
@@ -122,7 +122,7 @@ async def _signin_code(ctx: Context, turn: Turn) -> Card:
     code = ctx.command.code or ""
     redeemed = None
     if incoming.user_id is not None and code:
-        redeemed = await ctx.service.redeem_code(
+        redeemed = await ctx.services.signin.redeem_code(
             turn, code, tenant_id=incoming.tenant_id, teams_user_id=incoming.user_id
         )
     if redeemed is None:
@@ -266,8 +266,3 @@ HANDLERS: dict[str, Handler] = {
     "debug": _debug,
     "uninstall": _uninstall,
 }
-
-
-def signed_in_activity(user: User, teams: list[Team]) -> dict[str, Any]:
-    """The proactive message confirming a sign-in completed on the web page."""
-    return cards.message(cards.signed_in_card(user.email, [t.name for t in teams]))

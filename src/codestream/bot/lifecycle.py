@@ -13,10 +13,10 @@ from typing import Any
 from codestream.bot import cards
 from codestream.bot.incoming import Incoming, clean_id, clean_text
 from codestream.domain.outbox import NewOutboxItem, Operation
+from codestream.domain.services import Services
 from codestream.domain.services import msteams_installs as installs
-from codestream.domain.services.msteams import BOT_REPLY, MsTeamsService
 from codestream.domain.services.msteams_installs import ChatInfo, TeamInfo
-from codestream.domain.services.msteams_turns import Turn
+from codestream.domain.services.msteams_turns import BOT_REPLY, Turn
 from codestream.teams.connector import ConnectorClient, ConnectorError
 
 log = logging.getLogger("codestream.bot")
@@ -141,28 +141,29 @@ def chat_of(incoming: Incoming) -> ChatInfo | None:
 class Lifecycle:
     """Handles lifecycle activities in one turn each."""
 
-    def __init__(self, service: MsTeamsService, connector: ConnectorClient | None) -> None:
-        self._service = service
+    def __init__(self, services: Services, connector: ConnectorClient | None) -> None:
+        self._services = services
         self._connector = connector
 
     async def handle(self, incoming: Incoming, key: str | None) -> None:
         """Record what the event changes; welcome new installs."""
         event = classify(incoming)
         if not event.kind:
-            await self._service.once(key, _nothing)
+            await self._services.turns.run(key, _nothing)
             return
         if incoming.personal:
             await self._personal(incoming, key, event)
             return
         info = team_from_event(incoming)
         if info is None:
-            await self._service.once(key, _nothing)
+            await self._services.turns.run(key, _nothing)
             return
         if event.kind == "added" or (
-            event.kind != "removed" and await self._service.get_team(info.team_id) is None
+            event.kind != "removed"
+            and not await self._services.read(installs.is_known_team, info.team_id)
         ):
             info = await describe_team(self._connector, info)
-        await self._service.once(key, lambda turn: self._team(turn, incoming, info, event))
+        await self._services.turns.run(key, lambda turn: self._team(turn, incoming, info, event))
 
     async def _personal(self, incoming: Incoming, key: str | None, event: Event) -> None:
         chat = chat_of(incoming)
@@ -184,7 +185,7 @@ class Lifecycle:
                     )
                 )
 
-        await self._service.once(key, work)
+        await self._services.turns.run(key, work)
 
     async def _team(self, turn: Turn, incoming: Incoming, info: TeamInfo, event: Event) -> None:
         if event.kind == "added":

@@ -24,10 +24,11 @@ from codestream.bot.incoming import (
 from codestream.bot.lifecycle import Lifecycle, chat_of, describe_team, team_from_event
 from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation
+from codestream.domain.services import Services
 from codestream.domain.services import msteams_installs as installs
 from codestream.domain.services import msteams_replies as replies
-from codestream.domain.services.msteams import BOT_REPLY, MsTeamsService
-from codestream.domain.services.msteams_turns import Duplicate, Turn
+from codestream.domain.services.msteams_turns import BOT_REPLY, Duplicate, Turn
+from codestream.domain.services.reply_threads import shared_card_thread
 from codestream.domain.shares import Share
 from codestream.teams.activities import Activity
 from codestream.teams.connector import ConnectorClient
@@ -40,20 +41,20 @@ CARD_ACTION = "adaptiveCard/action"
 class BotRouter:
     """The ActivityHandler of our bot.
 
-    `service` holds the use cases (and the unit of work), `connector` looks teams and channels
-    up in Teams (None: use only what activities say), `options` the public URL and app id.
+    `services` holds the use cases (and runs turns), `connector` looks teams and channels up
+    in Teams (None: use only what activities say), `options` the public URL and app id.
     """
 
     def __init__(
         self,
-        service: MsTeamsService,
+        services: Services,
         connector: ConnectorClient | None,
         options: BotOptions,
     ) -> None:
-        self._service = service
+        self._services = services
         self._connector = connector
         self._options = options
-        self._lifecycle = Lifecycle(service, connector)
+        self._lifecycle = Lifecycle(services, connector)
 
     async def handle(self, activity: Activity) -> InvokeResponse | None:
         """Handle one verified activity; an InvokeResponse for invokes."""
@@ -79,7 +80,7 @@ class BotRouter:
             info = team_from_event(incoming)
             if info is not None:
                 team_info = await describe_team(self._connector, info)
-        return Context(incoming, command, self._service, self._options, team_info)
+        return Context(incoming, command, self._services, self._options, team_info)
 
     async def _run(self, ctx: Context, turn: Turn) -> Card:
         chat = chat_of(ctx.incoming)
@@ -99,8 +100,8 @@ class BotRouter:
             if addressed and (ctx.command.name in THREAD_COMMANDS or not ctx.command.typed):
                 await self._command(incoming, key, ctx)
                 return
-            share = await self._service.shared_card_thread(
-                incoming.tenant_id, incoming.conversation_id
+            share = await self._services.read(
+                shared_card_thread, incoming.tenant_id, incoming.conversation_id
             )
             if share is not None:
                 await self._thread_reply(incoming, key, share, addressed=addressed)
@@ -117,7 +118,7 @@ class BotRouter:
         async def work(turn: Turn) -> None:
             await self._answer(turn, incoming, await self._run(context, turn))
 
-        await self._service.once(key, work)
+        await self._services.turns.run(key, work)
 
     async def _thread_reply(
         self, incoming: Incoming, key: str | None, share: Share, *, addressed: bool
@@ -137,13 +138,13 @@ class BotRouter:
                 teams_user_id=incoming.user_id,
                 text=reply_text(incoming.activity),
                 now=turn.now,
-                threads=self._service.reply_threads,
+                threads=self._services.reply_threads,
             )
             if added.outcome is not replies.Outcome.ADDED and addressed:
                 email = added.user.email if added.user is not None else None
                 await self._answer(turn, incoming, cards.reply_not_added_card(added.outcome, email))
 
-        await self._service.once(key, work)
+        await self._services.turns.run(key, work)
 
     async def _answer(self, turn: Turn, incoming: Incoming, card: Card) -> None:
         await turn.send(
@@ -161,7 +162,7 @@ class BotRouter:
         if incoming is None or incoming.activity.name != CARD_ACTION:
             return InvokeResponse(200)
         ctx = await self._context(incoming)
-        card = await self._service.once(key, lambda turn: self._run(ctx, turn))
+        card = await self._services.turns.run(key, lambda turn: self._run(ctx, turn))
         if isinstance(card, Duplicate):
             return InvokeResponse(200)
         return InvokeResponse(200, {"statusCode": 200, "type": cards.ADAPTIVE_CARD, "value": card})

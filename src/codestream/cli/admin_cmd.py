@@ -51,7 +51,7 @@ def user_create(
 
     async def create(config: Config) -> None:
         async with open_services(config) as services:
-            user = await services.accounts.sign_up(
+            user = await services.sign_up(
                 email=email, password=password, full_name=full_name, username=username
             )
         console.print(f"Created user {user.email} (username {user.username}, id {user.id}).")
@@ -66,7 +66,7 @@ def user_list(ctx: typer.Context) -> None:
 
     async def show(config: Config) -> None:
         async with open_services(config) as services:
-            users = await services.accounts.list_users(limit=1000)
+            users = await services.read(services.accounts.list_users, limit=1000)
         table = Table("id", "email", "username", "name")
         for user in users:
             table.add_row(user.id, user.email, user.username, user.full_name)
@@ -86,8 +86,8 @@ def team_create(
 
     async def create(config: Config) -> None:
         async with open_services(config) as services:
-            user = await services.accounts.find_user(owner)
-            team = await services.teams.create_team(user, name)
+            user = await services.read(services.accounts.find_user, owner)
+            team = await services.write(services.teams.create_team, user, name)
         console.print(f"Created team {team.name!r} (id {team.id}), admin {user.email}.")
 
     run(create(config))
@@ -105,7 +105,9 @@ def team_add_member(
 
     async def add(config: Config) -> None:
         async with open_services(config) as services:
-            _, member = await services.teams.add_member_as_operator(team_id, user, admin=admin)
+            _, member = await services.write(
+                services.teams.add_member_as_operator, team_id, user, admin=admin
+            )
         role = "admin" if admin else "member"
         console.print(f"Added {member.email} to team {team_id} as {role}.")
 

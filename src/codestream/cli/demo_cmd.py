@@ -127,17 +127,18 @@ async def seed(config: Config, repo: Path) -> DemoSeed:
     from codestream.cli.runtime import open_services
 
     async with open_services(config) as services:
-        ada = await services.accounts.sign_up(
+        ada = await services.sign_up(
             email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Ada Lovelace"
         )
-        grace = await services.accounts.sign_up(
+        grace = await services.sign_up(
             email="grace@example.com", password=DEMO_PASSWORD, full_name="Grace Hopper"
         )
-        team = await services.teams.create_team(ada, "Analytical Engines")
-        await services.teams.add_member(ada, team.id, grace.email)
+        team = await services.write(services.teams.create_team, ada, "Analytical Engines")
+        await services.write(services.teams.add_member, ada, team.id, grace.email)
         lines = SAMPLE_CODE.rstrip("\n").count("\n") + 1
         where = read_location(f"{SAMPLE_FILE}:{SAMPLE_START}-{SAMPLE_START + lines - 1}", repo)
-        codemark = await services.codemarks.create_codemark(
+        codemark = await services.write(
+            services.codemarks.create_codemark,
             ada,
             NewCodemark(
                 team_id=team.id,
@@ -162,8 +163,12 @@ async def seed(config: Config, repo: Path) -> DemoSeed:
                 ),
             ),
         )
-        await services.codemarks.add_reply(
-            grace, codemark.id, "Agreed. I'll switch to Decimal.", Origin.WEB
+        await services.write(
+            services.codemarks.add_reply,
+            grace,
+            codemark.id,
+            "Agreed. I'll switch to Decimal.",
+            Origin.WEB,
         )
     return DemoSeed(codemark_id=codemark.id, team_id=team.id, team_name=team.name)
 

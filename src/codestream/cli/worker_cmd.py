@@ -47,20 +47,12 @@ async def _run(
 ) -> None:
     import httpx
 
-    from codestream.bot.codemark_card import reply_threads
-    from codestream.delivery.settings import DeliverySettings, default_worker_id
-    from codestream.delivery.worker import DeliveryWorker
-    from codestream.domain.clock import system_clock
-    from codestream.domain.services.reply_threads import CardSentHook
     from codestream.storage.engine import create_engine
     from codestream.storage.migrate import upgrade_database
-    from codestream.storage.uow import SqlUnitOfWorkFactory
-    from codestream.teams.connector import ConnectorClient
     from codestream.teams.settings import bot_settings
-    from codestream.teams.tokens import ConnectorTokens
+    from codestream.wiring import build_runtime
 
-    bot = bot_settings(config.msteams)
-    if bot is None:
+    if bot_settings(config.msteams) is None:
         fail("no Teams bot is configured (integrations.msteams); there is nothing to deliver to")
     await asyncio.to_thread(upgrade_database, config.database_url)
     engine = create_engine(config.database_url, pool_size=4)
@@ -68,24 +60,13 @@ async def _run(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    name = worker_id or default_worker_id()
     try:
         async with httpx.AsyncClient(timeout=30.0) as http:
-            connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_hosts)
-            delivery = DeliveryWorker(
-                SqlUnitOfWorkFactory(engine),
-                connector,
-                worker_id=name,
-                lease_ms=lease_ms,
-                # A share's card reaching Teams posts the replies written while it waited.
-                on_sent=CardSentHook(
-                    reply_threads(
-                        config.public_api_url,
-                        DeliverySettings.from_document(config.document).deadline_ms,
-                    ),
-                    system_clock,
-                ),
-            )
+            delivery = build_runtime(
+                config, engine, http, worker_id=worker_id, lease_ms=lease_ms
+            ).delivery
+            assert delivery is not None  # a bot is configured
+            name = delivery.worker_id
             console.print(f"delivery worker {name} started")
             await delivery.run_forever(stop, idle_sleep=idle_sleep, limit=batch)
             stats = delivery.stats

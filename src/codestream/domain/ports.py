@@ -350,9 +350,9 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    """Opens a new unit of work."""
+    """Opens a new unit of work; a `read_only` one may only read, and waits for no writer."""
 
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...
 
 
 class PasswordHasher(Protocol):

@@ -51,16 +51,18 @@ def driver_in_transaction(conn: AsyncConnection) -> Driver:
     return driver
 
 
-async def begin(conn: AsyncConnection) -> Driver:
+async def begin(conn: AsyncConnection, *, read_only: bool = False) -> Driver:
     """Begin a transaction on the driver under `conn`; that driver connection, for `commit` or
     `rollback`. BEGIN IMMEDIATE on SQLite (a writer takes the lock up front: a deferred BEGIN
     that later writes can fail with SQLITE_BUSY at once when another process writes, busy
-    timeout or not), BEGIN on PostgreSQL."""
+    timeout or not), BEGIN on PostgreSQL. `read_only`: a deferred BEGIN on SQLite (a snapshot
+    that takes no write lock, so it waits for no writer), BEGIN READ ONLY on PostgreSQL."""
     driver = driver_of(conn)
     if isinstance(driver, asyncpg.Connection):
-        await driver.execute("BEGIN")
+        await driver.execute("BEGIN READ ONLY" if read_only else "BEGIN")
     else:
-        await _sqlite(driver.execute_fetchall("BEGIN IMMEDIATE"), "BEGIN IMMEDIATE")
+        statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        await _sqlite(driver.execute_fetchall(statement), statement)
     return driver
 
 

@@ -24,6 +24,7 @@ class SqlUnitOfWork:
     """UnitOfWork on an async SQLAlchemy engine. Not committed means rolled back.
 
     `on_queued` is called after a commit that added outbox rows (to wake a delivery worker).
+    A `read_only` unit takes no write lock (see `transactions.begin`) and can't write.
     """
 
     users: SqlUsers
@@ -37,15 +38,22 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     shares: SqlShares
 
-    def __init__(self, engine: AsyncEngine, on_queued: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        on_queued: Callable[[], None] | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self._engine = engine
         self._on_queued = on_queued
+        self._read_only = read_only
         self._conn: AsyncConnection | None = None
         self._turn: asyncio.Lock | None = None
         self._transaction: transactions.Driver | None = None  # in a transaction begun here
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        if self._engine.dialect.name == "sqlite":
+        if self._engine.dialect.name == "sqlite" and not self._read_only:
             turn = _sqlite_writer_lock(self._engine)
             try:
                 await asyncio.wait_for(turn.acquire(), BUSY_TIMEOUT_MS / 1000)
@@ -58,7 +66,7 @@ class SqlUnitOfWork:
         try:
             conn = await self._engine.connect()
             try:
-                self._transaction = await transactions.begin(conn)
+                self._transaction = await transactions.begin(conn, read_only=self._read_only)
             except BaseException:
                 await conn.close()
                 raise
@@ -141,5 +149,5 @@ class SqlUnitOfWorkFactory:
         self.engine = engine
         self.on_queued = on_queued
 
-    def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.on_queued)
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.on_queued, read_only=read_only)

@@ -31,7 +31,8 @@ async def current_user(
     """The user whose bearer token came with the request; 401 without a valid one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("send an access token: Authorization: Bearer <token>")
-    return await get_context(request).services.accounts.authenticate(credentials.credentials)
+    services = get_context(request).services
+    return await services.write(services.accounts.authenticate, credentials.credentials)
 
 
 async def json_body(request: Request) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import Field
 
-from codestream.domain.services.msteams import MsTeamsService
-from codestream.errors import ServiceUnavailable
+from codestream.domain.services.msteams_channels import list_conversations
 from codestream.web.api.docs import error_responses
 from codestream.web.api.schemas import Model
-from codestream.web.deps import CurrentUser
+from codestream.web.deps import Context, CurrentUser
 
 router = APIRouter(tags=["msteams"])
 
@@ -34,14 +33,6 @@ class MsTeamsConversationsOut(Model):
     msteams_conversations: list[MsTeamsConversationOut] = Field(alias="msteams_conversations")
 
 
-def msteams_service(request: Request) -> MsTeamsService:
-    """The Teams use cases the app factory built."""
-    service = getattr(request.app.state, "msteams", None)
-    if not isinstance(service, MsTeamsService):
-        raise ServiceUnavailable("Microsoft Teams is not set up on this server")
-    return service
-
-
 @router.get(
     "/msteams_conversations",
     response_model=MsTeamsConversationsOut,
@@ -55,7 +46,7 @@ def msteams_service(request: Request) -> MsTeamsService:
     },
 )
 async def list_msteams_conversations(
-    request: Request,
+    ctx: Context,
     user: CurrentUser,
     team_id: Annotated[
         str, Query(alias="teamId", min_length=1, max_length=64, description="CodeStream team id")
@@ -70,7 +61,7 @@ async def list_msteams_conversations(
     Channels appear once a signed-in user runs `@CodeStream connect` in them, and disappear when
     disconnected, deleted, or when the bot is removed from their team.
     """
-    found = await msteams_service(request).list_conversations(user, team_id, tenant_id)
+    found = await ctx.services.read(list_conversations, user, team_id, tenant_id)
     return MsTeamsConversationsOut(
         msteams_conversations=[
             MsTeamsConversationOut(

@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from codestream.errors import NotFound
 from codestream.web.api.docs import BODY_ERRORS, error_responses
 from codestream.web.api.schemas import ChannelId, Id, Model, SharedToOut
 from codestream.web.api.shares import shared_to_out
@@ -43,8 +42,7 @@ async def post_msteams_conversation(
     body: MsTeamsShareIn, user: CurrentUser, ctx: Context
 ) -> MsTeamsShareOut:
     """Share a codemark to one connected Teams channel (the original's API)."""
-    codemark = await ctx.services.codemarks.get_codemark(user, body.codemark_id)
-    if codemark.team_id != body.team_id:
-        raise NotFound(f"codemark {body.codemark_id!r} not found in team {body.team_id!r}")
-    shared = await ctx.services.shares.share(user, codemark.id, [body.channel_id])
+    shared = await ctx.services.write(
+        ctx.services.shares.share, user, body.codemark_id, [body.channel_id], team_id=body.team_id
+    )
     return MsTeamsShareOut(shared_to=shared_to_out(shared[0]))

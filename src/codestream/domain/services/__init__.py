@@ -1,59 +1,135 @@
-"""Use cases: the one way the REST API, the CLI and the bot change data."""
+"""Use cases: the one way the REST API, the pages, the CLI and the bot change data.
+
+Every use case is an async callable that takes the unit of work it runs in as its first argument
+(a bot turn passes `turn.uow`), and never opens one of its own: on SQLite a second unit inside
+the first would wait for the writer lock the first one holds. The REST API, the pages and the
+CLI run them through `Services.write` (open, call, commit) or `Services.read` (a read-only unit
+that takes no write lock). Only `sign_up` and `log_in` span units: they hash passwords, which
+no open transaction should wait for.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
 
 from codestream.domain.clock import Clock, system_clock
-from codestream.domain.ports import PasswordHasher, UnitOfWorkFactory
+from codestream.domain.messages import TeamsMessages
+from codestream.domain.models import User
+from codestream.domain.ports import PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from codestream.domain.services.accounts import AccountService
 from codestream.domain.services.codemarks import CodemarkService
+from codestream.domain.services.msteams_signin import SignInService
+from codestream.domain.services.msteams_turns import TurnGroups
 from codestream.domain.services.reply_threads import ReplyThreads
 from codestream.domain.services.repos import RepoService
-from codestream.domain.services.shares import (
-    DEFAULT_DELIVERY_DEADLINE_MS,
-    CardRenderer,
-    ShareService,
-)
+from codestream.domain.services.shares import DEFAULT_DELIVERY_DEADLINE_MS, ShareService
 from codestream.domain.services.teams import TeamService
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
 class Services:
-    """Every use case, wired to one storage and clock."""
+    """Every use case, wired to one storage, clock and renderer of Teams messages.
 
+    `turns` runs bot turns (group-committed units of work); `signin` links Teams users;
+    `reply_threads` is how replies reach Teams (None: they stay in CodeStream).
+    """
+
+    units: UnitOfWorkFactory
+    clock: Clock
     accounts: AccountService
     teams: TeamService
     repos: RepoService
     codemarks: CodemarkService
     shares: ShareService
+    signin: SignInService
+    turns: TurnGroups
+    reply_threads: ReplyThreads | None
+
+    async def write(
+        self,
+        use_case: Callable[Concatenate[UnitOfWork, P], Awaitable[R]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        """Run a use case in a new unit of work and commit it; the use case's answer. Nothing
+        is stored when it raises."""
+        async with self.units() as uow:
+            result = await use_case(uow, *args, **kwargs)
+            await uow.commit()
+        return result
+
+    async def read(
+        self,
+        use_case: Callable[Concatenate[UnitOfWork, P], Awaitable[R]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        """Run a use case that only reads, in a read-only unit (it waits for no writer)."""
+        async with self.units(read_only=True) as uow:
+            return await use_case(uow, *args, **kwargs)
+
+    async def sign_up(
+        self, *, email: str, password: str, full_name: str = "", username: str | None = None
+    ) -> User:
+        """Create a user (the password hashed before the transaction); see AccountService."""
+        new = self.accounts.new_account(
+            email=email, password=password, full_name=full_name, username=username
+        )
+        return await self.write(self.accounts.sign_up, new)
+
+    async def log_in(
+        self, *, email: str, password: str, token_name: str = "login", ttl_ms: int | None = None
+    ) -> tuple[User, str]:
+        """Check the password (outside any transaction) and issue a token; the user and the
+        token's value. NotAuthenticated alike for an unknown email and a wrong password."""
+        found = await self.read(self.accounts.login_user, email)
+        user = self.accounts.check_password(found, email, password)
+        token = await self.write(self.accounts.issue_token, user.id, name=token_name, ttl_ms=ttl_ms)
+        return user, token
 
 
 def build_services(
-    uow: UnitOfWorkFactory,
+    units: UnitOfWorkFactory,
     hasher: PasswordHasher,
     clock: Clock = system_clock,
     *,
-    card_renderer: CardRenderer | None = None,
-    reply_threads: ReplyThreads | None = None,
+    messages: TeamsMessages | None = None,
     public_url: str = "",
+    signing_key: bytes = b"",
     delivery_deadline_ms: int = DEFAULT_DELIVERY_DEADLINE_MS,
+    turns_in_flight: int = 1,
 ) -> Services:
-    """Wire the use cases to their ports. Without a card renderer, sharing answers 503; without
-    reply threads, replies stay in CodeStream. `delivery_deadline_ms`: how long a share's card
-    is retried (`delivery.deadlineHours`)."""
+    """Wire the use cases to their ports. Without `messages` (the bot's renderer of Teams
+    messages), sharing answers 503 and replies stay in CodeStream. `signing_key` signs sign-in
+    links (`sharedSecrets.auth`); `delivery_deadline_ms` is how long a share's card and a reply
+    are retried (`delivery.deadlineHours`); `turns_in_flight` how many bot-turn transactions
+    may be open at once (`TurnGroups`)."""
+    threads = (
+        ReplyThreads(messages.reply, public_url, delivery_deadline_ms)
+        if messages is not None
+        else None
+    )
+    shares = ShareService(
+        clock, messages=messages, public_url=public_url, delivery_deadline_ms=delivery_deadline_ms
+    )
     return Services(
-        accounts=AccountService(uow, hasher, clock),
-        teams=TeamService(uow, clock),
-        repos=RepoService(uow, clock),
-        codemarks=CodemarkService(uow, clock, reply_threads=reply_threads),
-        shares=ShareService(
-            uow,
-            clock,
-            renderer=card_renderer,
-            public_url=public_url,
-            delivery_deadline_ms=delivery_deadline_ms,
-        ),
+        units=units,
+        clock=clock,
+        accounts=AccountService(hasher, clock),
+        teams=TeamService(clock),
+        repos=RepoService(clock),
+        codemarks=CodemarkService(clock, shares=shares, reply_threads=threads),
+        shares=shares,
+        signin=SignInService(clock, signing_key, messages=messages),
+        turns=TurnGroups(units, clock, in_flight=turns_in_flight),
+        reply_threads=threads,
     )
 
 
@@ -63,6 +139,7 @@ __all__ = [
     "RepoService",
     "Services",
     "ShareService",
+    "SignInService",
     "TeamService",
     "build_services",
 ]

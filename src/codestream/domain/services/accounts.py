@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from codestream.domain import rules
 from codestream.domain.clock import Clock
 from codestream.domain.ids import is_id, new_id
 from codestream.domain.models import AccessToken, User
-from codestream.domain.ports import PasswordHasher, UnitOfWork, UnitOfWorkFactory
+from codestream.domain.ports import PasswordHasher, UnitOfWork
 from codestream.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 
 TOKEN_PREFIX = "cs_"
@@ -23,72 +23,94 @@ def hash_token(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class AccountService:
-    """Users and their credentials."""
+@dataclass(frozen=True)
+class NewAccount:
+    """A checked sign-up, its password already hashed (outside any transaction: hashing takes
+    a third of a second of CPU, which no open transaction should wait for)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
-        self._uow = uow
+    email: str
+    username: str
+    username_chosen: bool
+    full_name: str
+    password_hash: str
+
+
+class AccountService:
+    """Users and their credentials. Every use case takes the unit of work it runs in; the
+    password hashing steps (`new_account`, `check_password`) run outside any."""
+
+    def __init__(self, hasher: PasswordHasher, clock: Clock) -> None:
         self._hasher = hasher
         self._clock = clock
 
-    async def sign_up(
+    def new_account(
         self, *, email: str, password: str, full_name: str = "", username: str | None = None
-    ) -> User:
-        """Create a user; the email and username must be free."""
+    ) -> NewAccount:
+        """Check what a sign-up submits and hash the password; InvalidInput naming a bad field."""
         clean_email = rules.email(email)
         rules.password(password)
         clean_name = rules.text(full_name, field="fullName", required=False, limit=rules.MAX_NAME)
         clean_username = rules.username(username) if username else _username_from(clean_email)
+        return NewAccount(
+            email=clean_email,
+            username=clean_username,
+            username_chosen=bool(username),
+            full_name=clean_name,
+            password_hash=self._hasher.hash(password),
+        )
+
+    async def sign_up(self, uow: UnitOfWork, new: NewAccount) -> User:
+        """Create a user; the email and username must be free."""
         now = self._clock()
         user = User(
             id=new_id(now),
-            email=clean_email,
-            username=clean_username,
-            full_name=clean_name,
-            password_hash=self._hasher.hash(password),
+            email=new.email,
+            username=new.username,
+            full_name=new.full_name,
+            password_hash=new.password_hash,
             created_at=now,
             modified_at=now,
         )
-        async with self._uow() as uow:
-            if await uow.users.get_by_email(clean_email) is not None:
-                raise Conflict(f"email: {clean_email} already has an account", code="email_taken")
-            if await uow.users.get_by_username(clean_username) is not None:
-                if username:
-                    raise Conflict(f"username: {clean_username} is taken", code="username_taken")
-                user = replace(user, username=f"{clean_username[:33]}-{secrets.token_hex(3)}")
-            await uow.users.add(user)
-            await uow.commit()
+        if await uow.users.get_by_email(new.email) is not None:
+            raise Conflict(f"email: {new.email} already has an account", code="email_taken")
+        if await uow.users.get_by_username(new.username) is not None:
+            if new.username_chosen:
+                raise Conflict(f"username: {new.username} is taken", code="username_taken")
+            user = replace(user, username=f"{new.username[:33]}-{secrets.token_hex(3)}")
+        await uow.users.add(user)
         return user
 
-    async def log_in(
-        self, *, email: str, password: str, token_name: str = "login", ttl_ms: int | None = None
-    ) -> tuple[User, str]:
-        """Check the password and issue a token; returns the user and the token's value."""
-        clean_email = rules.email(email)
+    async def login_user(self, uow: UnitOfWork, email: str) -> User | None:
+        """The active user an email names, for `check_password`; None if there is none."""
+        try:
+            clean_email = rules.email(email)
+        except InvalidInput:
+            return None
+        user = await uow.users.get_by_email(clean_email)
+        return None if user is None or user.deactivated else user
+
+    def check_password(self, user: User | None, email: str, password: str) -> User:
+        """The user, if the password is theirs; NotAuthenticated otherwise, the same way for an
+        unknown email as for a wrong password."""
+        rules.email(email)  # a malformed email is a 422, as it was
         try:
             rules.password(password)
         except InvalidInput:
             # No account can have such a password; say so the same way as for a wrong one.
             raise NotAuthenticated("email or password is wrong", code="bad_credentials") from None
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(clean_email)
-        if (
-            user is None
-            or user.deactivated
-            or not self._hasher.verify(user.password_hash, password)
-        ):
+        if user is None or not self._hasher.verify(user.password_hash, password):
             raise NotAuthenticated("email or password is wrong", code="bad_credentials")
-        return user, await self.issue_token(user.id, name=token_name, ttl_ms=ttl_ms)
+        return user
 
     async def issue_token(
-        self, user_id: str, *, name: str = "api", ttl_ms: int | None = None
+        self, uow: UnitOfWork, user_id: str, *, name: str = "api", ttl_ms: int | None = None
     ) -> str:
         """Create a bearer token for a user; the value is returned once and stored hashed."""
-        _, value = await self.create_token(user_id, name=name, ttl_ms=ttl_ms)
+        _, value = await self.create_token(uow, user_id, name=name, ttl_ms=ttl_ms)
         return value
 
     async def create_token(
-        self, user_id: str, *, name: str = "api", ttl_ms: int | None = None
+        self, uow: UnitOfWork, user_id: str, *, name: str = "api", ttl_ms: int | None = None
     ) -> tuple[AccessToken, str]:
         """Like `issue_token`, and also the stored record (to describe the new token)."""
         token_name = rules.name(name, field="name")
@@ -103,67 +125,66 @@ class AccountService:
             created_at=now,
             expires_at=now + ttl if ttl > 0 else None,
         )
-        async with self._uow() as uow:
-            await uow.tokens.add(token)
-            await uow.commit()
+        await uow.tokens.add(token)
         return token, value
 
-    async def authenticate(self, token_value: str) -> User:
+    async def authenticate(self, uow: UnitOfWork, token_value: str) -> User:
         """The user a token belongs to; NotAuthenticated if it is unknown, revoked or expired."""
         if not token_value.startswith(TOKEN_PREFIX) or len(token_value) > 200:
             raise NotAuthenticated("the access token is not valid", code="bad_token")
         now = self._clock()
-        async with self._uow() as uow:
-            token = await uow.tokens.get_by_hash(hash_token(token_value))
-            if token is None or token.revoked:
-                raise NotAuthenticated("the access token is not valid", code="bad_token")
-            if token.expires_at is not None and token.expires_at <= now:
-                raise NotAuthenticated(
-                    "the access token has expired; log in again", code="token_expired"
-                )
-            user = await uow.users.get(token.user_id)
-            if user is None or user.deactivated:
-                raise NotAuthenticated("the access token is not valid", code="bad_token")
-            if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL_MS:
-                await uow.tokens.update(replace(token, last_used_at=now))
-                await uow.commit()
+        token = await uow.tokens.get_by_hash(hash_token(token_value))
+        if token is None or token.revoked:
+            raise NotAuthenticated("the access token is not valid", code="bad_token")
+        if token.expires_at is not None and token.expires_at <= now:
+            raise NotAuthenticated(
+                "the access token has expired; log in again", code="token_expired"
+            )
+        user = await uow.users.get(token.user_id)
+        if user is None or user.deactivated:
+            raise NotAuthenticated("the access token is not valid", code="bad_token")
+        if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL_MS:
+            await uow.tokens.update(replace(token, last_used_at=now))
         return user
 
-    async def list_tokens(self, user: User) -> list[AccessToken]:
+    async def list_tokens(self, uow: UnitOfWork, user: User) -> list[AccessToken]:
         """The caller's tokens, without their values."""
-        async with self._uow() as uow:
-            return await uow.tokens.list_for_user(user.id)
+        return await uow.tokens.list_for_user(user.id)
 
-    async def revoke_token(self, user: User, token_id: str) -> None:
+    async def revoke_token(self, uow: UnitOfWork, user: User, token_id: str) -> None:
         """Revoke one of the caller's tokens."""
-        async with self._uow() as uow:
-            tokens = await uow.tokens.list_for_user(user.id)
-            token = next((t for t in tokens if t.id == token_id), None)
-            if token is None:
-                raise NotFound(f"token {token_id!r:.40} not found")
-            await uow.tokens.update(replace(token, revoked=True))
-            await uow.commit()
+        tokens = await uow.tokens.list_for_user(user.id)
+        token = next((t for t in tokens if t.id == token_id), None)
+        if token is None:
+            raise NotFound(f"token {token_id!r:.40} not found")
+        await uow.tokens.update(replace(token, revoked=True))
 
-    async def get_user(self, user_id: str) -> User:
+    async def revoke_token_value(self, uow: UnitOfWork, user: User, token_value: str) -> None:
+        """Revoke the caller's token that has this value (a web session's), if there is one."""
+        wanted = hash_token(token_value)
+        for token in await uow.tokens.list_for_user(user.id):
+            if token.token_hash == wanted and not token.revoked:
+                await uow.tokens.update(replace(token, revoked=True))
+
+    async def get_user(self, uow: UnitOfWork, user_id: str) -> User:
         """A user by id."""
-        async with self._uow() as uow:
-            user = await uow.users.get(user_id) if is_id(user_id) else None
+        user = await uow.users.get(user_id) if is_id(user_id) else None
         if user is None or user.deactivated:
             raise NotFound(f"user {user_id!r:.40} not found")
         return user
 
-    async def find_user(self, email_or_username: str) -> User:
+    async def find_user(self, uow: UnitOfWork, email_or_username: str) -> User:
         """A user by email or username."""
-        async with self._uow() as uow:
-            user = await find_by_key(uow, email_or_username)
+        user = await find_by_key(uow, email_or_username)
         if user is None or user.deactivated:
             raise NotFound(f"no user {email_or_username.strip()!r:.80}")
         return user
 
-    async def list_users(self, *, limit: int = 100, after: str | None = None) -> list[User]:
+    async def list_users(
+        self, uow: UnitOfWork, *, limit: int = 100, after: str | None = None
+    ) -> list[User]:
         """Every active user, by id."""
-        async with self._uow() as uow:
-            return await uow.users.list(limit=limit, after=after)
+        return await uow.users.list(limit=limit, after=after)
 
 
 async def find_by_key(uow: UnitOfWork, email_or_username: str) -> User | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from codestream.domain import rules
@@ -18,12 +19,13 @@ from codestream.domain.models import (
     Post,
     User,
 )
-from codestream.domain.ports import CodemarkQuery, UnitOfWork, UnitOfWorkFactory
+from codestream.domain.ports import CodemarkQuery, UnitOfWork
 from codestream.domain.remotes import remote_code_url
 from codestream.domain.services.access import require_member, visible_codemark
 from codestream.domain.services.reply_threads import ReplyThreads, post_to_threads
 from codestream.domain.services.repos import ensure_repo
-from codestream.errors import InvalidInput, PermissionDenied
+from codestream.domain.services.shares import ShareService
+from codestream.errors import InvalidInput, PermissionDenied, ServiceUnavailable
 
 MAX_MARKERS = 10
 MAX_PAGE = 100
@@ -86,55 +88,68 @@ class CodemarkFilters:
 
 
 class CodemarkService:
-    """Create, read, change and discuss codemarks."""
+    """Create, read, change and discuss codemarks. `shares` shares a new codemark in the same
+    transaction; `reply_threads` posts replies into the Teams threads of its cards."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, *, reply_threads: ReplyThreads | None = None
+        self,
+        clock: Clock,
+        *,
+        shares: ShareService | None = None,
+        reply_threads: ReplyThreads | None = None,
     ) -> None:
-        self._uow = uow
         self._clock = clock
+        self._shares = shares
         self._reply_threads = reply_threads
 
-    async def create_codemark(self, actor: User, new: NewCodemark) -> Codemark:
-        """Create a codemark with its markers; the actor must be in the team."""
+    async def create_codemark(
+        self, uow: UnitOfWork, actor: User, new: NewCodemark, *, share_to: Sequence[str] = ()
+    ) -> Codemark:
+        """Create a codemark with its markers (the actor must be in the team) and, with
+        `share_to`, share it to those connected channels: all or nothing, the channels checked
+        before anything is created."""
+        if share_to:
+            if self._shares is None:
+                raise ServiceUnavailable("sharing is not set up on this server")
+            await self._shares.check_targets(uow, actor, new.team_id, "msteams", share_to)
         title, text = _check_title_and_text(new.type, new.title, new.text)
         tags = rules.tags(new.tags)
         if len(new.markers) > MAX_MARKERS:
             raise InvalidInput(f"markers: at most {MAX_MARKERS}", field="markers")
         now = self._clock()
         codemark_id = new_id(now)
-        async with self._uow() as uow:
-            await require_member(uow, new.team_id, actor)
-            assignees = await _check_assignees(uow, new.team_id, new.assignees)
-            markers = tuple(
-                [await _build_marker(uow, new.team_id, codemark_id, m, now) for m in new.markers]
-            )
-            codemark = Codemark(
-                id=codemark_id,
-                team_id=new.team_id,
-                creator_id=actor.id,
-                type=new.type,
-                title=title,
-                text=text,
-                status=CodemarkStatus.OPEN,
-                origin=new.origin,
-                created_at=now,
-                modified_at=now,
-                assignees=assignees,
-                tags=tags,
-                markers=markers,
-            )
-            await uow.codemarks.add(codemark)
-            await uow.commit()
+        await require_member(uow, new.team_id, actor)
+        assignees = await _check_assignees(uow, new.team_id, new.assignees)
+        markers = tuple(
+            [await _build_marker(uow, new.team_id, codemark_id, m, now) for m in new.markers]
+        )
+        codemark = Codemark(
+            id=codemark_id,
+            team_id=new.team_id,
+            creator_id=actor.id,
+            type=new.type,
+            title=title,
+            text=text,
+            status=CodemarkStatus.OPEN,
+            origin=new.origin,
+            created_at=now,
+            modified_at=now,
+            assignees=assignees,
+            tags=tags,
+            markers=markers,
+        )
+        await uow.codemarks.add(codemark)
+        if share_to and self._shares is not None:
+            await self._shares.share(uow, actor, codemark.id, share_to)
         return codemark
 
-    async def get_codemark(self, actor: User, codemark_id: str) -> Codemark:
+    async def get_codemark(self, uow: UnitOfWork, actor: User, codemark_id: str) -> Codemark:
         """A codemark of one of the actor's teams; NotFound otherwise, so ids don't leak."""
-        async with self._uow() as uow:
-            return await visible_codemark(uow, actor, codemark_id)
+        return await visible_codemark(uow, actor, codemark_id)
 
     async def list_codemarks(
         self,
+        uow: UnitOfWork,
         actor: User,
         team_id: str,
         filters: CodemarkFilters | None = None,
@@ -162,78 +177,71 @@ class CodemarkService:
             before=cursor,
             limit=limit + 1,
         )
-        async with self._uow() as uow:
-            await require_member(uow, team_id, actor)
-            rows = await uow.codemarks.list(query)
+        await require_member(uow, team_id, actor)
+        rows = await uow.codemarks.list(query)
         items = rows[:limit]
         return Page(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
     async def change_codemark(
-        self, actor: User, codemark_id: str, changes: CodemarkChanges
+        self, uow: UnitOfWork, actor: User, codemark_id: str, changes: CodemarkChanges
     ) -> Codemark:
         """Change status or assignees (any member), or title, text and tags (the author)."""
-        async with self._uow() as uow:
-            codemark = await visible_codemark(uow, actor, codemark_id)
-            touches_content = any(
-                v is not None for v in (changes.title, changes.text, changes.tags)
+        codemark = await visible_codemark(uow, actor, codemark_id)
+        touches_content = any(v is not None for v in (changes.title, changes.text, changes.tags))
+        if touches_content and codemark.creator_id != actor.id:
+            raise PermissionDenied(
+                "only the author may edit the title, text or tags", code="not_author"
             )
-            if touches_content and codemark.creator_id != actor.id:
-                raise PermissionDenied(
-                    "only the author may edit the title, text or tags", code="not_author"
-                )
-            title, text = _check_title_and_text(
-                codemark.type,
-                codemark.title if changes.title is None else changes.title,
-                codemark.text if changes.text is None else changes.text,
-            )
-            updated = replace(
-                codemark,
-                title=title,
-                text=text,
-                status=changes.status or codemark.status,
-                assignees=(
-                    codemark.assignees
-                    if changes.assignees is None
-                    else await _check_assignees(uow, codemark.team_id, changes.assignees)
-                ),
-                tags=codemark.tags if changes.tags is None else rules.tags(changes.tags),
-                modified_at=self._clock(),
-            )
-            await uow.codemarks.update(updated)
-            await uow.commit()
+        title, text = _check_title_and_text(
+            codemark.type,
+            codemark.title if changes.title is None else changes.title,
+            codemark.text if changes.text is None else changes.text,
+        )
+        updated = replace(
+            codemark,
+            title=title,
+            text=text,
+            status=changes.status or codemark.status,
+            assignees=(
+                codemark.assignees
+                if changes.assignees is None
+                else await _check_assignees(uow, codemark.team_id, changes.assignees)
+            ),
+            tags=codemark.tags if changes.tags is None else rules.tags(changes.tags),
+            modified_at=self._clock(),
+        )
+        await uow.codemarks.update(updated)
         return updated
 
-    async def delete_codemark(self, actor: User, codemark_id: str) -> None:
+    async def delete_codemark(self, uow: UnitOfWork, actor: User, codemark_id: str) -> None:
         """Soft-delete: the author or a team admin may."""
-        async with self._uow() as uow:
-            codemark = await visible_codemark(uow, actor, codemark_id)
-            _, membership = await require_member(uow, codemark.team_id, actor)
-            if codemark.creator_id != actor.id and not membership.is_admin:
-                raise PermissionDenied(
-                    "only the author or a team admin may delete it", code="not_author"
-                )
-            await uow.codemarks.update(
-                replace(codemark, deactivated=True, modified_at=self._clock())
+        codemark = await visible_codemark(uow, actor, codemark_id)
+        _, membership = await require_member(uow, codemark.team_id, actor)
+        if codemark.creator_id != actor.id and not membership.is_admin:
+            raise PermissionDenied(
+                "only the author or a team admin may delete it", code="not_author"
             )
-            await uow.commit()
+        await uow.codemarks.update(replace(codemark, deactivated=True, modified_at=self._clock()))
 
     async def add_reply(
-        self, actor: User, codemark_id: str, text: str, origin: Origin = Origin.API
+        self,
+        uow: UnitOfWork,
+        actor: User,
+        codemark_id: str,
+        text: str,
+        origin: Origin = Origin.API,
     ) -> Post:
         """Reply on a codemark; also posted into the Teams threads of its shared cards."""
         now = self._clock()
-        async with self._uow() as uow:
-            codemark, post = await record_reply(uow, actor, codemark_id, text, origin, now)
-            if self._reply_threads is not None:
-                await post_to_threads(uow, self._reply_threads, codemark, post, actor, now)
-            await uow.commit()
+        codemark, post = await record_reply(uow, actor, codemark_id, text, origin, now)
+        if self._reply_threads is not None:
+            await post_to_threads(uow, self._reply_threads, codemark, post, actor, now)
         return post
 
-    async def list_replies(self, actor: User, codemark_id: str) -> list[Post]:
+    async def list_replies(self, uow: UnitOfWork, actor: User, codemark_id: str) -> list[Post]:
         """The replies on a codemark, oldest first."""
-        async with self._uow() as uow:
-            await visible_codemark(uow, actor, codemark_id)
-            return await uow.posts.list_for_codemark(codemark_id)
+        await visible_codemark(uow, actor, codemark_id)
+        return await uow.posts.list_for_codemark(codemark_id)
 
 
 async def record_reply(

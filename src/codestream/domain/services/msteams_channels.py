@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from codestream.domain.models import Team, User
 from codestream.domain.msteams import ChannelConnection
 from codestream.domain.ports import UnitOfWork
+from codestream.domain.services.access import require_member
+from codestream.errors import Conflict
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,20 @@ async def connected_channels(
     return sorted(
         found, key=lambda c: (c.team_name.lower(), c.channel_name.lower(), c.conversation_id)
     )
+
+
+async def list_conversations(
+    uow: UnitOfWork, actor: User, team_id: str, tenant_id: str | None = None
+) -> list[ConnectedChannel]:
+    """The channels a team shares into, for a member; Conflict if it isn't linked to Teams."""
+    team, _ = await require_member(uow, team_id, actor)
+    tenants = {link.tenant_id for link in await uow.msteams.list_tenant_links_of_team(team.id)}
+    if not tenants or (tenant_id and tenant_id not in tenants):
+        where = "this Microsoft Teams organization" if tenant_id else "Microsoft Teams"
+        raise Conflict(
+            f"team {team.name!r} is not linked to {where}. In Teams, send `signin` to the "
+            "CodeStream bot in your personal chat, sign in and pick this team; then "
+            "mention the bot with `connect` in a channel.",
+            code="msteams_not_linked",
+        )
+    return await connected_channels(uow, team.id, tenant_id)

@@ -48,6 +48,11 @@ async def record_tenant(uow: UnitOfWork, tenant_id: str, service_url: str, now: 
         await uow.msteams.save_tenant(replace(tenant, service_url=service_url, modified_at=now))
 
 
+async def is_known_team(uow: UnitOfWork, team_id: str) -> bool:
+    """Whether we know of the Teams team (the bot was installed in it at some point)."""
+    return await uow.msteams.get_team(team_id) is not None
+
+
 async def install_team(uow: UnitOfWork, info: TeamInfo, now: int) -> bool:
     """Record the bot as installed in a team, with its channels; True if it was not before."""
     await record_tenant(uow, info.tenant_id, info.service_url, now)

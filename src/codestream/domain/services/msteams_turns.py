@@ -26,6 +26,8 @@ from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
 
 R = TypeVar("R")
 
+BOT_REPLY = "bot_reply"
+"""The outbox kind of the bot's own messages: answers, welcomes, confirmations."""
 REPLY_TTL_MS = 60 * 60 * 1000
 """How long the outbox keeps trying to deliver a bot message."""
 MAX_GROUP = 128

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from codestream.domain.clock import Clock
+from codestream.domain.messages import ReplyCardData
 from codestream.domain.models import Codemark, Post, User
 from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation, OutboxItem
@@ -23,18 +24,8 @@ from codestream.domain.shares import Share
 REPLY_KIND = "codemark_reply"
 
 
-@dataclass(frozen=True)
-class ReplyCardData:
-    """What a reply's message in Teams shows."""
-
-    codemark: Codemark
-    post: Post
-    author: User
-    permalink: str
-
-
 class ReplyRenderer(Protocol):
-    """Builds the message activity for a reply (the bot renders an Adaptive Card)."""
+    """Builds the message activity for a reply (`TeamsMessages.reply`)."""
 
     def __call__(self, data: ReplyCardData) -> dict[str, Any]: ...
 

@@ -8,7 +8,7 @@ from codestream.domain import rules
 from codestream.domain.clock import Clock
 from codestream.domain.ids import is_id, new_id
 from codestream.domain.models import Repo, User
-from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
+from codestream.domain.ports import UnitOfWork
 from codestream.domain.remotes import Remote, parse_remote
 from codestream.domain.services.access import is_member, require_member
 from codestream.errors import InvalidInput, NotFound
@@ -17,33 +17,33 @@ from codestream.errors import InvalidInput, NotFound
 class RepoService:
     """Register and list repos."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
     async def add_repo(
-        self, actor: User, team_id: str, remotes: list[str], name: str | None = None
+        self,
+        uow: UnitOfWork,
+        actor: User,
+        team_id: str,
+        remotes: list[str],
+        name: str | None = None,
     ) -> Repo:
         """Register a repo by its remotes, or return the one already registered for them."""
-        async with self._uow() as uow:
-            await require_member(uow, team_id, actor)
-            repo = await ensure_repo(uow, team_id, remotes, name, self._clock())
-            await uow.commit()
+        await require_member(uow, team_id, actor)
+        repo = await ensure_repo(uow, team_id, remotes, name, self._clock())
         return repo
 
-    async def list_repos(self, actor: User, team_id: str) -> list[Repo]:
+    async def list_repos(self, uow: UnitOfWork, actor: User, team_id: str) -> list[Repo]:
         """The team's repos."""
-        async with self._uow() as uow:
-            await require_member(uow, team_id, actor)
-            return await uow.repos.list_for_team(team_id)
+        await require_member(uow, team_id, actor)
+        return await uow.repos.list_for_team(team_id)
 
-    async def get_repo(self, actor: User, repo_id: str) -> Repo:
+    async def get_repo(self, uow: UnitOfWork, actor: User, repo_id: str) -> Repo:
         """A repo of one of the actor's teams."""
-        async with self._uow() as uow:
-            repo = await uow.repos.get(repo_id) if is_id(repo_id) else None
-            if repo is None or repo.deactivated or not await is_member(uow, repo.team_id, actor):
-                # Another team's repo is as unknown as a missing one, so ids don't leak.
-                raise NotFound(f"repo {repo_id!r:.40} not found")
+        repo = await uow.repos.get(repo_id) if is_id(repo_id) else None
+        if repo is None or repo.deactivated or not await is_member(uow, repo.team_id, actor):
+            # Another team's repo is as unknown as a missing one, so ids don't leak.
+            raise NotFound(f"repo {repo_id!r:.40} not found")
         return repo
 
 

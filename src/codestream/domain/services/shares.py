@@ -1,24 +1,25 @@
 """Sharing codemarks into Teams channels: validate the targets, record the shares, and enqueue
 their cards in the same transaction; report each share's delivery status.
 
-The card is rendered by a `CardRenderer` injected from outside (the bot builds Adaptive Cards);
-the domain only knows that it gets a message activity back.
+The card is rendered by the `TeamsMessages` port (the bot builds Adaptive Cards); the domain only
+knows that it gets a message activity back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from codestream.domain import rules
 from codestream.domain.clock import Clock
 from codestream.domain.ids import new_id
+from codestream.domain.messages import CodemarkCardData, TeamsMessages
 from codestream.domain.models import Codemark, Repo, User
 from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation
-from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
+from codestream.domain.ports import UnitOfWork
 from codestream.domain.services.access import require_member, visible_codemark
 from codestream.domain.shares import Share, ShareDelivery, ShareTarget
 from codestream.errors import InvalidInput, NotFound, ServiceUnavailable
@@ -31,23 +32,6 @@ SHARE_KIND = "codemark_share"
 DEFAULT_DELIVERY_DEADLINE_MS = 24 * 60 * 60 * 1000
 """How long the outbox keeps retrying a card before it reports it failed."""
 TEAMS_WEB = "https://teams.microsoft.com"
-
-
-@dataclass(frozen=True)
-class CodemarkCardData:
-    """What a card shows: the codemark and the people and repos it names."""
-
-    codemark: Codemark
-    author: User | None
-    assignees: tuple[User, ...]
-    repos: Mapping[str, Repo]
-    permalink: str
-
-
-class CardRenderer(Protocol):
-    """Builds the message activity (type `message`, with the card attachment) for a codemark."""
-
-    def __call__(self, data: CodemarkCardData) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -70,111 +54,112 @@ class ShareService:
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
         clock: Clock,
         *,
-        renderer: CardRenderer | None = None,
+        messages: TeamsMessages | None = None,
         public_url: str = "",
         delivery_deadline_ms: int = DEFAULT_DELIVERY_DEADLINE_MS,
     ) -> None:
-        self._uow = uow
         self._clock = clock
-        self._renderer = renderer
+        self._messages = messages
         self._public_url = public_url.rstrip("/")
         self._deadline_ms = delivery_deadline_ms
 
-    async def list_targets(self, actor: User, team_id: str) -> list[ShareTarget]:
+    async def list_targets(self, uow: UnitOfWork, actor: User, team_id: str) -> list[ShareTarget]:
         """The Teams channels the actor's team has connected, by team and channel name."""
-        async with self._uow() as uow:
-            await require_member(uow, team_id, actor)
-            return await uow.shares.list_targets(team_id)
+        await require_member(uow, team_id, actor)
+        return await uow.shares.list_targets(team_id)
 
     async def check_targets(
-        self, actor: User, team_id: str, provider: str, channel_ids: Sequence[str]
+        self,
+        uow: UnitOfWork,
+        actor: User,
+        team_id: str,
+        provider: str,
+        channel_ids: Sequence[str],
     ) -> list[ShareTarget]:
         """The targets the ids name, or the error `share` would raise; changes nothing."""
         wanted = check_request(provider, channel_ids)
-        async with self._uow() as uow:
-            await require_member(uow, team_id, actor)
-            return await _targets(uow, team_id, wanted)
+        await require_member(uow, team_id, actor)
+        return await _targets(uow, team_id, wanted)
 
     async def share(
         self,
+        uow: UnitOfWork,
         actor: User,
         codemark_id: str,
         channel_ids: Sequence[str],
         *,
         provider: str = "msteams",
+        team_id: str | None = None,
     ) -> list[SharedTo]:
-        """Record a share per channel and enqueue its card, all in one transaction."""
+        """Record a share per channel and enqueue its card, in the caller's unit of work.
+        With `team_id`, a codemark of another team is NotFound."""
         wanted = check_request(provider, channel_ids)
-        if self._renderer is None:
+        if self._messages is None:
             raise ServiceUnavailable("sharing is not set up on this server (no card renderer)")
         now = self._clock()
-        async with self._uow() as uow:
-            codemark = await visible_codemark(uow, actor, codemark_id)
-            targets = await _targets(uow, codemark.team_id, wanted)
-            activity = self._renderer(await self._card_data(uow, codemark))
-            shared: list[SharedTo] = []
-            # Ids sorted so that listings (by time, then id) keep the order of the request.
-            for share_id, target in zip(sorted(new_id(now) for _ in targets), targets, strict=True):
-                share = Share(
-                    id=share_id,
-                    codemark_id=codemark.id,
-                    team_id=codemark.team_id,
-                    provider=provider,
+        codemark = await visible_codemark(uow, actor, codemark_id)
+        if team_id is not None and codemark.team_id != team_id:
+            raise NotFound(f"codemark {codemark_id!r} not found in team {team_id!r}")
+        targets = await _targets(uow, codemark.team_id, wanted)
+        activity = self._messages.codemark(await self.card_data(uow, codemark))
+        shared: list[SharedTo] = []
+        # Ids sorted so that listings (by time, then id) keep the order of the request.
+        for share_id, target in zip(sorted(new_id(now) for _ in targets), targets, strict=True):
+            share = Share(
+                id=share_id,
+                codemark_id=codemark.id,
+                team_id=codemark.team_id,
+                provider=provider,
+                tenant_id=target.tenant_id,
+                msteams_team_id=target.msteams_team_id,
+                team_name=target.team_name,
+                channel_id=target.channel_id,
+                channel_name=target.channel_name,
+                created_by=actor.id,
+                created_at=now,
+            )
+            await uow.shares.add(share)
+            item = await uow.outbox.enqueue(
+                NewOutboxItem(
+                    kind=SHARE_KIND,
                     tenant_id=target.tenant_id,
-                    msteams_team_id=target.msteams_team_id,
-                    team_name=target.team_name,
-                    channel_id=target.channel_id,
-                    channel_name=target.channel_name,
-                    created_by=actor.id,
-                    created_at=now,
-                )
-                await uow.shares.add(share)
-                item = await uow.outbox.enqueue(
-                    NewOutboxItem(
-                        kind=SHARE_KIND,
-                        tenant_id=target.tenant_id,
-                        service_url=target.service_url,
-                        conversation_id=target.channel_id,
-                        operation=Operation.CREATE_CONVERSATION,
-                        payload=conversation_parameters(target, activity),
-                        share_id=share.id,
-                    ),
-                    now=now,
-                    deadline_at=now + self._deadline_ms,
-                )
-                shared.append(
-                    SharedTo(share, item.status.value, next_attempt_at=item.next_attempt_at)
-                )
-            await uow.commit()
+                    service_url=target.service_url,
+                    conversation_id=target.channel_id,
+                    operation=Operation.CREATE_CONVERSATION,
+                    payload=conversation_parameters(target, activity),
+                    share_id=share.id,
+                ),
+                now=now,
+                deadline_at=now + self._deadline_ms,
+            )
+            shared.append(SharedTo(share, item.status.value, next_attempt_at=item.next_attempt_at))
         return shared
 
-    async def list_shares(self, actor: User, codemark_id: str) -> list[SharedTo]:
+    async def list_shares(self, uow: UnitOfWork, actor: User, codemark_id: str) -> list[SharedTo]:
         """A codemark's shares, oldest first, each with its delivery status."""
-        async with self._uow() as uow:
-            codemark = await visible_codemark(uow, actor, codemark_id)
-            shares = await uow.shares.list_for_codemark(codemark.id)
-            return await _with_status(uow, shares)
+        codemark = await visible_codemark(uow, actor, codemark_id)
+        shares = await uow.shares.list_for_codemark(codemark.id)
+        return await _with_status(uow, shares)
 
     async def shares_by_codemark(
-        self, actor: User, team_id: str, codemark_ids: Sequence[str]
+        self, uow: UnitOfWork, actor: User, team_id: str, codemark_ids: Sequence[str]
     ) -> dict[str, list[SharedTo]]:
         """The shares of several codemarks of one team (for listings), by codemark id."""
-        async with self._uow() as uow:
-            await require_member(uow, team_id, actor)
-            shares = [
-                s
-                for s in await uow.shares.list_for_codemarks(list(codemark_ids))
-                if s.team_id == team_id
-            ]
-            found: dict[str, list[SharedTo]] = {cid: [] for cid in codemark_ids}
-            for item in await _with_status(uow, shares):
-                found.setdefault(item.share.codemark_id, []).append(item)
-            return found
+        await require_member(uow, team_id, actor)
+        shares = [
+            s
+            for s in await uow.shares.list_for_codemarks(list(codemark_ids))
+            if s.team_id == team_id
+        ]
+        found: dict[str, list[SharedTo]] = {cid: [] for cid in codemark_ids}
+        for item in await _with_status(uow, shares):
+            found.setdefault(item.share.codemark_id, []).append(item)
+        return found
 
-    async def _card_data(self, uow: UnitOfWork, codemark: Codemark) -> CodemarkCardData:
+    async def card_data(self, uow: UnitOfWork, codemark: Codemark) -> CodemarkCardData:
+        """What the codemark's card shows, read in the caller's unit of work."""
         author = await uow.users.get(codemark.creator_id)
         people = {u.id: u for u in await uow.users.get_many(list(codemark.assignees))}
         repos: dict[str, Repo] = {}

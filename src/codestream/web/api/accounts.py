@@ -28,7 +28,7 @@ router = APIRouter(tags=["accounts"], dependencies=[Depends(json_body)])
 )
 async def sign_up(body: SignUp, ctx: Context) -> UserOut:
     """Create an account."""
-    user = await ctx.services.accounts.sign_up(
+    user = await ctx.services.sign_up(
         email=body.email, password=body.password, full_name=body.full_name, username=body.username
     )
     return UserOut.of(user)
@@ -37,7 +37,7 @@ async def sign_up(body: SignUp, ctx: Context) -> UserOut:
 @router.post("/login", response_model=LoginOut, responses=error_responses(*BODY_ERRORS, 401))
 async def log_in(body: LogIn, ctx: Context) -> LoginOut:
     """Exchange email and password for an access token."""
-    user, token = await ctx.services.accounts.log_in(email=body.email, password=body.password)
+    user, token = await ctx.services.log_in(email=body.email, password=body.password)
     return LoginOut(access_token=token, user=UserOut.of(user))
 
 
@@ -61,7 +61,7 @@ def _token_out(token: AccessToken) -> TokenOut:
 @router.get("/tokens", response_model=list[TokenOut], responses=error_responses(401))
 async def list_tokens(user: CurrentUser, ctx: Context) -> list[TokenOut]:
     """Your access tokens (never their values)."""
-    return [_token_out(t) for t in await ctx.services.accounts.list_tokens(user)]
+    return [_token_out(t) for t in await ctx.services.read(ctx.services.accounts.list_tokens, user)]
 
 
 @router.post(
@@ -72,7 +72,9 @@ async def list_tokens(user: CurrentUser, ctx: Context) -> list[TokenOut]:
 )
 async def create_token(body: NewToken, user: CurrentUser, ctx: Context) -> CreatedToken:
     """A new access token; its value is shown only in this answer."""
-    token, value = await ctx.services.accounts.create_token(user.id, name=body.name)
+    token, value = await ctx.services.write(
+        ctx.services.accounts.create_token, user.id, name=body.name
+    )
     return CreatedToken(**_token_out(token).model_dump(), access_token=value)
 
 
@@ -84,7 +86,7 @@ async def create_token(body: NewToken, user: CurrentUser, ctx: Context) -> Creat
 )
 async def revoke_token(token_id: str, user: CurrentUser, ctx: Context) -> Response:
     """Revoke one of your tokens."""
-    await ctx.services.accounts.revoke_token(user, token_id)
+    await ctx.services.write(ctx.services.accounts.revoke_token, user, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -41,9 +41,6 @@ _SEE = error_responses(401, 404, 422)
 async def create_codemark(body: NewCodemarkIn, user: CurrentUser, ctx: Context) -> CodemarkOut:
     """Create a codemark, with markers that attach it to lines of code; `shares` posts it to
     connected Teams channels (checked before anything is created)."""
-    share_ids = [s.channel_id for s in body.shares]
-    if share_ids:
-        await ctx.services.shares.check_targets(user, body.team_id, "msteams", share_ids)
     new = NewCodemark(
         team_id=body.team_id,
         type=CodemarkType(body.type),
@@ -69,9 +66,12 @@ async def create_codemark(body: NewCodemarkIn, user: CurrentUser, ctx: Context) 
         ),
         origin=Origin.API,
     )
-    codemark = await ctx.services.codemarks.create_codemark(user, new)
-    if share_ids:
-        await ctx.services.shares.share(user, codemark.id, share_ids)
+    codemark = await ctx.services.write(
+        ctx.services.codemarks.create_codemark,
+        user,
+        new,
+        share_to=[s.channel_id for s in body.shares],
+    )
     return (await with_shared_to(ctx, user, [CodemarkOut.of(codemark, ctx.public_url)]))[0]
 
 
@@ -102,8 +102,8 @@ async def list_codemarks(
         repo_id=repo_id,
         file=file,
     )
-    page = await ctx.services.codemarks.list_codemarks(
-        user, team_id, filters, limit=limit, cursor=cursor
+    page = await ctx.services.read(
+        ctx.services.codemarks.list_codemarks, user, team_id, filters, limit=limit, cursor=cursor
     )
     items = [CodemarkOut.of(c, ctx.public_url) for c in page.items]
     return CodemarkPage(items=await with_shared_to(ctx, user, items), next_cursor=page.next_cursor)
@@ -112,7 +112,7 @@ async def list_codemarks(
 @router.get("/codemarks/{codemark_id}", response_model=CodemarkOut, responses=_SEE)
 async def get_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> CodemarkOut:
     """One codemark."""
-    codemark = await ctx.services.codemarks.get_codemark(user, codemark_id)
+    codemark = await ctx.services.read(ctx.services.codemarks.get_codemark, user, codemark_id)
     return (await with_shared_to(ctx, user, [CodemarkOut.of(codemark, ctx.public_url)]))[0]
 
 
@@ -132,7 +132,9 @@ async def change_codemark(
         assignees=tuple(body.assignees) if body.assignees is not None else None,
         tags=tuple(body.tags) if body.tags is not None else None,
     )
-    codemark = await ctx.services.codemarks.change_codemark(user, codemark_id, changes)
+    codemark = await ctx.services.write(
+        ctx.services.codemarks.change_codemark, user, codemark_id, changes
+    )
     return (await with_shared_to(ctx, user, [CodemarkOut.of(codemark, ctx.public_url)]))[0]
 
 
@@ -144,14 +146,17 @@ async def change_codemark(
 )
 async def delete_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> Response:
     """Delete a codemark (the author or a team admin)."""
-    await ctx.services.codemarks.delete_codemark(user, codemark_id)
+    await ctx.services.write(ctx.services.codemarks.delete_codemark, user, codemark_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/codemarks/{codemark_id}/replies", response_model=list[ReplyOut], responses=_SEE)
 async def list_replies(codemark_id: str, user: CurrentUser, ctx: Context) -> list[ReplyOut]:
     """The replies, oldest first."""
-    return [ReplyOut.of(p) for p in await ctx.services.codemarks.list_replies(user, codemark_id)]
+    return [
+        ReplyOut.of(p)
+        for p in await ctx.services.read(ctx.services.codemarks.list_replies, user, codemark_id)
+    ]
 
 
 @router.post(
@@ -162,7 +167,9 @@ async def list_replies(codemark_id: str, user: CurrentUser, ctx: Context) -> lis
 )
 async def add_reply(codemark_id: str, body: NewReply, user: CurrentUser, ctx: Context) -> ReplyOut:
     """Reply on a codemark."""
-    post = await ctx.services.codemarks.add_reply(user, codemark_id, body.text, Origin.API)
+    post = await ctx.services.write(
+        ctx.services.codemarks.add_reply, user, codemark_id, body.text, Origin.API
+    )
     return ReplyOut.of(post)
 
 

@@ -59,7 +59,9 @@ async def with_shared_to(
         by_team.setdefault(item.team_id, []).append(item.id)
     shares: dict[str, list[SharedTo]] = {}
     for team_id, ids in by_team.items():
-        shares.update(await ctx.services.shares.shares_by_codemark(user, team_id, ids))
+        shares.update(
+            await ctx.services.read(ctx.services.shares.shares_by_codemark, user, team_id, ids)
+        )
     return [
         item.model_copy(update={"shared_to": [shared_to_out(s) for s in shares.get(item.id, [])]})
         for item in items
@@ -80,8 +82,8 @@ async def share_codemark(
     The cards are queued in the same transaction as the shares and sent by the delivery worker;
     GET the shares for their status. Unknown or unconnected channels answer 404.
     """
-    shared = await ctx.services.shares.share(
-        user, codemark_id, body.channel_ids, provider=body.provider
+    shared = await ctx.services.write(
+        ctx.services.shares.share, user, codemark_id, body.channel_ids, provider=body.provider
     )
     return [shared_to_out(s) for s in shared]
 
@@ -97,7 +99,10 @@ async def list_shares(codemark_id: str, user: CurrentUser, ctx: Context) -> list
     Oldest first: queued, sending, retrying (next attempt and last error), sent (message id and
     link) or failed (reason).
     """
-    return [shared_to_out(s) for s in await ctx.services.shares.list_shares(user, codemark_id)]
+    return [
+        shared_to_out(s)
+        for s in await ctx.services.read(ctx.services.shares.list_shares, user, codemark_id)
+    ]
 
 
 @router.get(
@@ -110,7 +115,10 @@ async def list_share_targets(team_id: str, user: CurrentUser, ctx: Context) -> l
 
     Channels connected with `@CodeStream connect`, by Teams team and channel name.
     """
-    return [target_out(t) for t in await ctx.services.shares.list_targets(user, team_id)]
+    return [
+        target_out(t)
+        for t in await ctx.services.read(ctx.services.shares.list_targets, user, team_id)
+    ]
 
 
 summarize(router)

@@ -14,17 +14,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from codestream.bot.commands import signed_in_activity
 from codestream.domain.models import User
-from codestream.domain.services.msteams import MsTeamsService, SignInView
+from codestream.domain.services import Services
 from codestream.domain.services.msteams_signin import (
     MAX_STATE_LENGTH,
     SignInLinkExpired,
     SignInLinkInvalid,
-    decode_state,
+    SignInView,
 )
 from codestream.errors import CodeStreamError, InvalidInput
-from codestream.web.msteams_conversations import msteams_service
 from codestream.web.pages.csrf import CSRF_FIELD, check_csrf
 from codestream.web.pages.render import csrf_failure_page, error_page, render_page
 from codestream.web.pages.session import context_of, current_web_user, login_redirect
@@ -71,11 +69,10 @@ def _form(
     )
 
 
-def _precheck(service: MsTeamsService, request: Request, state: str) -> CodeStreamError | None:
+def _precheck(services: Services, state: str) -> CodeStreamError | None:
     """Signature and age, before asking anyone to sign in."""
-    key = context_of(request).config.auth_secret.reveal().encode()
     try:
-        decode_state(key, state, now=service.now())
+        services.signin.check_link(state)
     except (SignInLinkInvalid, SignInLinkExpired) as exc:
         return exc
     return None
@@ -84,15 +81,15 @@ def _precheck(service: MsTeamsService, request: Request, state: str) -> CodeStre
 @router.get(PATH)
 async def signin_page(request: Request, state: str = "") -> Response:
     """Show who is being linked and the team picker."""
-    service = msteams_service(request)
+    services = context_of(request).services
     user = await current_web_user(request)
-    problem = _precheck(service, request, state[: MAX_STATE_LENGTH + 1])
+    problem = _precheck(services, state[: MAX_STATE_LENGTH + 1])
     if problem is not None:
         return _link_error(request, problem, user)
     if user is None:
         return login_redirect(_page_path(state))
     try:
-        view = await service.open_signin(state, user)
+        view = await services.read(services.signin.open_signin, state, user)
     except (SignInLinkInvalid, SignInLinkExpired) as exc:
         return _link_error(request, exc, user)
     return _form(request, user, view, state)
@@ -107,28 +104,25 @@ async def signin_submit(request: Request) -> Response:
         return csrf_failure_page(request)
     raw_state = form.get("state")
     state = raw_state if isinstance(raw_state, str) and len(raw_state) <= MAX_STATE_LENGTH else ""
-    service = msteams_service(request)
+    services = context_of(request).services
     user = await current_web_user(request)
     if user is None:
         return login_redirect(_page_path(state))
     team_ids = [v for v in form.getlist("team_id") if isinstance(v, str) and len(v) <= 64]
     try:
-        result = await service.complete_signin(
-            state, user, team_ids[:_MAX_TEAMS], signed_in_activity
+        result = await services.write(
+            services.signin.complete_signin, state, user, team_ids[:_MAX_TEAMS]
         )
     except (SignInLinkInvalid, SignInLinkExpired) as exc:
         return _link_error(request, exc, user)
     except InvalidInput as exc:
         try:
-            view = await service.open_signin(state, user)
+            view = await services.read(services.signin.open_signin, state, user)
         except (SignInLinkInvalid, SignInLinkExpired) as link_exc:
             return _link_error(request, link_exc, user)
         return _form(
             request, user, view, state, checked=set(team_ids), error=exc.message, status=400
         )
-    delivery = getattr(request.app.state, "delivery", None)
-    if delivery is not None:
-        delivery.worker.wake()  # send the confirmation now, not at the next poll
     return render_page(
         request,
         "msteams_signed_in.html",

@@ -7,6 +7,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from codestream.domain import remotes
 from codestream.domain.models import Codemark, Marker, Post, Repo, User
+from codestream.domain.ports import UnitOfWork
 from codestream.domain.remotes import remote_code_url
 from codestream.domain.services import Services
 from codestream.domain.services.shares import SharedTo
@@ -162,14 +163,20 @@ def marker_view(codemark: Codemark, marker: Marker, repo: Repo | None) -> Marker
 
 async def load_permalink(services: Services, viewer: User, codemark_id: str) -> PermalinkView:
     """Gather the page; NotFound when the viewer may not see the codemark (or it is gone)."""
-    codemark = await services.codemarks.get_codemark(viewer, codemark_id)
-    team = await services.teams.get_team(viewer, codemark.team_id)
-    people = {u.id: u for _, u in await services.teams.list_members(viewer, codemark.team_id)}
+    return await services.read(_gather, services, viewer, codemark_id)
+
+
+async def _gather(
+    uow: UnitOfWork, services: Services, viewer: User, codemark_id: str
+) -> PermalinkView:
+    codemark = await services.codemarks.get_codemark(uow, viewer, codemark_id)
+    team = await services.teams.get_team(uow, viewer, codemark.team_id)
+    people = {u.id: u for _, u in await services.teams.list_members(uow, viewer, codemark.team_id)}
 
     async def person(user_id: str) -> User | None:
         if user_id not in people:
             try:
-                people[user_id] = await services.accounts.get_user(user_id)
+                people[user_id] = await services.accounts.get_user(uow, user_id)
             except NotFound:
                 return None
         return people[user_id]
@@ -181,13 +188,15 @@ async def load_permalink(services: Services, viewer: User, codemark_id: str) -> 
         if marker.repo_id is not None:
             if marker.repo_id not in repos:
                 try:
-                    repos[marker.repo_id] = await services.repos.get_repo(viewer, marker.repo_id)
+                    repos[marker.repo_id] = await services.repos.get_repo(
+                        uow, viewer, marker.repo_id
+                    )
                 except NotFound:
                     repos[marker.repo_id] = None
             repo = repos[marker.repo_id]
         markers.append(marker_view(codemark, marker, repo))
-    replies: list[Post] = await services.codemarks.list_replies(viewer, codemark.id)
-    shared_to = tuple(await services.shares.list_shares(viewer, codemark.id))
+    replies: list[Post] = await services.codemarks.list_replies(uow, viewer, codemark.id)
+    shared_to = tuple(await services.shares.list_shares(uow, viewer, codemark.id))
     return PermalinkView(
         codemark=codemark,
         team_name=team.name,

@@ -100,9 +100,11 @@ async def home(request: Request) -> Response:
         return login_redirect("/web/")
     services = context_of(request).services
     teams: list[tuple[Team, list[Codemark]]] = []
-    for team in await services.teams.list_teams(user):
+    for team in await services.read(services.teams.list_teams, user):
         try:
-            page = await services.codemarks.list_codemarks(user, team.id, limit=_HOME_CODEMARKS)
+            page = await services.read(
+                services.codemarks.list_codemarks, user, team.id, limit=_HOME_CODEMARKS
+            )
         except CodeStreamError:
             continue
         teams.append((team, page.items))

@@ -13,6 +13,7 @@ Reusable by every page (the Teams sign-in page too): `current_web_user`, `log_in
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request, Response
@@ -20,7 +21,6 @@ from fastapi.responses import RedirectResponse
 
 from codestream.config import Config
 from codestream.domain.models import User
-from codestream.domain.services.accounts import hash_token
 from codestream.errors import CodeStreamError, NotAuthenticated
 from codestream.web.context import WebContext
 
@@ -65,7 +65,8 @@ async def current_web_user(request: Request) -> User | None:
     user: User | None = None
     if token is not None:
         try:
-            user = await context_of(request).services.accounts.authenticate(token)
+            services = context_of(request).services
+            user = await services.write(services.accounts.authenticate, token)
         except NotAuthenticated:
             user = None
     request.state.web_user = user
@@ -74,8 +75,7 @@ async def current_web_user(request: Request) -> User | None:
 
 async def log_in(request: Request, email: str, password: str) -> tuple[User, str]:
     """Check the credentials and issue a web session token; raises NotAuthenticated."""
-    accounts = context_of(request).services.accounts
-    return await accounts.log_in(
+    return await context_of(request).services.log_in(
         email=email,
         password=password,
         token_name=SESSION_TOKEN_NAME,
@@ -103,14 +103,10 @@ async def end_session(request: Request, response: Response) -> None:
     token = session_token(request)
     user = await current_web_user(request)
     if token is not None and user is not None:
-        accounts = context_of(request).services.accounts
-        wanted = hash_token(token)
-        try:
-            for stored in await accounts.list_tokens(user):
-                if stored.token_hash == wanted:
-                    await accounts.revoke_token(user, stored.id)
-        except CodeStreamError:
-            pass  # the cookie goes anyway; an unrevoked token still expires
+        services = context_of(request).services
+        # The cookie goes anyway; an unrevoked token still expires.
+        with contextlib.suppress(CodeStreamError):
+            await services.write(services.accounts.revoke_token_value, user, token)
     response.delete_cookie(
         cookie_name(config, SESSION_COOKIE),
         path="/",

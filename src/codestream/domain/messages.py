@@ -1,0 +1,54 @@
+"""What the domain asks the bot to put into Teams, and the one port through which it asks.
+
+The domain decides when a message goes to Teams and to which conversation; the bot (which knows
+Adaptive Cards) decides what it looks like. Each kind of message is one method of
+`TeamsMessages`: a new kind (a notification, say) is one more method here and one in the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from codestream.domain.models import Codemark, Post, Repo, Team, User
+
+Activity = dict[str, Any]
+"""A message activity as the Bot Connector takes it (type `message`, with attachments)."""
+
+
+@dataclass(frozen=True)
+class CodemarkCardData:
+    """What a codemark's card shows: the codemark and the people and repos it names."""
+
+    codemark: Codemark
+    author: User | None
+    assignees: tuple[User, ...]
+    repos: Mapping[str, Repo]
+    permalink: str
+
+
+@dataclass(frozen=True)
+class ReplyCardData:
+    """What a reply's message in Teams shows."""
+
+    codemark: Codemark
+    post: Post
+    author: User
+    permalink: str
+
+
+class TeamsMessages(Protocol):
+    """Renders the message activities the domain sends to Teams."""
+
+    def codemark(self, data: CodemarkCardData) -> Activity:
+        """A codemark's card, shared into a channel."""
+        ...
+
+    def reply(self, data: ReplyCardData) -> Activity:
+        """A reply, posted into the thread of a card of its codemark."""
+        ...
+
+    def signed_in(self, user: User, teams: list[Team]) -> Activity:
+        """The confirmation of a sign-in completed on the web page, in the personal chat."""
+        ...

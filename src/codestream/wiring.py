@@ -1,0 +1,110 @@
+"""The one builder that wires a process from the services config.
+
+`codestream serve` (through `web/app.py`), `codestream worker`, the CLI's data commands, the tests
+and the benchmarks all call `build_runtime`, so each gets the same use cases, one Bot Connector
+client with one token cache, and one delivery worker. The caller owns the engine and the HTTP
+client it passes in (only the composition roots, `web/app.py` and `cli`, create those).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from codestream.bot.commands import BotOptions
+from codestream.bot.messages import BotMessages
+from codestream.bot.router import BotRouter
+from codestream.config import Config
+from codestream.delivery.settings import DeliverySettings, default_worker_id
+from codestream.delivery.worker import DEFAULT_LEASE_MS, DeliveryWorker
+from codestream.domain.clock import Clock, system_clock
+from codestream.domain.ports import PasswordHasher
+from codestream.domain.services import Services, build_services
+from codestream.domain.services.reply_threads import CardSentHook
+from codestream.passwords import Argon2Hasher
+from codestream.storage.engine import is_sqlite
+from codestream.storage.uow import SqlUnitOfWorkFactory
+from codestream.teams.auth import InboundVerifier
+from codestream.teams.connector import ConnectorClient
+from codestream.teams.openid import SigningKeys
+from codestream.teams.settings import BotSettings, bot_settings
+from codestream.teams.tokens import ConnectorTokens
+
+TURNS_IN_FLIGHT = 2
+"""Bot-turn transactions open at once on PostgreSQL: one fills while the other commits."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A wired process. `bot`, `verifier`, `connector` and `delivery` are None when no Teams
+    bot is configured; `delivery` is built but not started (the caller runs it)."""
+
+    services: Services
+    delivery_settings: DeliverySettings
+    bot_settings: BotSettings | None
+    connector: ConnectorClient | None
+    verifier: InboundVerifier | None
+    bot: BotRouter | None
+    delivery: DeliveryWorker | None
+
+
+def build_runtime(
+    config: Config,
+    engine: AsyncEngine,
+    http: httpx.AsyncClient,
+    *,
+    clock: Clock = system_clock,
+    hasher: PasswordHasher | None = None,
+    worker_id: str | None = None,
+    lease_ms: int = DEFAULT_LEASE_MS,
+) -> Runtime:
+    """Wire the use cases, the bot and the delivery worker for `config` on `engine` and `http`.
+
+    Raises ConfigError for a bad `delivery` block. Whatever commits outbox rows (a turn, a
+    share, a reply) wakes the delivery worker, if it runs in this process.
+    """
+    bot = bot_settings(config.msteams)
+    delivery_settings = DeliverySettings.from_document(config.document)
+    units = SqlUnitOfWorkFactory(engine)
+    services = build_services(
+        units,
+        hasher or Argon2Hasher(),
+        clock,
+        messages=BotMessages(),
+        public_url=config.public_api_url,
+        signing_key=config.auth_secret.reveal().encode(),
+        delivery_deadline_ms=delivery_settings.deadline_ms,
+        # SQLite has one write lock: a second open transaction would only wait for it.
+        turns_in_flight=1 if is_sqlite(config.database_url) else TURNS_IN_FLIGHT,
+    )
+    if bot is None:
+        return Runtime(services, delivery_settings, None, None, None, None, None)
+    connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_hosts)
+    threads = services.reply_threads
+    delivery = DeliveryWorker(
+        SqlUnitOfWorkFactory(engine),
+        connector,
+        worker_id=worker_id or default_worker_id(),
+        lease_ms=lease_ms,
+        clock=clock,
+        # A share's card reaching Teams posts the replies written while it waited.
+        on_sent=CardSentHook(threads, clock) if threads is not None else None,
+    )
+    units.on_queued = delivery.wake
+    return Runtime(
+        services=services,
+        delivery_settings=delivery_settings,
+        bot_settings=bot,
+        connector=connector,
+        verifier=InboundVerifier(
+            SigningKeys(http, bot.openid_metadata_url), app_id=bot.app_id, issuer=bot.token_issuer
+        ),
+        bot=BotRouter(
+            services,
+            connector,
+            BotOptions(public_url=config.public_api_url, bot_app_id=bot.app_id),
+        ),
+        delivery=delivery,
+    )
