@@ -178,3 +178,38 @@ async def test_action_execute_is_answered_with_a_card_in_the_invoke(linked: Link
     assert repeat.status_code == 200 and repeat.json() == answer.body
     assert json.dumps(card_of(reply))  # still a valid card
     await no_new_messages(world, world.channel.id, before)
+
+
+async def _inbound_rows(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            query = sa.text("SELECT count(*) FROM inbound_activities")
+            return int((await conn.execute(query)).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def test_an_invoke_the_bot_does_not_implement_gets_501_and_changes_nothing(
+    linked: Linked,
+) -> None:
+    world = linked.world
+    await say_in_channel(world, world.alice, "help")
+    sent = world.emu.emulator.transcript.query(direction="teams_to_bot")[-1]
+    invoke = {
+        **json.loads(sent.request_body),
+        "type": "invoke",
+        "id": "f:unknown-invoke-1",
+        "name": "composeExtension/querySettingUrl",
+        "value": {},
+    }
+    invoke.pop("text", None)
+    inbound, outbox = (
+        await _inbound_rows(linked.database_url),
+        await _outbox_rows(linked.database_url, invoke["conversation"]["id"]),
+    )
+    answer = await world.emu.driver.send_activity(world.bot, invoke)
+    assert answer.status == 501
+    # Signed like any activity and refused by no check: the bot simply has no such handler.
+    assert await _inbound_rows(linked.database_url) == inbound
+    assert await _outbox_rows(linked.database_url, invoke["conversation"]["id"]) == outbox

@@ -1,14 +1,22 @@
-"""The bot's commands: what each does inside the turn, and the card it answers with."""
+"""The bot's commands, each declared once with all it needs: its name and aliases, where it may
+run, whether the sender must be signed in, and a lookup in Teams before the turn.
+
+A command handler runs inside the turn and returns the card to answer with. Checks that apply
+to many commands (where a command may run, who must be signed in) are middleware, written once
+(`MIDDLEWARE`), not a prologue in each handler. A new command is one `@command(...)` function.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
 from codestream.bot import cards, texts
 from codestream.bot.incoming import Command, Incoming
+from codestream.bot.lifecycle import describe_team, team_from_event
 from codestream.domain.models import Team, User
 from codestream.domain.services import Services
 from codestream.domain.services import msteams_channels as channels
@@ -17,6 +25,7 @@ from codestream.domain.services import msteams_links as links
 from codestream.domain.services.msteams_installs import TeamInfo
 from codestream.domain.services.msteams_signin import looks_like_code
 from codestream.domain.services.msteams_turns import Turn
+from codestream.teams.connector import ConnectorClient
 
 Card = dict[str, Any]
 
@@ -36,73 +45,173 @@ class BotOptions:
 
 @dataclass(frozen=True)
 class Context:
-    """One command's inputs; `team_info` is the team as the connector described it (for
-    `connect`, looked up before the turn so no transaction waits on Teams)."""
+    """One command's inputs. `team_info` is what the command's lookup found in Teams before
+    the turn (so no transaction waits on Teams); `user` the sender's CodeStream user, for
+    commands that ask for it (`Who`)."""
 
     incoming: Incoming
     command: Command
     services: Services
     options: BotOptions
     team_info: TeamInfo | None = None
+    user: User | None = None
+
+
+class Where(Enum):
+    """Where a command may run."""
+
+    ANYWHERE = "anywhere"
+    PERSONAL = "personal"
+    CHANNEL = "channel"
+
+
+class Who(Enum):
+    """What a command needs to know about its sender."""
+
+    ANYONE = "anyone"
+    """Nothing: the user is not looked up."""
+    LOOKED_UP = "looked up"
+    """The sender's CodeStream user, if linked (`ctx.user` may be None)."""
+    SIGNED_IN = "signed in"
+    """A linked user; others are told to sign in first."""
 
 
 Handler = Callable[[Context, Turn], Awaitable[Card]]
-
-ALIASES = {
-    **dict.fromkeys(
-        ("help", "welcome", "start", "init", "initialize", "ok", "go", "getstarted"), "help"
-    ),
-    "signin": "signin",
-    "login": "signin",
-    "signout": "signout",
-    "logout": "signout",
-    "connect": "connect",
-    "disconnect": "disconnect",
-    "disconnectall": "disconnectall",
-    "status": "status",
-    "debug": "debug",
-    "uninstall": "uninstall",
-    "signincode": "signincode",
-}
-THREAD_COMMANDS = frozenset(ALIASES.values()) - {"signincode"}
-"""In a shared codemark's thread only a command's own name is a command (`@CodeStream status`);
-anything else, aliases such as `ok` included, is a reply to the codemark."""
-PERSONAL_ONLY = frozenset({"signin", "signout", "signincode"})
-CHANNEL_ONLY = frozenset({"connect", "disconnect", "disconnectall"})
+Lookup = Callable[[Incoming, ConnectorClient | None], Awaitable[TeamInfo | None]]
 
 
-def canonical(command: Command) -> str | None:
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command as declared: see `command`."""
+
+    name: str
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+    where: Where = Where.ANYWHERE
+    who: Who = Who.ANYONE
+    before_turn: Lookup | None = None
+    in_threads: bool = True
+    shown_as: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The name the user is told to type."""
+        return self.shown_as or self.name
+
+
+COMMANDS: dict[str, CommandSpec] = {}
+"""Every command, by its name and each alias."""
+
+
+def command(
+    name: str,
+    *,
+    aliases: Sequence[str] = (),
+    where: Where = Where.ANYWHERE,
+    who: Who = Who.ANYONE,
+    before_turn: Lookup | None = None,
+    in_threads: bool = True,
+    shown_as: str | None = None,
+) -> Callable[[Handler], Handler]:
+    """Declare a command. `in_threads`: in a shared codemark's thread, `@CodeStream <name>` is
+    this command (anything else there is a reply to the codemark); `shown_as`: the name to
+    type, where it differs."""
+
+    def register(handler: Handler) -> Handler:
+        spec = CommandSpec(
+            name, handler, tuple(aliases), where, who, before_turn, in_threads, shown_as
+        )
+        for word in (name, *aliases):
+            assert word not in COMMANDS, f"command word {word!r} declared twice"
+            COMMANDS[word] = spec
+        return handler
+
+    return register
+
+
+def spec_of(command_: Command) -> CommandSpec | None:
     """The command a word names, or None."""
-    return ALIASES.get(command.name)
+    return COMMANDS.get(command_.name)
+
+
+def is_thread_command(command_: Command) -> bool:
+    """In a shared codemark's thread only a command's own name is a command
+    (`@CodeStream status`); anything else, aliases such as `ok` included, is a reply."""
+    spec = spec_of(command_)
+    return spec is not None and spec.in_threads and command_.name == spec.name
+
+
+async def prepare(
+    incoming: Incoming, command_: Command, connector: ConnectorClient | None
+) -> TeamInfo | None:
+    """Run the command's lookup in Teams, if it declares one (before the turn)."""
+    spec = spec_of(command_)
+    if spec is None or spec.before_turn is None or not incoming.in_channel:
+        return None
+    return await spec.before_turn(incoming, connector)
+
+
+# -- middleware ------------------------------------------------------------------------------
+Next = Callable[[Context], Awaitable[Card]]
+Middleware = Callable[[CommandSpec, Context, Turn, Next], Awaitable[Card]]
+
+
+async def only_where_allowed(spec: CommandSpec, ctx: Context, _turn: Turn, then: Next) -> Card:
+    """Refuse a personal-only command outside the personal chat, a channel command outside
+    a channel."""
+    if spec.where is Where.PERSONAL and not ctx.incoming.personal:
+        return cards.text_card(texts.PERSONAL_ONLY.format(command=spec.label))
+    if spec.where is Where.CHANNEL and not ctx.incoming.in_channel:
+        return cards.text_card(texts.CHANNEL_ONLY.format(command=spec.label))
+    return await then(ctx)
+
+
+async def sender_when_needed(spec: CommandSpec, ctx: Context, turn: Turn, then: Next) -> Card:
+    """Look up the sender's CodeStream user for commands that need it; ask a sender who isn't
+    signed in to sign in first where the command requires it."""
+    if spec.who is Who.ANYONE:
+        return await then(ctx)
+    user_id = ctx.incoming.user_id
+    user = (
+        await links.linked_user(turn.uow, ctx.incoming.tenant_id, user_id)
+        if user_id is not None
+        else None
+    )
+    if user is None and spec.who is Who.SIGNED_IN:
+        return cards.text_card(texts.NEED_SIGNIN.format(command=spec.label))
+    return await then(replace(ctx, user=user))
+
+
+MIDDLEWARE: tuple[Middleware, ...] = (only_where_allowed, sender_when_needed)
 
 
 async def dispatch(ctx: Context, turn: Turn) -> Card:
-    """Run the command in the turn; the card to answer with."""
-    name = canonical(ctx.command)
-    incoming = ctx.incoming
-    if name is None:
-        if not ctx.command.typed:
-            return cards.help_card(personal=incoming.personal)
-        if incoming.personal and looks_like_code(ctx.command.typed):
-            return await _signin_code(
-                replace(ctx, command=Command("signincode", "", ctx.command.typed)), turn
-            )
-        return cards.unknown_card(ctx.command.typed)
-    if name in PERSONAL_ONLY and not incoming.personal:
-        return cards.text_card(texts.PERSONAL_ONLY.format(command=_shown(name)))
-    if name in CHANNEL_ONLY and not incoming.in_channel:
-        return cards.text_card(texts.CHANNEL_ONLY.format(command=name))
-    return await HANDLERS[name](ctx, turn)
+    """Run the message's command in the turn, through the middleware; the card to answer with."""
+    spec = spec_of(ctx.command)
+    if spec is None:
+        typed = ctx.command.typed
+        if not typed:
+            return cards.help_card(personal=ctx.incoming.personal)
+        if not (ctx.incoming.personal and looks_like_code(typed)):
+            return cards.unknown_card(typed)
+        spec = COMMANDS["signincode"]
+        ctx = replace(ctx, command=Command("signincode", "", typed))
+
+    async def run(index: int, current: Context) -> Card:
+        if index == len(MIDDLEWARE):
+            return await spec.handler(current, turn)
+        return await MIDDLEWARE[index](spec, current, turn, lambda c: run(index + 1, c))
+
+    return await run(0, ctx)
 
 
-def _shown(name: str) -> str:
-    return "signin" if name == "signincode" else name
-
-
+# -- the commands ----------------------------------------------------------------------------
+@command("help", aliases=("welcome", "start", "init", "initialize", "ok", "go", "getstarted"))
 async def _help(ctx: Context, _turn: Turn) -> Card:
     return cards.help_card(personal=ctx.incoming.personal)
 
 
+@command("signin", aliases=("login",), where=Where.PERSONAL)
 async def _signin(ctx: Context, turn: Turn) -> Card:
     incoming = ctx.incoming
     if incoming.user_id is None:
@@ -117,6 +226,7 @@ async def _signin(ctx: Context, turn: Turn) -> Card:
     return cards.signin_card(f"{ctx.options.signin_page}?state={quote(state, safe='')}")
 
 
+@command("signincode", where=Where.PERSONAL, in_threads=False, shown_as="signin")
 async def _signin_code(ctx: Context, turn: Turn) -> Card:
     incoming = ctx.incoming
     code = ctx.command.code or ""
@@ -130,6 +240,7 @@ async def _signin_code(ctx: Context, turn: Turn) -> Card:
     return cards.signed_in_card(redeemed.user.email, [t.name for t in redeemed.teams])
 
 
+@command("signout", aliases=("logout",), where=Where.PERSONAL)
 async def _signout(ctx: Context, turn: Turn) -> Card:
     incoming = ctx.incoming
     if incoming.user_id is None or not await links.unlink_user(
@@ -139,23 +250,18 @@ async def _signout(ctx: Context, turn: Turn) -> Card:
     return cards.text_card(texts.SIGNED_OUT)
 
 
-async def _signed_in(ctx: Context, turn: Turn) -> User | None:
-    if ctx.incoming.user_id is None:
-        return None
-    return await links.linked_user(turn.uow, ctx.incoming.tenant_id, ctx.incoming.user_id)
+async def _describe_channel_team(
+    incoming: Incoming, connector: ConnectorClient | None
+) -> TeamInfo | None:
+    info = team_from_event(incoming)
+    return await describe_team(connector, info) if info is not None else None
 
 
-def _need_signin(command: str) -> Card:
-    return cards.text_card(texts.NEED_SIGNIN.format(command=command))
-
-
+@command("connect", where=Where.CHANNEL, who=Who.SIGNED_IN, before_turn=_describe_channel_team)
 async def _connect(ctx: Context, turn: Turn) -> Card:
-    incoming = ctx.incoming
-    user = await _signed_in(ctx, turn)
-    if user is None:
-        return _need_signin("connect")
-    teams = await links.linked_teams_of(turn.uow, incoming.tenant_id, user)
-    if not teams:
+    incoming, user = ctx.incoming, _user(ctx)
+    cs_teams = await links.linked_teams_of(turn.uow, incoming.tenant_id, user)
+    if not cs_teams:
         return cards.text_card(texts.NO_LINKED_TEAMS.format(command="connect"))
     channel_id = incoming.channel_id
     if channel_id is None or ctx.team_info is None:
@@ -167,58 +273,52 @@ async def _connect(ctx: Context, turn: Turn) -> Card:
     elif channel.deleted:
         await installs.channel_changed(turn.uow, ctx.team_info, channel_id, channel.name, turn.now)
     added = await channels.connect(
-        turn.uow, channel_id=channel_id, user=user, teams=teams, now=turn.now
+        turn.uow, channel_id=channel_id, user=user, teams=cs_teams, now=turn.now
     )
-    return cards.connected_card([t.name for t in teams], already=not added)
+    return cards.connected_card([t.name for t in cs_teams], already=not added)
 
 
-async def _my_teams(turn: Turn, user: User) -> list[Team]:
-    return [t for t in await turn.uow.teams.list_for_user(user.id) if not t.deactivated]
-
-
+@command("disconnect", where=Where.CHANNEL, who=Who.SIGNED_IN)
 async def _disconnect(ctx: Context, turn: Turn) -> Card:
-    user = await _signed_in(ctx, turn)
-    if user is None:
-        return _need_signin("disconnect")
     channel_id = ctx.incoming.channel_id
     assert channel_id is not None  # in_channel
-    ended = await channels.disconnect(turn.uow, channel_id, await _my_teams(turn, user), turn.now)
+    mine = await _cs_teams_of(turn, _user(ctx))
+    ended = await channels.disconnect(turn.uow, channel_id, mine, turn.now)
     return cards.text_card(texts.DISCONNECTED if ended else texts.NOT_CONNECTED)
 
 
+@command("disconnectall", where=Where.CHANNEL, who=Who.SIGNED_IN)
 async def _disconnect_all(ctx: Context, turn: Turn) -> Card:
-    user = await _signed_in(ctx, turn)
-    if user is None:
-        return _need_signin("disconnectall")
-    team_id = ctx.incoming.team_id
-    assert team_id is not None  # in_channel
-    ended = await channels.disconnect_all(turn.uow, team_id, await _my_teams(turn, user), turn.now)
+    ms_team_id = ctx.incoming.team_id
+    assert ms_team_id is not None  # in_channel
+    mine = await _cs_teams_of(turn, _user(ctx))
+    ended = await channels.disconnect_all(turn.uow, ms_team_id, mine, turn.now)
     return cards.text_card(texts.DISCONNECTED_ALL.format(count=ended))
 
 
+@command("status", who=Who.LOOKED_UP)
 async def _status(ctx: Context, turn: Turn) -> Card:
-    incoming = ctx.incoming
-    user = await _signed_in(ctx, turn)
+    incoming, user = ctx.incoming, ctx.user
     if user is None:
         facts = [(texts.STATUS_SIGNED_IN_AS, texts.STATUS_NOT_SIGNED_IN)]
         return cards.facts_card(texts.STATUS_TITLE, facts, [texts.NOT_SIGNED_IN])
     facts = [(texts.STATUS_SIGNED_IN_AS, user.email)]
-    teams = await links.linked_teams_of(turn.uow, incoming.tenant_id, user)
+    cs_teams = await links.linked_teams_of(turn.uow, incoming.tenant_id, user)
     here: set[str] = set()
     if incoming.in_channel and incoming.channel_id:
         here = await channels.connected_team_ids(turn.uow, incoming.channel_id)
-    for team in teams:
+    for team in cs_teams:
         if incoming.in_channel:
             state = texts.STATUS_CONNECTED if team.id in here else texts.STATUS_NOT_CONNECTED
         else:
             state = texts.STATUS_LINKED
         facts.append((cards.plain(team.name, 80), state))
-    return cards.facts_card(texts.STATUS_TITLE, facts, [] if teams else [texts.STATUS_UNKNOWN])
+    return cards.facts_card(texts.STATUS_TITLE, facts, [] if cs_teams else [texts.STATUS_UNKNOWN])
 
 
+@command("debug", who=Who.LOOKED_UP)
 async def _debug(ctx: Context, turn: Turn) -> Card:
-    incoming = ctx.incoming
-    user = await _signed_in(ctx, turn)
+    incoming, user = ctx.incoming, ctx.user
     facts = [
         ("Tenant id", incoming.tenant_id),
         ("Teams user id", incoming.user_id or "unknown"),
@@ -243,26 +343,21 @@ async def _debug(ctx: Context, turn: Turn) -> Card:
     return cards.facts_card(texts.DEBUG_TITLE, facts)
 
 
+@command("uninstall", who=Who.SIGNED_IN)
 async def _uninstall(ctx: Context, turn: Turn) -> Card:
-    user = await _signed_in(ctx, turn)
-    if user is None:
-        return _need_signin("uninstall")
-    teams = await links.unlink_tenant(turn.uow, ctx.incoming.tenant_id, user, turn.now)
-    if not teams:
+    cs_teams = await links.unlink_tenant(turn.uow, ctx.incoming.tenant_id, _user(ctx), turn.now)
+    if not cs_teams:
         return cards.text_card(texts.UNINSTALL_NOTHING)
-    names = ", ".join(cards.plain(t.name, 80) for t in teams)
+    names = ", ".join(cards.plain(t.name, 80) for t in cs_teams)
     return cards.text_card(texts.UNINSTALLED.format(teams=names))
 
 
-HANDLERS: dict[str, Handler] = {
-    "help": _help,
-    "signin": _signin,
-    "signincode": _signin_code,
-    "signout": _signout,
-    "connect": _connect,
-    "disconnect": _disconnect,
-    "disconnectall": _disconnect_all,
-    "status": _status,
-    "debug": _debug,
-    "uninstall": _uninstall,
-}
+def _user(ctx: Context) -> User:
+    """The signed-in sender of a `Who.SIGNED_IN` command (the middleware made sure)."""
+    assert ctx.user is not None
+    return ctx.user
+
+
+async def _cs_teams_of(turn: Turn, user: User) -> list[Team]:
+    """The user's active CodeStream teams."""
+    return [t for t in await turn.uow.teams.list_for_user(user.id) if not t.deactivated]

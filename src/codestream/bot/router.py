@@ -1,17 +1,21 @@
-"""The bot: routes each verified activity to lifecycle handling or a command.
+"""The bot: one routing table from activities to handlers (`teams.routing`).
 
-Every activity is one turn (one unit of work): its key is recorded (a re-sent activity does
-nothing), the state it changes and the replies it queues in the outbox commit together. Messages
-and Action.Submit clicks are answered through the outbox; Action.Execute invokes synchronously,
-with the card in the invoke response, as Teams expects.
+Every activity that changes something is one turn (one unit of work): its key is recorded (a
+re-sent activity does nothing), the state it changes and the replies it queues in the outbox
+commit together. Messages and Action.Submit clicks are answered through the outbox;
+Action.Execute invokes synchronously, with the card in the invoke response, as Teams expects.
+An invoke nobody registered gets 501, as Microsoft's SDKs answer it. A handler that only reads
+(an invoke that looks something up) runs in `services.read` instead of a turn: no write
+transaction, no dedupe row.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from codestream.bot import cards, commands
-from codestream.bot.commands import THREAD_COMMANDS, BotOptions, Card, Context
+from codestream.bot.commands import BotOptions, Card, Context
 from codestream.bot.handler import InvokeResponse, activity_key
 from codestream.bot.incoming import (
     Incoming,
@@ -21,7 +25,7 @@ from codestream.bot.incoming import (
     place,
     reply_text,
 )
-from codestream.bot.lifecycle import Lifecycle, chat_of, describe_team, team_from_event
+from codestream.bot.lifecycle import Lifecycle, chat_of
 from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.services import Services
@@ -32,10 +36,15 @@ from codestream.domain.services.reply_threads import shared_card_thread
 from codestream.domain.shares import Share
 from codestream.teams.activities import Activity
 from codestream.teams.connector import ConnectorClient
+from codestream.teams.routing import Routes, is_invoke, is_type
 
 log = logging.getLogger("codestream.bot")
 
 CARD_ACTION = "adaptiveCard/action"
+NOT_IMPLEMENTED = InvokeResponse(501)
+"""The answer to an invoke the bot has no handler for (Microsoft's ActivityHandler's)."""
+
+RouteHandler = Callable[[Incoming, str | None], Awaitable[InvokeResponse | None]]
 
 
 class BotRouter:
@@ -55,59 +64,31 @@ class BotRouter:
         self._connector = connector
         self._options = options
         self._lifecycle = Lifecycle(services, connector)
+        self.routes: Routes[Incoming, RouteHandler] = Routes()
+        add = self.routes.add
+        add("card action", lambda i: is_invoke(i.activity, CARD_ACTION), self._card_action)
+        add("command in a chat, or a card click", _chat_or_click, self._command)
+        add("message in a channel thread", _in_channel_thread, self._in_thread)
+        add("command in a channel", _addressed, self._command)
+        add("lifecycle event", _lifecycle, self._lifecycle.handle)
 
     async def handle(self, activity: Activity) -> InvokeResponse | None:
         """Handle one verified activity; an InvokeResponse for invokes."""
-        return await self._route(activity)
-
-    async def _route(self, activity: Activity) -> InvokeResponse | None:
         incoming = place(activity)
-        key = activity_key(activity)
-        if activity.type == "invoke":
-            return await self._invoke(incoming, key)
-        if incoming is None:
-            return None
-        if activity.type == "message":
-            await self._message(incoming, key)
-        elif activity.type in ("installationUpdate", "conversationUpdate"):
-            await self._lifecycle.handle(incoming, key)
-        return None
+        if incoming is None:  # nowhere to answer: acknowledged, nothing stored
+            return InvokeResponse(200) if activity.type == "invoke" else None
+        route = self.routes.match(incoming)
+        if route is None:
+            return NOT_IMPLEMENTED if activity.type == "invoke" else None
+        return await route.handler(incoming, activity_key(activity))
 
-    async def _context(self, incoming: Incoming) -> Context:
-        command = command_of(incoming.activity)
-        team_info = None
-        if commands.canonical(command) == "connect" and incoming.in_channel:
-            info = team_from_event(incoming)
-            if info is not None:
-                team_info = await describe_team(self._connector, info)
-        return Context(incoming, command, self._services, self._options, team_info)
-
-    async def _run(self, ctx: Context, turn: Turn) -> Card:
-        chat = chat_of(ctx.incoming)
-        if chat is not None:
-            await installs.record_personal_chat(turn.uow, chat, turn.now)
-        return await commands.dispatch(ctx, turn)
-
-    async def _message(self, incoming: Incoming, key: str | None) -> None:
-        activity = incoming.activity
-        if is_card_action(activity) or incoming.scope != "channel":
-            await self._command(incoming, key)
-            return
-        addressed = mentions_bot(activity)
-        root = split_thread(incoming.conversation_id)[1]
-        if root is not None and root != activity.id:  # a reply (a new post is its own root)
-            ctx = await self._context(incoming)
-            if addressed and (ctx.command.name in THREAD_COMMANDS or not ctx.command.typed):
-                await self._command(incoming, key, ctx)
-                return
-            share = await self._services.read(
-                shared_card_thread, incoming.tenant_id, incoming.conversation_id
-            )
-            if share is not None:
-                await self._thread_reply(incoming, key, share, addressed=addressed)
-                return
-        if addressed:  # else: channel chatter the team lets us read, not meant for us
-            await self._command(incoming, key)
+    # -- handlers ------------------------------------------------------------------------------
+    async def _card_action(self, incoming: Incoming, key: str | None) -> InvokeResponse:
+        ctx = await self._context(incoming)
+        card = await self._services.turns.run(key, lambda turn: self._run(ctx, turn))
+        if isinstance(card, Duplicate):
+            return InvokeResponse(200)
+        return InvokeResponse(200, {"statusCode": 200, "type": cards.ADAPTIVE_CARD, "value": card})
 
     async def _command(
         self, incoming: Incoming, key: str | None, ctx: Context | None = None
@@ -119,6 +100,24 @@ class BotRouter:
             await self._answer(turn, incoming, await self._run(context, turn))
 
         await self._services.turns.run(key, work)
+
+    async def _in_thread(self, incoming: Incoming, key: str | None) -> None:
+        """A message in a channel thread: a command if it @mentions the bot with one (or with
+        nothing), a reply to the codemark under a shared card, else chatter (or, @mentioned,
+        a command as anywhere)."""
+        addressed = mentions_bot(incoming.activity)
+        command = command_of(incoming.activity)
+        if addressed and (commands.is_thread_command(command) or not command.typed):
+            await self._command(incoming, key)
+            return
+        share = await self._services.read(
+            shared_card_thread, incoming.tenant_id, incoming.conversation_id
+        )
+        if share is not None:
+            await self._thread_reply(incoming, key, share, addressed=addressed)
+        elif addressed:
+            await self._command(incoming, key)
+        # else: channel chatter the team lets us read, not meant for us: nothing is stored
 
     async def _thread_reply(
         self, incoming: Incoming, key: str | None, share: Share, *, addressed: bool
@@ -146,6 +145,18 @@ class BotRouter:
 
         await self._services.turns.run(key, work)
 
+    # -- helpers -------------------------------------------------------------------------------
+    async def _context(self, incoming: Incoming) -> Context:
+        command = command_of(incoming.activity)
+        team_info = await commands.prepare(incoming, command, self._connector)
+        return Context(incoming, command, self._services, self._options, team_info)
+
+    async def _run(self, ctx: Context, turn: Turn) -> Card:
+        chat = chat_of(ctx.incoming)
+        if chat is not None:
+            await installs.record_personal_chat(turn.uow, chat, turn.now)
+        return await commands.dispatch(ctx, turn)
+
     async def _answer(self, turn: Turn, incoming: Incoming, card: Card) -> None:
         await turn.send(
             NewOutboxItem(
@@ -158,11 +169,27 @@ class BotRouter:
             )
         )
 
-    async def _invoke(self, incoming: Incoming | None, key: str | None) -> InvokeResponse:
-        if incoming is None or incoming.activity.name != CARD_ACTION:
-            return InvokeResponse(200)
-        ctx = await self._context(incoming)
-        card = await self._services.turns.run(key, lambda turn: self._run(ctx, turn))
-        if isinstance(card, Duplicate):
-            return InvokeResponse(200)
-        return InvokeResponse(200, {"statusCode": 200, "type": cards.ADAPTIVE_CARD, "value": card})
+
+# -- selectors: what an activity looks like, nothing stored ----------------------------------
+def _chat_or_click(incoming: Incoming) -> bool:
+    """A message in a personal or group chat, or an Action.Submit click anywhere."""
+    activity = incoming.activity
+    return activity.type == "message" and (is_card_action(activity) or incoming.scope != "channel")
+
+
+def _in_channel_thread(incoming: Incoming) -> bool:
+    """A message in a channel thread (not the thread's own first post)."""
+    if incoming.activity.type != "message" or incoming.scope != "channel":
+        return False
+    root = split_thread(incoming.conversation_id)[1]
+    return root is not None and root != incoming.activity.id
+
+
+def _addressed(incoming: Incoming) -> bool:
+    """A message that @mentions the bot."""
+    return incoming.activity.type == "message" and mentions_bot(incoming.activity)
+
+
+def _lifecycle(incoming: Incoming) -> bool:
+    """The bot installed or removed; members, channels or the team changed."""
+    return is_type(incoming.activity, "installationUpdate", "conversationUpdate")

@@ -159,8 +159,9 @@ class _RecentAnswers:
 
 
 def _invoke_answer(result: InvokeResponse, kind: str) -> Response:
-    """The handler's InvokeResponse as HTTP; a status or body we can't send is a 503, not a 500."""
-    if not 200 <= result.status < 500:
+    """The handler's InvokeResponse as HTTP; a status or body we can't send is a 503, not a 500.
+    501 is the answer to an invoke the bot doesn't implement, as Microsoft's SDKs give it."""
+    if not (200 <= result.status < 500 or result.status == 501):
         log.error("bot answered a %s activity with status %s", kind[:40], result.status)
         return _error(503, "bot_failed", "the bot could not handle this activity; retry later")
     if result.body is None:
