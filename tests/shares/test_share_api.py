@@ -13,10 +13,9 @@ from tests.shares.conftest import ShareWorld
 
 from codestream.config import Config, config_from_document
 from codestream.storage.tables import codemark_shares, outbox
+from codestream.teams.cards import CONTENT_TYPE as CARD
 from codestream.web.app import create_app
 from support.world import assert_error
-
-CARD = "application/vnd.microsoft.card.adaptive"
 
 
 async def _outbox_rows(sw: ShareWorld) -> list[Any]:

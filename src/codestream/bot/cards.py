@@ -1,7 +1,8 @@
 """The bot's Adaptive Cards (version 1.5, Microsoft's typed `microsoft-teams-cards` models).
 
-Each builder returns the card's JSON; `message` wraps one into a message activity. Text that came
-from users (names, unknown commands) goes through `plain`, so it can't smuggle Markdown links.
+Each builder returns the card's JSON; `message` (teams/cards.py, re-exported here for the bot's
+handlers) wraps one into a message activity. Text that came from users (names, unknown commands)
+goes through `plain`, so it can't smuggle Markdown links.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from microsoft_teams.cards import (
 
 from codestream.bot import texts
 from codestream.domain.services.msteams_replies import Outcome
+from codestream.teams.cards import VERSION
+from codestream.teams.cards import message as message
 
-ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-CARD_VERSION = "1.5"
 _MARKDOWN = set("[]()*`<>#|\\!")
 
 
@@ -62,20 +63,10 @@ def _card(
     if facts:
         body.append(FactSet(facts=[Fact(title=name, value=value) for name, value in facts]))
     body.extend(extra)
-    card = AdaptiveCard(version=CARD_VERSION, body=body, actions=list(actions) or None)
+    card = AdaptiveCard(version=VERSION, body=body, actions=list(actions) or None)
     content: dict[str, Any] = {"$schema": SCHEMA}
     content.update(card.model_dump(mode="json", exclude_none=True, by_alias=True))
     return content
-
-
-def attachment(card: dict[str, Any]) -> dict[str, Any]:
-    """A card as a message attachment."""
-    return {"contentType": ADAPTIVE_CARD, "content": card}
-
-
-def message(card: dict[str, Any]) -> dict[str, Any]:
-    """A message activity carrying one card."""
-    return {"type": "message", "attachments": [attachment(card)]}
 
 
 def text_card(text: str, *actions: Action) -> dict[str, Any]:

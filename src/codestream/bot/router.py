@@ -30,6 +30,7 @@ from codestream.domain.services.msteams import BOT_REPLY, MsTeamsService
 from codestream.domain.services.msteams_turns import Duplicate, Turn
 from codestream.domain.shares import Share
 from codestream.teams.activities import Activity
+from codestream.teams.cards import CONTENT_TYPE
 from codestream.teams.connector import ConnectorClient
 
 log = logging.getLogger("codestream.bot")
@@ -164,4 +165,4 @@ class BotRouter:
         card = await self._service.once(key, lambda turn: self._run(ctx, turn))
         if isinstance(card, Duplicate):
             return InvokeResponse(200)
-        return InvokeResponse(200, {"statusCode": 200, "type": cards.ADAPTIVE_CARD, "value": card})
+        return InvokeResponse(200, {"statusCode": 200, "type": CONTENT_TYPE, "value": card})

@@ -19,11 +19,11 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from codestream.apppackage.manifest import RSC_PERMISSIONS
+from codestream.teams.cards import CONTENT_TYPE
 from teams_emulator import BotApp, Channel, RunningEmulator, Team, Tenant, User, run_emulator
 
 T = TypeVar("T")
 
-CARD = "application/vnd.microsoft.card.adaptive"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _STATE = re.compile(r'name="state" value="([^"]+)"')
 
@@ -103,7 +103,7 @@ class EmulatorThread:
 def _card_texts(message: Any) -> list[str]:
     texts = []
     for attachment in message.attachments:
-        if attachment.get("contentType") != CARD:
+        if attachment.get("contentType") != CONTENT_TYPE:
             continue
         stack = [attachment["content"]]
         while stack:
@@ -122,7 +122,7 @@ def _open_urls(message: Any) -> list[str]:
     return [
         action["url"]
         for attachment in message.attachments
-        if attachment.get("contentType") == CARD
+        if attachment.get("contentType") == CONTENT_TYPE
         for action in attachment["content"].get("actions", [])
         if action.get("type") == "Action.OpenUrl"
     ]
