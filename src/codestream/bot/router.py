@@ -12,7 +12,6 @@ import logging
 
 from codestream.bot import cards, commands
 from codestream.bot.commands import THREAD_COMMANDS, BotOptions, Card, Context
-from codestream.bot.handler import InvokeResponse, activity_key
 from codestream.bot.incoming import (
     Incoming,
     command_of,
@@ -29,7 +28,7 @@ from codestream.domain.services import msteams_replies as replies
 from codestream.domain.services.msteams import BOT_REPLY, MsTeamsService
 from codestream.domain.services.msteams_turns import Duplicate, Turn
 from codestream.domain.shares import Share
-from codestream.teams.activities import Activity
+from codestream.teams.activities import Activity, InvokeResponse
 from codestream.teams.cards import CONTENT_TYPE
 from codestream.teams.connector import ConnectorClient
 
@@ -56,13 +55,12 @@ class BotRouter:
         self._options = options
         self._lifecycle = Lifecycle(service, connector)
 
-    async def handle(self, activity: Activity) -> InvokeResponse | None:
+    async def handle(self, activity: Activity, key: str | None) -> InvokeResponse | None:
         """Handle one verified activity; an InvokeResponse for invokes."""
-        return await self._route(activity)
+        return await self._route(activity, key)
 
-    async def _route(self, activity: Activity) -> InvokeResponse | None:
+    async def _route(self, activity: Activity, key: str | None) -> InvokeResponse | None:
         incoming = place(activity)
-        key = activity_key(activity)
         if activity.type == "invoke":
             return await self._invoke(incoming, key)
         if incoming is None:

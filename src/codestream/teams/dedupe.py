@@ -1,16 +1,21 @@
-"""Teams re-sends an activity when the bot is slow; remember recent ids to handle each once."""
+"""Teams re-sends an activity when the bot is slow; remember recent ids to handle each once, and
+the answers given to invokes, so a re-sent invoke gets the same answer."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
+from codestream.teams.activities import InvokeResponse
+
 
 class RecentActivities:
-    """A bounded memory of activity keys seen by this process, oldest forgotten first."""
+    """A bounded memory of the activity keys seen by this process and the answer given to each
+    (None until answered, and for activities that get none), least recently seen forgotten first.
+    In memory only: after a restart, or in another process, a repeat is not recognised here."""
 
     def __init__(self, capacity: int = 10_000) -> None:
         self._capacity = capacity
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen: OrderedDict[str, InvokeResponse | None] = OrderedDict()
 
     def first_time(self, key: str) -> bool:
         """True the first time a key is offered, False on a repeat (until it ages out)."""
@@ -18,10 +23,23 @@ class RecentActivities:
             self._seen.move_to_end(key)
             return False
         self._seen[key] = None
-        if len(self._seen) > self._capacity:
-            self._seen.popitem(last=False)
+        self._bound()
         return True
+
+    def answer(self, key: str) -> InvokeResponse | None:
+        """The answer given to this key, if it is still remembered."""
+        return self._seen.get(key)
+
+    def remember(self, key: str, answer: InvokeResponse) -> None:
+        """Keep the answer given to a key, to replay it to a repeat."""
+        self._seen[key] = answer
+        self._seen.move_to_end(key)
+        self._bound()
 
     def forget(self, key: str) -> None:
         """Let a key be handled again (its handling failed, so a retry must go through)."""
         self._seen.pop(key, None)
+
+    def _bound(self) -> None:
+        while len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)
