@@ -139,7 +139,7 @@ class ShareService:
                         service_url=target.service_url,
                         conversation_id=target.channel_id,
                         operation=Operation.CREATE_CONVERSATION,
-                        payload=conversation_parameters(target, activity),
+                        payload=activity,
                         share_id=share.id,
                     ),
                     now=now,
@@ -219,19 +219,6 @@ def check_request(provider: str, channel_ids: Sequence[str]) -> list[str]:
         if channel_id not in wanted:
             wanted.append(channel_id)
     return wanted
-
-
-def conversation_parameters(target: ShareTarget, activity: dict[str, Any]) -> dict[str, Any]:
-    """The Bot Connector body that starts a new thread in a channel with the activity."""
-    return {
-        "isGroup": True,
-        "channelData": {
-            "channel": {"id": target.channel_id},
-            "tenant": {"id": target.tenant_id},
-        },
-        "tenantId": target.tenant_id,
-        "activity": activity,
-    }
 
 
 def message_id_of(result_id: str | None) -> str | None:
