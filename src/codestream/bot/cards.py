@@ -110,9 +110,9 @@ def welcome_personal(name: str) -> dict[str, Any]:
     )
 
 
-def welcome_team(team_name: str) -> dict[str, Any]:
-    """Posted in a team's channel when the bot is added to the team."""
-    shown = plain(team_name, 80)
+def welcome_team(ms_team_name: str) -> dict[str, Any]:
+    """Posted in a Teams team's channel when the bot is added to that team."""
+    shown = plain(ms_team_name, 80)
     title = (
         texts.WELCOME_TEAM_TITLE.format(team=shown) if shown else texts.WELCOME_TEAM_TITLE_NO_NAME
     )
@@ -139,18 +139,20 @@ def signin_card(url: str) -> dict[str, Any]:
     )
 
 
-def signed_in_card(email: str, team_names: Sequence[str]) -> dict[str, Any]:
-    """The confirmation of a completed sign-in."""
+def signed_in_card(email: str, cs_team_names: Sequence[str]) -> dict[str, Any]:
+    """The confirmation of a completed sign-in, naming the CodeStream teams it linked."""
     facts = (
-        [(texts.LINKED_TEAMS, ", ".join(plain(n, 80) for n in team_names))] if team_names else []
+        [(texts.LINKED_TEAMS, ", ".join(plain(n, 80) for n in cs_team_names))]
+        if cs_team_names
+        else []
     )
     return _card(None, [texts.SIGNED_IN.format(email=email)], facts)
 
 
-def connected_card(team_names: Sequence[str], *, already: bool) -> dict[str, Any]:
-    """The answer to `connect`."""
+def connected_card(cs_team_names: Sequence[str], *, already: bool) -> dict[str, Any]:
+    """The answer to `connect`: the CodeStream teams the channel is now connected to."""
     line = texts.ALREADY_CONNECTED if already else texts.CONNECTED
-    names = ", ".join(plain(n, 80) for n in team_names)
+    names = ", ".join(plain(n, 80) for n in cs_team_names)
     return _card(None, [line], [(texts.CONNECTED_TEAMS, names)])
 
 
