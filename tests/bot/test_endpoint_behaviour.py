@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from codestream.bot.handler import InvokeResponse
 from codestream.config import config_from_document, new_document
-from codestream.teams.activities import Activity
+from codestream.teams.activities import Activity, InvokeResponse
 from codestream.teams.settings import bot_settings
 from codestream.web.app import create_app
 from codestream.web.bot_endpoint import PATH
@@ -30,7 +29,7 @@ class CountingHandler:
         self.failures = failures
         self.invoke = invoke or InvokeResponse(200, {"statusCode": 200, "type": "ok"})
 
-    async def handle(self, activity: Activity) -> InvokeResponse | None:
+    async def handle(self, activity: Activity, key: str | None) -> InvokeResponse | None:
         self.seen.append(activity)
         if len(self.seen) <= self.failures:
             raise RuntimeError("the database went away")

@@ -75,14 +75,9 @@ class Delivery:
         self, channel: Channel, text: str, *, deadline_hours: float = 24.0
     ) -> OutboxItem:
         """A new channel post (a card's thread), committed."""
-        payload = {
-            "isGroup": True,
-            "channelData": {"channel": {"id": channel.id}},
-            "activity": {"type": "message", "text": text},
-            "tenantId": self.tenant.id,
-        }
+        activity = {"type": "message", "text": text}
         return await self.enqueue_raw(
-            channel, Operation.CREATE_CONVERSATION, payload, deadline_hours=deadline_hours
+            channel, Operation.CREATE_CONVERSATION, activity, deadline_hours=deadline_hours
         )
 
     async def enqueue_raw(

@@ -14,13 +14,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.storage.uow import SqlUnitOfWorkFactory
+from codestream.teams.cards import CONTENT_TYPE
 from delivery.delivery_world import Delivery
 from support.api import Api
 from support.connected_channels import ConnectedChannel, connect_channel
 from support.world import World, build_world
 from teams_emulator import ManualClock, run_emulator
-
-CARD = "application/vnd.microsoft.card.adaptive"
 
 
 @dataclass
@@ -56,7 +55,7 @@ class Flow:
             a["content"]
             for m in conversation.messages.values()
             for a in m.attachments
-            if a.get("contentType") == CARD
+            if a.get("contentType") == CONTENT_TYPE
         ]
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tests.shares.card_rules import ascii_json_size, check_activity, walk
 
 from codestream.bot.codemark_card import render_codemark_activity
+from codestream.domain.messages import CodemarkCardData
 from codestream.domain.models import (
     Codemark,
     CodemarkStatus,
@@ -22,7 +23,6 @@ from codestream.domain.models import (
     Repo,
     User,
 )
-from codestream.domain.messages import CodemarkCardData
 
 PERMALINK = "https://codestream.example.com/c/0000018f0a0b0c0d0e0f1011"
 ADA = User("a" * 24, "ada@example.com", "ada", "Ada Lovelace", "", 1, 1)

@@ -13,6 +13,7 @@ from tests.shares.conftest import ShareWorld
 
 from codestream.config import Config, config_from_document
 from codestream.storage.tables import codemark_shares, outbox
+from codestream.teams.connector import channel_thread
 from codestream.web.app import create_app
 from support.world import assert_error
 
@@ -72,7 +73,8 @@ async def test_share_queues_a_card_per_channel_and_reports_it(sw: ShareWorld) ->
         (shares[0]["id"], sw.channel.channel_id, "create_conversation", "queued"),
         (shares[1]["id"], sw.general.channel_id, "create_conversation", "queued"),
     ]
-    payload = rows[0].payload
+    # What the worker will POST for the row: the card's activity in a new-thread body.
+    payload = channel_thread(rows[0].conversation_id, rows[0].tenant_id, rows[0].payload)
     assert payload["isGroup"] is True
     assert payload["channelData"]["channel"]["id"] == sw.channel.channel_id
     assert rows[0].service_url == sw.channel.service_url

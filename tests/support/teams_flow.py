@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from codestream.domain.clock import system_clock
+from codestream.teams.cards import CONTENT_TYPE
 from support.api import Member
 from support.bots import BotWorld
 from teams_emulator import Channel, Message, User
@@ -42,11 +43,7 @@ class OffsetClock:
 
 def card_of(message: Message) -> dict[str, Any]:
     """The Adaptive Card a bot message carries."""
-    cards = [
-        a["content"]
-        for a in message.attachments
-        if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
-    ]
+    cards = [a["content"] for a in message.attachments if a.get("contentType") == CONTENT_TYPE]
     assert len(cards) == 1, message.attachments
     card: dict[str, Any] = cards[0]
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"

@@ -138,12 +138,9 @@ async def test_it_posts_a_new_thread_and_replies_in_it(outbound: Outbound) -> No
     service_url = outbound.emu.service_url(outbound.tenant)
     created = await connector.create_conversation(
         service_url,
-        {
-            "isGroup": True,
-            "channelData": {"channel": {"id": outbound.channel.id}},
-            "activity": {"type": "message", "text": "A codemark was shared"},
-            "tenantId": outbound.tenant.id,
-        },
+        channel_id=outbound.channel.id,
+        tenant_id=outbound.tenant.id,
+        activity={"type": "message", "text": "A codemark was shared"},
     )
     assert created["id"] == f"{outbound.channel.id};messageid={created['activityId']}"
     reply = await connector.send_to_conversation(

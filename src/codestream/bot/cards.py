@@ -1,7 +1,8 @@
 """The bot's Adaptive Cards (version 1.5, Microsoft's typed `microsoft-teams-cards` models).
 
-Each builder returns the card's JSON; `message` wraps one into a message activity. Text that came
-from users (names, unknown commands) goes through `plain`, so it can't smuggle Markdown links.
+Each builder returns the card's JSON; `message` (teams/cards.py, re-exported here for the bot's
+handlers) wraps one into a message activity. Text that came from users (names, unknown commands)
+goes through `plain`, so it can't smuggle Markdown links.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from microsoft_teams.cards import (
 
 from codestream.bot import texts
 from codestream.domain.services.msteams_replies import Outcome
+from codestream.teams.cards import VERSION
+from codestream.teams.cards import message as message
 
-ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
-CARD_VERSION = "1.5"
 _MARKDOWN = set("[]()*`<>#|\\!")
 
 
@@ -62,20 +63,10 @@ def _card(
     if facts:
         body.append(FactSet(facts=[Fact(title=name, value=value) for name, value in facts]))
     body.extend(extra)
-    card = AdaptiveCard(version=CARD_VERSION, body=body, actions=list(actions) or None)
+    card = AdaptiveCard(version=VERSION, body=body, actions=list(actions) or None)
     content: dict[str, Any] = {"$schema": SCHEMA}
     content.update(card.model_dump(mode="json", exclude_none=True, by_alias=True))
     return content
-
-
-def attachment(card: dict[str, Any]) -> dict[str, Any]:
-    """A card as a message attachment."""
-    return {"contentType": ADAPTIVE_CARD, "content": card}
-
-
-def message(card: dict[str, Any]) -> dict[str, Any]:
-    """A message activity carrying one card."""
-    return {"type": "message", "attachments": [attachment(card)]}
 
 
 def text_card(text: str, *actions: Action) -> dict[str, Any]:
@@ -119,9 +110,9 @@ def welcome_personal(name: str) -> dict[str, Any]:
     )
 
 
-def welcome_team(team_name: str) -> dict[str, Any]:
-    """Posted in a team's channel when the bot is added to the team."""
-    shown = plain(team_name, 80)
+def welcome_team(ms_team_name: str) -> dict[str, Any]:
+    """Posted in a Teams team's channel when the bot is added to that team."""
+    shown = plain(ms_team_name, 80)
     title = (
         texts.WELCOME_TEAM_TITLE.format(team=shown) if shown else texts.WELCOME_TEAM_TITLE_NO_NAME
     )
@@ -148,18 +139,20 @@ def signin_card(url: str) -> dict[str, Any]:
     )
 
 
-def signed_in_card(email: str, team_names: Sequence[str]) -> dict[str, Any]:
-    """The confirmation of a completed sign-in."""
+def signed_in_card(email: str, cs_team_names: Sequence[str]) -> dict[str, Any]:
+    """The confirmation of a completed sign-in, naming the CodeStream teams it linked."""
     facts = (
-        [(texts.LINKED_TEAMS, ", ".join(plain(n, 80) for n in team_names))] if team_names else []
+        [(texts.LINKED_TEAMS, ", ".join(plain(n, 80) for n in cs_team_names))]
+        if cs_team_names
+        else []
     )
     return _card(None, [texts.SIGNED_IN.format(email=email)], facts)
 
 
-def connected_card(team_names: Sequence[str], *, already: bool) -> dict[str, Any]:
-    """The answer to `connect`."""
+def connected_card(cs_team_names: Sequence[str], *, already: bool) -> dict[str, Any]:
+    """The answer to `connect`: the CodeStream teams the channel is now connected to."""
     line = texts.ALREADY_CONNECTED if already else texts.CONNECTED
-    names = ", ".join(plain(n, 80) for n in team_names)
+    names = ", ".join(plain(n, 80) for n in cs_team_names)
     return _card(None, [line], [(texts.CONNECTED_TEAMS, names)])
 
 

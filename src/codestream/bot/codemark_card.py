@@ -33,10 +33,8 @@ from codestream.domain import remotes
 from codestream.domain.messages import CodemarkCardData, ReplyCardData
 from codestream.domain.models import Codemark, CodemarkType, Marker, Origin, Repo, User
 from codestream.domain.remotes import remote_code_url
+from codestream.teams.cards import VERSION, message
 
-CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-CARD_VERSION = "1.5"
-"""What Teams renders for bot-sent cards."""
 TEAMS_MESSAGE_LIMIT = 28 * 1024
 MAX_ACTIVITY_BYTES = 26 * 1024
 """Our budget for the activity, as ASCII-escaped JSON (the largest encoding a sender may use),
@@ -112,7 +110,7 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
     text = _text_or_link(data.post.text, MAX_TEXT, data.permalink)
     where = " replied in Teams" if data.post.origin is Origin.TEAMS else " replied in CodeStream"
     card = AdaptiveCard(
-        version=CARD_VERSION,
+        version=VERSION,
         body=[
             RichTextBlock(
                 inlines=[
@@ -219,13 +217,7 @@ def _activity(data: CodemarkCardData, limits: _Limits) -> dict[str, Any]:
 def _message(card: AdaptiveCard, summary: str) -> dict[str, Any]:
     """A message activity carrying one card, with the summary Teams shows in notifications."""
     content = card.model_dump(mode="json", exclude_none=True, by_alias=True)
-    return {
-        "type": "message",
-        "summary": _cut(summary, MAX_SUMMARY),
-        "attachments": [
-            {"contentType": CARD_CONTENT_TYPE, "content": _integral_line_numbers(content)}
-        ],
-    }
+    return message(_integral_line_numbers(content), _cut(summary, MAX_SUMMARY))
 
 
 def _integral_line_numbers(node: Any) -> Any:
@@ -287,7 +279,7 @@ def _card(data: CodemarkCardData, limits: _Limits) -> AdaptiveCard:
         more = "1 more location" if hidden == 1 else f"{hidden} more locations"
         body.append(TextBlock(text=f"[{more} on the web]({data.permalink})", wrap=True))
     return AdaptiveCard(
-        version=CARD_VERSION,
+        version=VERSION,
         body=body,
         actions=_actions(data),
         fallback_text=_cut(f"{author} {action_phrase(codemark)}", MAX_SUMMARY),
@@ -366,8 +358,6 @@ def _shrink(limits: _Limits) -> _Limits:
 
 
 __all__ = [
-    "CARD_CONTENT_TYPE",
-    "CARD_VERSION",
     "MAX_ACTIVITY_BYTES",
     "TEAMS_MESSAGE_LIMIT",
     "action_phrase",

@@ -221,10 +221,5 @@ def _team_welcome(incoming: Incoming, info: TeamInfo) -> NewOutboxItem:
         service_url=info.service_url,
         conversation_id=channel_id,
         operation=Operation.CREATE_CONVERSATION,
-        payload={
-            "isGroup": True,
-            "channelData": {"channel": {"id": channel_id}, "tenant": {"id": info.tenant_id}},
-            "activity": cards.message(cards.welcome_team(info.name or "")),
-            "tenantId": info.tenant_id,
-        },
+        payload=cards.message(cards.welcome_team(info.name or "")),
     )

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 
 from codestream.bot import cards, commands
 from codestream.bot.commands import BotOptions, Card, Context
-from codestream.bot.handler import InvokeResponse, activity_key
 from codestream.bot.incoming import (
     Incoming,
     command_of,
@@ -34,7 +33,8 @@ from codestream.domain.services import msteams_replies as replies
 from codestream.domain.services.msteams_turns import BOT_REPLY, Duplicate, Turn
 from codestream.domain.services.reply_threads import shared_card_thread
 from codestream.domain.shares import Share
-from codestream.teams.activities import Activity
+from codestream.teams.activities import Activity, InvokeResponse
+from codestream.teams.cards import CONTENT_TYPE
 from codestream.teams.connector import ConnectorClient
 from codestream.teams.routing import Routes, is_invoke, is_type
 
@@ -72,15 +72,16 @@ class BotRouter:
         add("command in a channel", _addressed, self._command)
         add("lifecycle event", _lifecycle, self._lifecycle.handle)
 
-    async def handle(self, activity: Activity) -> InvokeResponse | None:
-        """Handle one verified activity; an InvokeResponse for invokes."""
+    async def handle(self, activity: Activity, key: str | None) -> InvokeResponse | None:
+        """Handle one verified activity (`key`: its dedupe key, `activity_key`); an
+        InvokeResponse for invokes."""
         incoming = place(activity)
         if incoming is None:  # nowhere to answer: acknowledged, nothing stored
             return InvokeResponse(200) if activity.type == "invoke" else None
         route = self.routes.match(incoming)
         if route is None:
             return NOT_IMPLEMENTED if activity.type == "invoke" else None
-        return await route.handler(incoming, activity_key(activity))
+        return await route.handler(incoming, key)
 
     # -- handlers ------------------------------------------------------------------------------
     async def _card_action(self, incoming: Incoming, key: str | None) -> InvokeResponse:
@@ -88,7 +89,7 @@ class BotRouter:
         card = await self._services.turns.run(key, lambda turn: self._run(ctx, turn))
         if isinstance(card, Duplicate):
             return InvokeResponse(200)
-        return InvokeResponse(200, {"statusCode": 200, "type": cards.ADAPTIVE_CARD, "value": card})
+        return InvokeResponse(200, {"statusCode": 200, "type": CONTENT_TYPE, "value": card})
 
     async def _command(
         self, incoming: Incoming, key: str | None, ctx: Context | None = None

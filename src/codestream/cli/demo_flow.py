@@ -19,11 +19,11 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from codestream.apppackage.manifest import RSC_PERMISSIONS
+from codestream.teams.cards import CONTENT_TYPE
 from teams_emulator import BotApp, Channel, RunningEmulator, Team, Tenant, User, run_emulator
 
 T = TypeVar("T")
 
-CARD = "application/vnd.microsoft.card.adaptive"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _STATE = re.compile(r'name="state" value="([^"]+)"')
 
@@ -34,11 +34,11 @@ class DemoError(Exception):
 
 @dataclass
 class TeamsSide:
-    """What the emulator holds for the demo: a tenant, a team with a channel, a user, our bot."""
+    """The emulator's side of the demo: a tenant, a Teams team with a channel, a user, our bot."""
 
     emu: RunningEmulator
     tenant: Tenant
-    team: Team
+    ms_team: Team
     channel: Channel
     user: User
     bot: BotApp
@@ -82,10 +82,10 @@ class EmulatorThread:
             driver = emu.driver
             tenant = driver.create_tenant("Contoso")
             user = driver.create_user(tenant, "Ada Lovelace", email="ada@example.com")
-            team = driver.create_team(tenant, "Engineering", [user])
-            channel = await driver.create_channel(team, "Code review")
+            ms_team = driver.create_team(tenant, "Engineering", [user])
+            channel = await driver.create_channel(ms_team, "Code review")
             bot = emu.emulator.add_bot(tenant=tenant, endpoint=bot_endpoint, name="CodeStream")
-            self.side = TeamsSide(emu, tenant, team, channel, user, bot)
+            self.side = TeamsSide(emu, tenant, ms_team, channel, user, bot)
             await self._stop.wait()
         self._done.set()
 
@@ -103,7 +103,7 @@ class EmulatorThread:
 def _card_texts(message: Any) -> list[str]:
     texts = []
     for attachment in message.attachments:
-        if attachment.get("contentType") != CARD:
+        if attachment.get("contentType") != CONTENT_TYPE:
             continue
         stack = [attachment["content"]]
         while stack:
@@ -122,7 +122,7 @@ def _open_urls(message: Any) -> list[str]:
     return [
         action["url"]
         for attachment in message.attachments
-        if attachment.get("contentType") == CARD
+        if attachment.get("contentType") == CONTENT_TYPE
         for action in attachment["content"].get("actions", [])
         if action.get("type") == "Action.OpenUrl"
     ]
@@ -146,7 +146,7 @@ async def wait_for_bot_message(
 async def install_and_ask_to_sign_in(side: TeamsSide) -> str:
     """Install the bot in the team and a personal chat, say `signin`; the sign-in link."""
     driver = side.emu.driver
-    installing = driver.install_bot(side.bot, side.team, by=side.user, consent=RSC_PERMISSIONS)
+    installing = driver.install_bot(side.bot, side.ms_team, by=side.user, consent=RSC_PERMISSIONS)
     for response in await installing:
         if response.status != 200:
             raise DemoError(f"the bot answered {response.status} to being installed")
@@ -162,8 +162,8 @@ async def install_and_ask_to_sign_in(side: TeamsSide) -> str:
     return urls[0]
 
 
-def sign_in_on_the_web(server: str, link: str, email: str, password: str, team_id: str) -> None:
-    """Follow the sign-in link like a browser: log in, pick the team, submit."""
+def sign_in_on_the_web(server: str, link: str, email: str, password: str, cs_team_id: str) -> None:
+    """Follow the sign-in link like a browser: log in, pick the CodeStream team, submit."""
     parts = urlsplit(link)
     path = f"{parts.path}?{parts.query}"
     with httpx.Client(base_url=server, timeout=20) as browser:
@@ -184,7 +184,7 @@ def sign_in_on_the_web(server: str, link: str, email: str, password: str, team_i
         fields = {
             "csrf_token": token.group(1),
             "state": html.unescape(state.group(1)),
-            "team_id": team_id,
+            "team_id": cs_team_id,
         }
         linked = browser.post("/web/msteams/signin", data=fields)
         if linked.status_code != 200:

@@ -304,7 +304,15 @@ class DeliveryWorker:
     async def _call(self, item: OutboxItem) -> Any:
         connector = self._connector
         if item.operation is Operation.CREATE_CONVERSATION:
-            return await connector.create_conversation(item.service_url, item.payload)
+            activity = item.payload
+            if "isGroup" in activity:  # queued by an older version: the whole connector body
+                activity = activity["activity"]
+            return await connector.create_conversation(
+                item.service_url,
+                channel_id=item.conversation_id,
+                tenant_id=item.tenant_id,
+                activity=activity,
+            )
         if item.operation is Operation.SEND:
             return await connector.send_to_conversation(
                 item.service_url, item.conversation_id, item.payload

@@ -10,12 +10,14 @@ don't name stays readable in `raw`: Teams adds fields over time.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 MAX_ID = 1024
 MAX_TYPE = 64
 MAX_SERVICE_URL = 2048
+MAX_KEY_LENGTH = 500
 
 
 class NotAnActivity(ValueError):
@@ -137,3 +139,25 @@ class Activity:
             channel_data=_object(data, "channelData"),
             entities=entities,
         )
+
+
+@dataclass(frozen=True)
+class InvokeResponse:
+    """The HTTP answer to an `invoke` activity: a status and a JSON body."""
+
+    status: int
+    body: Any = None
+
+
+def activity_key(activity: Activity) -> str | None:
+    """What identifies one delivery of an activity for deduplication: its conversation and id
+    (ids are unique per conversation); None for an activity without an id. Long keys are hashed
+    so every key fits the store."""
+    if not activity.id:
+        return None
+    conversation = activity.conversation.id if activity.conversation else ""
+    key = f"{conversation}|{activity.id}"
+    if len(key) <= MAX_KEY_LENGTH and key.isprintable():
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha256:{digest}"

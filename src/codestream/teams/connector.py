@@ -63,6 +63,17 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def channel_thread(channel_id: str, tenant_id: str, activity: dict[str, Any]) -> dict[str, Any]:
+    """The create-conversation body that starts a new thread in a channel with the activity
+    (Teams answers BadSyntax without `isGroup`)."""
+    return {
+        "isGroup": True,
+        "channelData": {"channel": {"id": channel_id}, "tenant": {"id": tenant_id}},
+        "tenantId": tenant_id,
+        "activity": activity,
+    }
+
+
 class ConnectorClient:
     """Calls Teams' Bot Connector with our token; retries once with a fresh token after a 401."""
 
@@ -85,9 +96,12 @@ class ConnectorClient:
             raise ServiceUrlNotAllowed(f"serviceUrl {service_url!r:.80} has unexpected parts")
         return service_url.rstrip("/")
 
-    async def create_conversation(self, service_url: str, parameters: dict[str, Any]) -> Any:
-        """POST /v3/conversations: a new channel thread (isGroup + channelData) or a 1:1 chat."""
-        return await self._call("POST", service_url, "/v3/conversations", parameters)
+    async def create_conversation(
+        self, service_url: str, *, channel_id: str, tenant_id: str, activity: dict[str, Any]
+    ) -> Any:
+        """POST /v3/conversations: a new thread in a channel, started by the activity."""
+        body = channel_thread(channel_id, tenant_id, activity)
+        return await self._call("POST", service_url, "/v3/conversations", body)
 
     async def send_to_conversation(
         self, service_url: str, conversation_id: str, activity: dict[str, Any]

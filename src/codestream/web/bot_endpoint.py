@@ -13,14 +13,13 @@ stack trace.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 
 import orjson
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from codestream.bot.handler import ActivityHandler, InvokeResponse, activity_key
-from codestream.teams.activities import Activity, NotAnActivity
+from codestream.bot.handler import ActivityHandler
+from codestream.teams.activities import Activity, InvokeResponse, NotAnActivity, activity_key
 from codestream.teams.auth import InboundAuthError, InboundVerifier
 from codestream.teams.dedupe import RecentActivities
 from codestream.web.limits import BodyTooLarge, ClientGone, read_body
@@ -56,7 +55,6 @@ class BotEndpoint:
         self._verifier = verifier
         self.handler = handler
         self._recent = recent or RecentActivities()
-        self._answers = _RecentAnswers()
         if verifier is None:
             log.warning(NOT_CONFIGURED)
 
@@ -115,12 +113,12 @@ class BotEndpoint:
         key = activity_key(activity)
         if key is not None and not self._recent.first_time(key):
             log.info("repeat delivery of activity %s; already handled", (activity.id or "")[:80])
-            answer = self._answers.get(key)
+            answer = self._recent.answer(key)
             if answer is not None:
                 return _invoke_answer(answer, activity.type)
             return Response(status_code=200)
         try:
-            result = await self.handler.handle(activity)
+            result = await self.handler.handle(activity, key)
         except Exception as exc:  # the channel must get an answer it can retry, never a 500
             if key is not None:
                 self._recent.forget(key)
@@ -131,31 +129,12 @@ class BotEndpoint:
         if result is None:
             return Response(status_code=200)
         if key is not None:
-            self._answers.put(key, result)
+            self._recent.remember(key, result)
         return _invoke_answer(result, activity.type)
 
 
 def _too_large() -> Response:
     return _error(413, "payload_too_large", f"activities are at most {MAX_ACTIVITY_BYTES} bytes")
-
-
-class _RecentAnswers:
-    """The last invoke answers, so a re-sent invoke gets the same answer (bounded, in memory;
-    after a restart, or from another process, a repeat gets an empty 200)."""
-
-    def __init__(self, capacity: int = 1000) -> None:
-        self._capacity = capacity
-        self._answers: OrderedDict[str, InvokeResponse] = OrderedDict()
-
-    def get(self, key: str) -> InvokeResponse | None:
-        """The answer given to this key, if still remembered."""
-        return self._answers.get(key)
-
-    def put(self, key: str, answer: InvokeResponse) -> None:
-        """Remember an answer, forgetting the oldest beyond capacity."""
-        self._answers[key] = answer
-        if len(self._answers) > self._capacity:
-            self._answers.popitem(last=False)
 
 
 def _invoke_answer(result: InvokeResponse, kind: str) -> Response:

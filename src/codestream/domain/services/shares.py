@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from codestream.domain import rules
@@ -128,7 +127,7 @@ class ShareService:
                     service_url=target.service_url,
                     conversation_id=target.channel_id,
                     operation=Operation.CREATE_CONVERSATION,
-                    payload=conversation_parameters(target, activity),
+                    payload=activity,
                     share_id=share.id,
                 ),
                 now=now,
@@ -204,19 +203,6 @@ def check_request(provider: str, channel_ids: Sequence[str]) -> list[str]:
         if channel_id not in wanted:
             wanted.append(channel_id)
     return wanted
-
-
-def conversation_parameters(target: ShareTarget, activity: dict[str, Any]) -> dict[str, Any]:
-    """The Bot Connector body that starts a new thread in a channel with the activity."""
-    return {
-        "isGroup": True,
-        "channelData": {
-            "channel": {"id": target.channel_id},
-            "tenant": {"id": target.tenant_id},
-        },
-        "tenantId": target.tenant_id,
-        "activity": activity,
-    }
 
 
 def message_id_of(result_id: str | None) -> str | None:
