@@ -37,6 +37,7 @@ from codestream.config import (
     validate_document,
     write_document,
 )
+from codestream.config.reference import render_reference
 
 __all__ = ["config_app", "init", "register"]
 
@@ -287,6 +288,12 @@ def validate(ctx: typer.Context) -> None:
             f"run: chmod 600 {shlex.quote(str(path))}"
         )
     typer.echo(f"OK: {path}")
+
+
+@config_app.command("docs")
+def docs() -> None:
+    """Print the reference of every config key as Markdown (committed as docs/admin/settings.md)."""
+    typer.echo(render_reference(), nl=False)
 
 
 def init(

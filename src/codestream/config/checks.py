@@ -240,4 +240,4 @@ HOURS: Final = _simple(
     "a number of hours more than 0 and at most 720 (30 days)",
     lambda v: _is_number(v) and 0 < v <= 24 * 30,
 )
-DATE: Final = Kind("an ISO date like 2027-05-31 (checked by `codestream doctor`)", ANY.why)
+DATE: Final = Kind("an ISO date like 2027-05-31", ANY.why)  # `codestream doctor` reads it

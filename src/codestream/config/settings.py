@@ -92,6 +92,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "storage.postgres.url",
         checks.POSTGRES_URL,
         "The PostgreSQL database, instead of SQLite.",
+        shown_default="required with postgres",
         required=True,
         env=("CS_DATABASE_URL",),
     ),
@@ -133,7 +134,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         f"{BLOCK}.botAppPasswordExpiresAt",
         checks.DATE,
-        "When the client secret expires, so `codestream doctor` can warn in time.",
+        "When the client secret expires; `codestream doctor` checks it and warns in time.",
     ),
     Setting(
         f"{BLOCK}.cloud",
@@ -169,7 +170,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         f"{BLOCK}.disabled",
         checks.BOOLEAN,
-        "Leave this block out; the services use the first enabled block.",
+        "true turns this block off; the services use the first block that isn't disabled.",
         default=False,
     ),
     Setting(f"{_PACKAGE}.name", checks.TEXT, "The app's name in Teams.", "CodeStream"),
