@@ -29,6 +29,7 @@ WriteCfg = Callable[..., Path]
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_DOCS = sorted((ROOT / "docs" / "admin").glob("*.md"))
 SECTIONS = {s.path.split(".")[0] for s in SETTINGS}
+BLOCK_NAME = "integrations.msteams.microsoft.com"
 BLOCK_KEYS = {s.path.removeprefix(BLOCK + ".").split(".")[0] for s in SETTINGS}
 CAMEL = re.compile(r"[a-z]+(?:[A-Z][a-z0-9]*)+")
 
@@ -189,3 +190,31 @@ def test_it_refuses_to_set_a_bad_deadline_and_keeps_the_file(
     assert cfg_file.read_text() == before
     assert cli("config", "set", "delivery.deadlineHours", "48").exit_code == 0
     assert read_document(cfg_file)["delivery"] == {"deadlineHours": 48}
+
+
+def test_it_warns_when_set_names_a_key_the_services_do_not_read(
+    cli: Cli, write_cfg: WriteCfg, cfg_file: Path
+) -> None:
+    write_cfg()
+    result = cli("config", "set", "delivery.deadlineHour", "48")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: delivery.deadlineHour is not a setting the services read, so it changes "
+        "nothing; did you mean delivery.deadlineHours?"
+    ) in " ".join(result.stderr.split())
+    assert read_document(cfg_file)["delivery"] == {"deadlineHour": 48}  # kept, as before
+    result = cli("config", "set", f"{BLOCK_NAME}.botAppTenantID", "x")
+    assert f"did you mean {BLOCK_NAME}.botAppTenantId?" in " ".join(result.stderr.split())
+    assert "Warning" not in cli("config", "set", "delivery.deadlineHours", "48").stderr
+    assert "Warning" not in cli("config", "set", f"{BLOCK_NAME}.appPackage", "{}").stderr
+
+
+def test_it_masks_the_echoed_value_of_any_key_named_like_a_secret(
+    cli: Cli, write_cfg: WriteCfg
+) -> None:
+    write_cfg()
+    for key in ("mail.smtpPassword", "telemetry.segment.token", "custom.clientSecret"):
+        result = cli("config", "set", key, "hunter2-hunter2")
+        assert result.exit_code == 0, result.output
+        assert f'Set {key} = "********"' in result.stdout
+        assert "hunter2" not in result.output

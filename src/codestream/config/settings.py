@@ -8,7 +8,8 @@ any block name under `integrations.msteams` (usually `microsoft.com`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -23,6 +24,8 @@ __all__ = [
     "SETTINGS",
     "Setting",
     "default_of",
+    "nearest_key",
+    "read_by_services",
     "setting",
     "settings_under",
     "value_of",
@@ -259,3 +262,36 @@ def value_of(document: Mapping[str, Any], path: str) -> Any:
         if node is None:
             return default_of(path)
     return node
+
+
+_OBJECTS: Final = frozenset(
+    ".".join(s.path.split(".")[:i]) for s in SETTINGS for i in range(1, s.path.count(".") + 1)
+)
+
+
+def _table_form(keys: Sequence[str | int]) -> list[str]:
+    """Real keys (as `resolve_key` gives them) with the Teams block name written `<name>`."""
+    parts = [str(k) for k in keys]
+    if parts[:2] == ["integrations", "msteams"] and len(parts) > 2:
+        parts[2] = "<name>"
+    return parts
+
+
+def read_by_services(keys: Sequence[str | int]) -> bool:
+    """Whether the value at these real keys is, or holds, or sits inside a key of the table."""
+    parts = _table_form(keys)
+    whole = ".".join(parts)
+    if whole in _BY_PATH or whole in _OBJECTS:
+        return True
+    return any(".".join(parts[:i]) in _BY_PATH for i in range(1, len(parts)))
+
+
+def nearest_key(keys: Sequence[str | int]) -> str | None:
+    """The table key closest in spelling to these real keys (with their block name), or None."""
+    parts = _table_form(keys)
+    close = difflib.get_close_matches(".".join(parts), [*_BY_PATH, *_OBJECTS], n=1, cutoff=0.8)
+    if not close:
+        return None
+    if parts[:3] == ["integrations", "msteams", "<name>"] and close[0].startswith(BLOCK):
+        return close[0].replace("<name>", str(keys[2]), 1)
+    return close[0]
