@@ -2,7 +2,9 @@
 
 Load it with `load_config()` (file, then environment overrides, then validation); the CLI edits
 it as a plain document with `read_document`/`get_value`/`set_value`/`write_document`. Secrets are
-`Secret` objects in `Config` and masked by `masked()` for display. The contract is in DESIGN.md.
+`Secret` objects in `Config` and masked by `masked()` for display. Every key is an entry of the
+settings table `SETTINGS` (`settings.py`), which feeds validation, the defaults and
+docs/admin/settings.md. The contract is in DESIGN.md.
 """
 
 from __future__ import annotations
