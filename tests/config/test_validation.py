@@ -272,3 +272,15 @@ def test_it_treats_null_as_absent_for_optional_keys() -> None:
     doc = block(cloud=None, openIdMetadataUrl=None, serviceUrlAllowList=None, disabled=None)
     doc["ssl"] = None
     assert validate_document(doc) == []
+
+
+def test_it_checks_the_delivery_block_with_the_others() -> None:
+    doc = with_({"delivery": {"inProcessWorker": 1, "deadlineHours": -1}})
+    doc["apiServer"]["port"] = 0
+    assert validate_document(doc) == [
+        "apiServer.port: expected a whole number from 1 to 65535, got 0",
+        "delivery.inProcessWorker: expected true or false, got 1",
+        "delivery.deadlineHours: expected a number of hours more than 0 and at most 720 "
+        "(30 days), got -1",
+    ]
+    assert validate_document(with_({"delivery": {"deadlineHours": 720, "other": "kept"}})) == []

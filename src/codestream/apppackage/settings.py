@@ -2,43 +2,31 @@
 
 `PackageSettings` is a plain frozen dataclass with defaults, so the builder works without a
 config file. `settings_from_mapping` turns the config's `integrations.msteams.<name>.appPackage`
-block (keys `name`, `shortDescription`, `fullDescription`, `developerName`, `websiteUrl`,
-`privacyUrl`, `termsOfUseUrl`, `accentColor`: strings; `readChannelMessages`: true or false)
-into one.
+block into one; its keys, checks and defaults are in the settings table (`codestream.config`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from codestream.config import default_of, validate_block
+from codestream.config.settings import BLOCK, settings_under
 from codestream.errors import InvalidInput
 
-DEFAULT_NAME = "CodeStream"
-DEFAULT_SHORT_DESCRIPTION = "Share code discussions from CodeStream into Teams channels."
-DEFAULT_FULL_DESCRIPTION = (
-    "CodeStream lets developers discuss code where it lives: comments, questions and issues "
-    "attached to lines of code. This bot shares those codemarks into Microsoft Teams channels "
-    "as cards, so the whole team can follow along. Sign in from the personal chat with the bot, "
-    "then mention the bot with `connect` in any channel that should receive codemarks."
-)
-DEFAULT_DEVELOPER_NAME = "CodeStream On-Prem"
-DEFAULT_ACCENT_COLOR = "#009AEF"
+_BLOCK_KEY: Final = f"{BLOCK}.appPackage"
+DEFAULT_NAME: Final[str] = default_of(f"{_BLOCK_KEY}.name")
+DEFAULT_SHORT_DESCRIPTION: Final[str] = default_of(f"{_BLOCK_KEY}.shortDescription")
+DEFAULT_FULL_DESCRIPTION: Final[str] = default_of(f"{_BLOCK_KEY}.fullDescription")
+DEFAULT_DEVELOPER_NAME: Final[str] = default_of(f"{_BLOCK_KEY}.developerName")
+DEFAULT_ACCENT_COLOR: Final[str] = default_of(f"{_BLOCK_KEY}.accentColor")
 
-#: Config key (as in the services config) → dataclass field.
-CONFIG_KEYS: Mapping[str, str] = {
-    "name": "name",
-    "shortDescription": "short_description",
-    "fullDescription": "full_description",
-    "developerName": "developer_name",
-    "websiteUrl": "website_url",
-    "privacyUrl": "privacy_url",
-    "termsOfUseUrl": "terms_of_use_url",
-    "accentColor": "accent_color",
-    "readChannelMessages": "read_channel_messages",
+#: Config key (as in the services config) → dataclass field: `termsOfUseUrl` → `terms_of_use_url`.
+CONFIG_KEYS: Final[Mapping[str, str]] = {
+    s.name: re.sub(r"(?=[A-Z])", "_", s.name).lower() for s in settings_under(_BLOCK_KEY)
 }
-BOOLEAN_KEYS: frozenset[str] = frozenset({"readChannelMessages"})
 
 
 @dataclass(frozen=True)
@@ -58,7 +46,7 @@ class PackageSettings:
     privacy_url: str | None = None
     terms_of_use_url: str | None = None
     accent_color: str = DEFAULT_ACCENT_COLOR
-    read_channel_messages: bool = True
+    read_channel_messages: bool = default_of(f"{_BLOCK_KEY}.readChannelMessages")
 
     def developer_urls(self, host: str) -> tuple[str, str, str]:
         """Website, privacy and terms URLs, defaulting to the service's own pages on `host`."""
@@ -72,31 +60,22 @@ class PackageSettings:
 def settings_from_mapping(
     values: Mapping[str, Any], *, where: str = "appPackage"
 ) -> PackageSettings:
-    """Build settings from a config block; unknown keys and non-string values are errors.
+    """Build settings from a config block; unknown keys and wrong values are errors.
 
     `where` names the block in error messages, e.g.
     ``integrations.msteams.microsoft.com.appPackage``.
     """
-    fields: dict[str, Any] = {}
-    for key, value in values.items():
-        field = CONFIG_KEYS.get(key)
-        if field is None:
+    for key in values:
+        if key not in CONFIG_KEYS:
             known = ", ".join(CONFIG_KEYS)
             raise InvalidInput(
                 f"{where}.{key}: unknown setting; the known ones are {known}", field=key
             )
-        if value is None:
-            continue
-        if key in BOOLEAN_KEYS:
-            if not isinstance(value, bool):
-                raise InvalidInput(
-                    f"{where}.{key}: expected true or false, got {value!r}", field=key
-                )
-            fields[field] = value
-            continue
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(
-                f"{where}.{key}: expected a non-empty string, got {value!r}", field=key
-            )
-        fields[field] = value.strip()
+    fields: dict[str, Any] = {}
+    for key, value in values.items():
+        problems = validate_block({key: value}, _BLOCK_KEY, where=where)
+        if problems:
+            raise InvalidInput(problems[0], field=key)
+        if value is not None:
+            fields[CONFIG_KEYS[key]] = value.strip() if isinstance(value, str) else value
     return PackageSettings(**fields)

@@ -37,6 +37,8 @@ from codestream.config import (
     validate_document,
     write_document,
 )
+from codestream.config.reference import render_reference
+from codestream.config.settings import nearest_key, read_by_services
 
 __all__ = ["config_app", "init", "register"]
 
@@ -244,10 +246,15 @@ def set_(
         backup = write_document(path, updated)
     except ConfigError as exc:
         fail(exc.message)
+    keys = resolve_key(updated, key)
     shown: Any = masked(updated)
-    for part in resolve_key(updated, key):
+    for part in keys:
         shown = shown[part]
     typer.echo(f"Set {key} = {json.dumps(shown, ensure_ascii=False)} in {path}")
+    if not read_by_services(keys):
+        nearest = nearest_key(keys)
+        hint = f"; did you mean {nearest}?" if nearest else " (see `codestream config docs`)"
+        warn(f"{key} is not a setting the services read, so it changes nothing{hint}")
     if backup is not None:
         typer.echo(f"Backup of the previous file: {backup}")
         if has_comments(original_text):
@@ -287,6 +294,12 @@ def validate(ctx: typer.Context) -> None:
             f"run: chmod 600 {shlex.quote(str(path))}"
         )
     typer.echo(f"OK: {path}")
+
+
+@config_app.command("docs")
+def docs() -> None:
+    """Print the reference of every config key as Markdown (committed as docs/admin/settings.md)."""
+    typer.echo(render_reference(), nl=False)
 
 
 def init(

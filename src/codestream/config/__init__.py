@@ -2,14 +2,15 @@
 
 Load it with `load_config()` (file, then environment overrides, then validation); the CLI edits
 it as a plain document with `read_document`/`get_value`/`set_value`/`write_document`. Secrets are
-`Secret` objects in `Config` and masked by `masked()` for display. The contract is in DESIGN.md.
+`Secret` objects in `Config` and masked by `masked()` for display. Every key is an entry of the
+settings table `SETTINGS` (`settings.py`), which feeds validation, the defaults and
+docs/admin/settings.md. The contract is in DESIGN.md.
 """
 
 from __future__ import annotations
 
+from codestream.config.checks import CLOUDS, is_secret_key, mask_url_password
 from codestream.config.document import (
-    DEFAULT_API_HOST,
-    DEFAULT_API_PORT,
     get_value,
     is_secret_path,
     masked,
@@ -42,7 +43,15 @@ from codestream.config.paths import (
     expand_path,
 )
 from codestream.config.secret import MASK, Secret
-from codestream.config.validation import CLOUDS, is_secret_key, mask_url_password, validate_document
+from codestream.config.settings import (
+    DEFAULT_API_HOST,
+    DEFAULT_API_PORT,
+    SETTINGS,
+    Setting,
+    default_of,
+    value_of,
+)
+from codestream.config.validation import validate_block, validate_document
 from codestream.errors import ConfigError
 
 __all__ = [
@@ -57,15 +66,18 @@ __all__ = [
     "ENV_BOT_TENANT_ID",
     "ENV_DATABASE_URL",
     "MASK",
+    "SETTINGS",
     "Config",
     "ConfigError",
     "ConfigInvalid",
     "MsTeamsConfig",
     "Secret",
+    "Setting",
     "apply_env_overrides",
     "config_from_document",
     "config_path",
     "default_config_path",
+    "default_of",
     "expand_path",
     "get_value",
     "has_comments",
@@ -80,6 +92,8 @@ __all__ = [
     "resolve_key",
     "resolved_document",
     "set_value",
+    "validate_block",
     "validate_document",
+    "value_of",
     "write_document",
 ]

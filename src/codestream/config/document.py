@@ -13,15 +13,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from codestream.config.jsonc import parse_document
-from codestream.config.paths import DEFAULT_SQLITE_PATH
-from codestream.config.secret import MASK, Secret
-from codestream.config.validation import (
-    MSTEAMS_BLOCK_FIELDS,
+from codestream.config.checks import (
     check_public_url,
     describe,
     is_secret_key,
     mask_url_password,
+)
+from codestream.config.jsonc import parse_document
+from codestream.config.secret import MASK, Secret
+from codestream.config.settings import (
+    BLOCK,
+    DEFAULT_API_HOST,
+    DEFAULT_API_PORT,
+    default_of,
+    settings_under,
 )
 from codestream.errors import ConfigError
 
@@ -38,12 +43,17 @@ __all__ = [
     "write_document",
 ]
 
-DEFAULT_API_HOST: Final = "127.0.0.1"
-DEFAULT_API_PORT: Final = 12079
 FILE_MODE: Final = 0o600
 DIR_MODE: Final = 0o700
 
 KeyPart = str | int
+
+# The keys of an msteams block, so `set_value` knows where a dotted block name ends. The seed's
+# appClientId and appClientSecret (its sign-in app, not read by these services) count too.
+_BLOCK_FIELDS: Final = frozenset(
+    {s.path.removeprefix(BLOCK + ".").split(".")[0] for s in settings_under(BLOCK)}
+    | {"appClientId", "appClientSecret"}
+)
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -90,7 +100,7 @@ def new_document(public_api_url: str) -> dict[str, Any]:
             "host": DEFAULT_API_HOST,
             "port": DEFAULT_API_PORT,
         },
-        "storage": {"sqlite": {"path": DEFAULT_SQLITE_PATH}},
+        "storage": {"sqlite": {"path": default_of("storage.sqlite.path")}},
         "sharedSecrets": {
             "auth": secrets.token_urlsafe(32),
             "cookie": secrets.token_urlsafe(32),
@@ -274,7 +284,7 @@ def get_value(doc: dict[str, Any], key_path: str) -> Any:
 def _block_name_length(rest: list[str]) -> int:
     """How many dotted parts make up a new msteams block name (`microsoft.com` is one key)."""
     for i in range(1, len(rest)):
-        if rest[i] in MSTEAMS_BLOCK_FIELDS:
+        if rest[i] in _BLOCK_FIELDS:
             return i
     if rest[:2] == ["microsoft", "com"]:
         return 2

@@ -9,19 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from codestream.config.document import (
-    DEFAULT_API_HOST,
-    DEFAULT_API_PORT,
-    read_document,
-)
-from codestream.config.paths import DEFAULT_SQLITE_PATH, config_path, expand_path
+from codestream.config.checks import check_postgres_url, describe, mask_url_password
+from codestream.config.document import read_document
+from codestream.config.paths import config_path, expand_path
 from codestream.config.secret import Secret
-from codestream.config.validation import (
-    check_postgres_url,
-    describe,
-    mask_url_password,
-    validate_document,
-)
+from codestream.config.settings import BLOCK, default_of, setting
+from codestream.config.validation import validate_document
 from codestream.errors import ConfigError
 
 __all__ = [
@@ -38,10 +31,10 @@ __all__ = [
     "resolved_document",
 ]
 
-ENV_BOT_APP_ID: Final = "CSSVC_MSTEAMS_BOT_APP_ID"
-ENV_BOT_APP_PASS: Final = "CSSVC_MSTEAMS_BOT_APP_PASS"
-ENV_BOT_TENANT_ID: Final = "CSSVC_MSTEAMS_BOT_TENANT_ID"
-ENV_DATABASE_URL: Final = "CS_DATABASE_URL"
+ENV_BOT_APP_ID: Final[str] = setting(f"{BLOCK}.botAppId").env[0]
+ENV_BOT_APP_PASS: Final[str] = setting(f"{BLOCK}.botAppPassword").env[0]
+ENV_BOT_TENANT_ID: Final[str] = setting(f"{BLOCK}.botAppTenantId").env[0]
+ENV_DATABASE_URL: Final[str] = setting("storage.postgres.url").env[0]
 DEFAULT_MSTEAMS_BLOCK: Final = "microsoft.com"
 
 _BOT_ENV: Final = (
@@ -49,6 +42,10 @@ _BOT_ENV: Final = (
     (ENV_BOT_APP_PASS, "botAppPassword"),
     (ENV_BOT_TENANT_ID, "botAppTenantId"),
 )
+_SQLITE_PATH: Final[str] = default_of("storage.sqlite.path")
+_API_HOST: Final[str] = default_of("apiServer.host")
+_API_PORT: Final[int] = default_of("apiServer.port")
+_CLOUD: Final[str] = default_of(f"{BLOCK}.cloud")
 
 
 class ConfigInvalid(ConfigError):
@@ -197,7 +194,7 @@ def _database_url(doc: Mapping[str, Any], base: Path | None, environ: Mapping[st
             url = "postgresql://" + url[len("postgres://") :]
         return url
     sqlite = storage.get("sqlite") or {}
-    path = _path(sqlite.get("path") or DEFAULT_SQLITE_PATH, base, environ)
+    path = _path(sqlite.get("path") or _SQLITE_PATH, base, environ)
     return f"sqlite:///{path}"
 
 
@@ -213,7 +210,7 @@ def _msteams(doc: Mapping[str, Any]) -> MsTeamsConfig | None:
             bot_app_id=block.get("botAppId"),
             bot_app_password=Secret(password) if password is not None else None,
             bot_app_tenant_id=block.get("botAppTenantId"),
-            cloud=block.get("cloud") or "public",
+            cloud=block.get("cloud") or _CLOUD,
             open_id_metadata_url=block.get("openIdMetadataUrl"),
             token_issuer=block.get("tokenIssuer"),
             login_url=block.get("loginUrl"),
@@ -265,8 +262,8 @@ def config_from_document(
         source=source,
         document=effective,
         public_api_url=api["publicApiUrl"].rstrip("/"),
-        api_host=api.get("host") or DEFAULT_API_HOST,
-        api_port=api.get("port") or DEFAULT_API_PORT,
+        api_host=api.get("host") or _API_HOST,
+        api_port=api.get("port") or _API_PORT,
         database_url=_database_url(effective, base, env),
         auth_secret=Secret(shared["auth"]),
         cookie_secret=Secret(shared["cookie"]),
@@ -294,14 +291,14 @@ def resolved_document(
     result, _ = apply_env_overrides(doc, environ)
     api = result.get("apiServer")
     if isinstance(api, dict):
-        api.setdefault("host", DEFAULT_API_HOST)
-        api.setdefault("port", DEFAULT_API_PORT)
+        api.setdefault("host", _API_HOST)
+        api.setdefault("port", _API_PORT)
     if result.get("storage") is None:
-        result["storage"] = {"sqlite": {"path": DEFAULT_SQLITE_PATH}}
+        result["storage"] = {"sqlite": {"path": _SQLITE_PATH}}
     integrations = result.get("integrations")
     msteams = integrations.get("msteams") if isinstance(integrations, dict) else None
     if isinstance(msteams, dict):
         for block in msteams.values():
             if isinstance(block, dict) and block.get("cloud") is None:
-                block["cloud"] = "public"
+                block["cloud"] = _CLOUD
     return result

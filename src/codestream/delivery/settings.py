@@ -7,11 +7,12 @@ import socket
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from codestream.config import default_of, validate_block, value_of
 from codestream.errors import ConfigError
 
-DEFAULT_DEADLINE_HOURS = 24.0
+DEFAULT_DEADLINE_HOURS: Final = float(default_of("delivery.deadlineHours"))
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class DeliverySettings:
     before it is marked failed (default 24).
     """
 
-    in_process_worker: bool = True
+    in_process_worker: bool = default_of("delivery.inProcessWorker")
     deadline_hours: float = DEFAULT_DEADLINE_HOURS
 
     @property
@@ -33,21 +34,18 @@ class DeliverySettings:
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> DeliverySettings:
-        """Read `delivery.*` from the config document; absent keys take the defaults."""
-        block = document.get("delivery") or {}
-        if not isinstance(block, Mapping):
-            raise ConfigError("delivery: must be an object")
-        in_process = block.get("inProcessWorker", True)
-        if not isinstance(in_process, bool):
-            raise ConfigError("delivery.inProcessWorker: must be true or false")
-        hours = block.get("deadlineHours", DEFAULT_DEADLINE_HOURS)
-        if (
-            isinstance(hours, bool)
-            or not isinstance(hours, int | float)
-            or not 0 < hours <= 24 * 30
-        ):
-            raise ConfigError("delivery.deadlineHours: must be a number of hours, 0 < h <= 720")
-        return cls(in_process_worker=in_process, deadline_hours=float(hours))
+        """Read `delivery.*` from the config document; absent keys take the defaults.
+
+        `load_config` has already checked them; a document that skipped it raises `ConfigError`
+        with the same words as `codestream config validate`.
+        """
+        problems = validate_block(document.get("delivery"), "delivery")
+        if problems:
+            raise ConfigError("; ".join(problems))
+        return cls(
+            in_process_worker=value_of(document, "delivery.inProcessWorker"),
+            deadline_hours=float(value_of(document, "delivery.deadlineHours")),
+        )
 
 
 def default_worker_id() -> str:

@@ -1,0 +1,243 @@
+"""What a right value looks like, per kind of setting, and how a wrong one is quoted.
+
+A `Kind` says in words what it expects ("a GUID") and, given a value, returns None when it is
+fine, else what would be right (usually the same words, sometimes more precise). Values of secret
+keys are never echoed; a URL's password is masked before it is quoted.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import SplitResult, urlsplit
+
+from codestream.config.secret import MASK
+
+__all__ = [
+    "CLOUDS",
+    "MIN_SECRET_LENGTH",
+    "POSTGRES_SCHEMES",
+    "POSTGRES_URL_EXPECTED",
+    "PUBLIC_URL_EXPECTED",
+    "Kind",
+    "check_postgres_url",
+    "check_public_url",
+    "describe",
+    "is_host",
+    "is_secret_key",
+    "mask_url_password",
+]
+
+CLOUDS: Final = ("public", "gcc", "gcchigh", "dod")
+POSTGRES_SCHEMES: Final = ("postgresql", "postgres", "postgresql+psycopg")
+MIN_SECRET_LENGTH: Final = 16
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_SECRET_WORD = re.compile(r"password|passwd|secret|token|key|credential", re.IGNORECASE)
+_NOT_SECRET_SUFFIX = re.compile(
+    r"(file|path|dir|directory|url|uri|issuer|expiration|expiry|expiresat|timeout|name|id)$",
+    re.IGNORECASE,
+)
+_MAX_QUOTE = 80
+
+PUBLIC_URL_EXPECTED: Final = (
+    "an absolute http(s) URL with only a scheme, a host and an optional port, like "
+    '"https://codestream.example.com"'
+)
+POSTGRES_URL_EXPECTED: Final = (
+    "a URL starting with postgresql://, postgres:// or postgresql+psycopg://, "
+    'like "postgresql://user:password@db.example.com:5432/codestream"'
+)
+
+
+def is_secret_key(name: str) -> bool:
+    """Whether values under this key are secrets (botAppPassword, apiKey, tokens, ...).
+
+    Names that only mention a secret but hold something else stay visible: `ssl.keyfile` is a
+    path, `tokenIssuer` a URL, `signupTokenExpiration` a number.
+    """
+    return bool(_SECRET_WORD.search(name)) and not _NOT_SECRET_SUFFIX.search(name)
+
+
+def mask_url_password(text: str) -> str:
+    """`postgresql://u:pw@h/db` -> `postgresql://u:********@h/db`; other text unchanged."""
+    scheme_end = text.find("://")
+    if scheme_end <= 0:
+        return text
+    start = scheme_end + 3
+    end = len(text)
+    for stop in "/?#":
+        found = text.find(stop, start)
+        if found != -1:
+            end = min(end, found)
+    authority = text[start:end]
+    if "@" not in authority:
+        return text
+    userinfo, host = authority.rsplit("@", 1)
+    if ":" not in userinfo:
+        return text
+    user = userinfo.split(":", 1)[0]
+    return f"{text[:start]}{user}:{MASK}@{host}{text[end:]}"
+
+
+def describe(value: Any, *, secret: bool = False) -> str:
+    """How a value is quoted after `got`: strings in JSON quotes (shortened), kinds otherwise."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean" if secret else ("true" if value else "false")
+    if isinstance(value, int | float):
+        return "a number" if secret else json.dumps(value)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        if secret:
+            return "an empty string" if value == "" else f"a string of {len(value)} characters"
+        shown = mask_url_password(value)
+        if len(shown) > _MAX_QUOTE:
+            shown = shown[: _MAX_QUOTE - 3] + "..."
+        return json.dumps(shown, ensure_ascii=False)
+    return type(value).__name__
+
+
+def is_host(host: str) -> bool:
+    """Whether `host` is an IP address or a DNS name of valid labels."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+    labels = host.rstrip(".").split(".")
+    return bool(host) and all(_LABEL.fullmatch(label) for label in labels)
+
+
+def _split_http_url(value: str) -> SplitResult | None:
+    """The parts of an absolute http(s) URL with a valid host and port, or None."""
+    if not value or any(c.isspace() for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if not is_host(parts.hostname):
+        return None
+    return parts
+
+
+def _public_url(value: Any) -> str | None:
+    parts = _split_http_url(value) if isinstance(value, str) else None
+    if parts is None:
+        return PUBLIC_URL_EXPECTED
+    if parts.username is not None or parts.password is not None:
+        return f"{PUBLIC_URL_EXPECTED} (no user name or password in it)"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or value.endswith("?"):
+        return f"{PUBLIC_URL_EXPECTED} (no path, query or fragment)"
+    return None
+
+
+def check_public_url(value: Any) -> str | None:
+    """Why `value` is no good as `apiServer.publicApiUrl`, or None when it is fine."""
+    expected = _public_url(value)
+    return None if expected is None else f"expected {expected}, got {describe(value)}"
+
+
+def _postgres_url(value: Any) -> str | None:
+    if not isinstance(value, str) or any(c.isspace() for c in value):
+        return POSTGRES_URL_EXPECTED
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in POSTGRES_SCHEMES:
+        return POSTGRES_URL_EXPECTED
+    try:
+        urlsplit(value).port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return f"{POSTGRES_URL_EXPECTED} (the port is not a number from 1 to 65535)"
+    if not rest.strip("/"):
+        return f"{POSTGRES_URL_EXPECTED} (it names no host or database)"
+    return None
+
+
+def check_postgres_url(value: Any) -> str | None:
+    """Why `value` is no good as a PostgreSQL URL (`expected ...`), or None when it is fine."""
+    expected = _postgres_url(value)
+    return None if expected is None else f"expected {expected}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a setting's value must be: `expected` in words, and `why(value)`, which is None for
+    a right value, else what would be right."""
+
+    expected: str
+    why: Callable[[Any], str | None] = field(repr=False)
+
+
+def _simple(expected: str, ok: Callable[[Any], bool]) -> Kind:
+    return Kind(expected, lambda value: None if ok(value) else expected)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _http_url(https: bool) -> Kind:
+    def ok(value: Any) -> bool:
+        parts = _split_http_url(value) if isinstance(value, str) else None
+        return parts is not None and (not https or parts.scheme.lower() == "https")
+
+    return _simple("an absolute https URL" if https else "an absolute http(s) URL", ok)
+
+
+def _host_item(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return 'a host name like "smba.trafficmanager.net"'
+    if "*" in value:
+        return "an exact host name (wildcards are not allowed)"
+    if not is_host(value):
+        return "a bare host name, without scheme, port or path"
+    return None
+
+
+ANY: Final = Kind("any value", lambda value: None)
+TEXT: Final = _simple("a non-empty string", lambda v: isinstance(v, str) and bool(v.strip()))
+SECRET_TEXT: Final = _simple("a non-empty string", lambda v: isinstance(v, str) and v != "")
+SHARED_SECRET: Final = _simple(
+    f"a string of at least {MIN_SECRET_LENGTH} characters",
+    lambda v: isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH,
+)
+BOOLEAN: Final = _simple("true or false", lambda v: isinstance(v, bool))
+GUID: Final = _simple("a GUID", lambda v: isinstance(v, str) and bool(_GUID.fullmatch(v)))
+PORT: Final = _simple("a whole number from 1 to 65535", lambda v: _is_int(v) and 1 <= v <= 65535)
+PUBLIC_URL: Final = Kind(PUBLIC_URL_EXPECTED, _public_url)
+POSTGRES_URL: Final = Kind(POSTGRES_URL_EXPECTED, _postgres_url)
+HTTP_URL: Final = _http_url(https=False)
+HTTPS_URL: Final = _http_url(https=True)
+CLOUD: Final = _simple("one of " + ", ".join(json.dumps(c) for c in CLOUDS), lambda v: v in CLOUDS)
+COLOR: Final = _simple(
+    'a color like "#FFFFFF"', lambda v: isinstance(v, str) and bool(_COLOR.fullmatch(v))
+)
+HOST_LIST: Final = _simple(
+    'a list of host names like ["smba.trafficmanager.net"] (null for the defaults)',
+    lambda v: isinstance(v, list) and bool(v),
+)
+HOST: Final = Kind("a bare host name", _host_item)
+HOURS: Final = _simple(
+    "a number of hours more than 0 and at most 720 (30 days)",
+    lambda v: _is_number(v) and 0 < v <= 24 * 30,
+)
+DATE: Final = Kind("an ISO date like 2027-05-31", ANY.why)  # `codestream doctor` reads it

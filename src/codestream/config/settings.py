@@ -1,0 +1,297 @@
+"""Every key of the services config, as one table.
+
+The table feeds validation (`validate_document`), the defaults the typed config and the readers
+(`DeliverySettings`, `PackageSettings`) use, and the admin reference page
+(`docs/admin/settings.md`, printed by `codestream config docs`). `<name>` in a path stands for
+any block name under `integrations.msteams` (usually `microsoft.com`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from codestream.config import checks
+from codestream.config.checks import Kind
+from codestream.config.paths import DEFAULT_SQLITE_PATH
+
+__all__ = [
+    "BLOCK",
+    "DEFAULT_API_HOST",
+    "DEFAULT_API_PORT",
+    "SETTINGS",
+    "Setting",
+    "default_of",
+    "nearest_key",
+    "read_by_services",
+    "setting",
+    "settings_under",
+    "value_of",
+]
+
+BLOCK: Final = "integrations.msteams.<name>"
+DEFAULT_API_HOST: Final = "127.0.0.1"
+DEFAULT_API_PORT: Final = 12079
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of the services config.
+
+    `default` is what an absent (or null) key means; `shown_default` says it in words when it is
+    not a plain value. `required` keys must be present whenever their object is (a missing
+    top-level section counts as an empty object). `items` checks each element of a list.
+    """
+
+    path: str
+    kind: Kind
+    help: str
+    default: Any = None
+    shown_default: str | None = None
+    required: bool = False
+    secret: bool = False
+    env: tuple[str, ...] = ()
+    items: Kind | None = None
+
+    @property
+    def name(self) -> str:
+        """The last part of the path: the key inside its object."""
+        return self.path.rsplit(".", 1)[-1]
+
+
+_PACKAGE = f"{BLOCK}.appPackage"
+_FULL_DESCRIPTION = (
+    "CodeStream lets developers discuss code where it lives: comments, questions and issues "
+    "attached to lines of code. This bot shares those codemarks into Microsoft Teams channels "
+    "as cards, so the whole team can follow along. Sign in from the personal chat with the bot, "
+    "then mention the bot with `connect` in any channel that should receive codemarks."
+)
+
+SETTINGS: Final[tuple[Setting, ...]] = (
+    Setting(
+        "apiServer.publicApiUrl",
+        checks.PUBLIC_URL,
+        "The public address of this server as Teams and browsers reach it.",
+        required=True,
+    ),
+    Setting(
+        "apiServer.host",
+        checks.TEXT,
+        "The address the API server listens on; keep it on loopback behind a proxy.",
+        default=DEFAULT_API_HOST,
+    ),
+    Setting("apiServer.port", checks.PORT, "The port the API server listens on.", DEFAULT_API_PORT),
+    Setting(
+        "storage.sqlite.path",
+        checks.TEXT,
+        "The SQLite database file (relative paths are relative to the config file). "
+        'Give `storage` exactly one of "sqlite" or "postgres".',
+        default=DEFAULT_SQLITE_PATH,
+        env=("CS_DATABASE_URL",),
+    ),
+    Setting(
+        "storage.postgres.url",
+        checks.POSTGRES_URL,
+        "The PostgreSQL database, instead of SQLite.",
+        shown_default="required with postgres",
+        required=True,
+        env=("CS_DATABASE_URL",),
+    ),
+    Setting(
+        "sharedSecrets.auth",
+        checks.SHARED_SECRET,
+        "Signs access tokens; `codestream init` makes a random one.",
+        required=True,
+        secret=True,
+    ),
+    Setting(
+        "sharedSecrets.cookie",
+        checks.SHARED_SECRET,
+        "Signs browser cookies; `codestream init` makes a random one.",
+        required=True,
+        secret=True,
+    ),
+    Setting("ssl.certfile", checks.TEXT, "Serve TLS directly: the certificate chain file."),
+    Setting("ssl.keyfile", checks.TEXT, "Serve TLS directly: the private key file."),
+    Setting(
+        f"{BLOCK}.botAppId",
+        checks.GUID,
+        "The bot's Microsoft App ID (Azure Bot > Configuration).",
+        env=("CSSVC_MSTEAMS_BOT_APP_ID",),
+    ),
+    Setting(
+        f"{BLOCK}.botAppTenantId",
+        checks.GUID,
+        "The Directory (tenant) ID of a single-tenant bot; absent means a legacy multi-tenant bot.",
+        env=("CSSVC_MSTEAMS_BOT_TENANT_ID",),
+    ),
+    Setting(
+        f"{BLOCK}.botAppPassword",
+        checks.SECRET_TEXT,
+        "The bot's client secret: its Value, not its Secret ID.",
+        secret=True,
+        env=("CSSVC_MSTEAMS_BOT_APP_PASS",),
+    ),
+    Setting(
+        f"{BLOCK}.botAppPasswordExpiresAt",
+        checks.DATE,
+        "When the client secret expires; `codestream doctor` checks it and warns in time.",
+    ),
+    Setting(
+        f"{BLOCK}.cloud",
+        checks.CLOUD,
+        "The Microsoft cloud; it picks Microsoft's endpoints.",
+        default="public",
+    ),
+    Setting(
+        f"{BLOCK}.openIdMetadataUrl",
+        checks.HTTP_URL,
+        "Where the keys that sign Teams' requests are listed (for the emulator and tests).",
+        shown_default="the cloud's",
+    ),
+    Setting(
+        f"{BLOCK}.tokenIssuer",
+        checks.HTTP_URL,
+        "The issuer Teams' tokens must name (for the emulator and tests).",
+        shown_default="the cloud's",
+    ),
+    Setting(
+        f"{BLOCK}.loginUrl",
+        checks.HTTP_URL,
+        "Where the bot gets its own tokens (for the emulator and tests).",
+        shown_default="the cloud's",
+    ),
+    Setting(
+        f"{BLOCK}.serviceUrlAllowList",
+        checks.HOST_LIST,
+        "The exact hosts the bot may send to.",
+        shown_default="Teams' hosts for the cloud",
+        items=checks.HOST,
+    ),
+    Setting(
+        f"{BLOCK}.disabled",
+        checks.BOOLEAN,
+        "true turns this block off; the services use the first block that isn't disabled.",
+        default=False,
+    ),
+    Setting(f"{_PACKAGE}.name", checks.TEXT, "The app's name in Teams.", "CodeStream"),
+    Setting(
+        f"{_PACKAGE}.shortDescription",
+        checks.TEXT,
+        "The app's short description in Teams.",
+        "Share code discussions from CodeStream into Teams channels.",
+    ),
+    Setting(
+        f"{_PACKAGE}.fullDescription",
+        checks.TEXT,
+        "The app's full description in Teams.",
+        _FULL_DESCRIPTION,
+        shown_default="a paragraph about CodeStream",
+    ),
+    Setting(
+        f"{_PACKAGE}.developerName", checks.TEXT, "The developer Teams shows.", "CodeStream On-Prem"
+    ),
+    Setting(
+        f"{_PACKAGE}.websiteUrl",
+        checks.HTTPS_URL,
+        "The developer's website.",
+        shown_default="https://PUBLIC_HOST/web/",
+    ),
+    Setting(
+        f"{_PACKAGE}.privacyUrl",
+        checks.HTTPS_URL,
+        "The privacy statement.",
+        shown_default="https://PUBLIC_HOST/web/privacy",
+    ),
+    Setting(
+        f"{_PACKAGE}.termsOfUseUrl",
+        checks.HTTPS_URL,
+        "The terms of use.",
+        shown_default="https://PUBLIC_HOST/web/terms",
+    ),
+    Setting(f"{_PACKAGE}.accentColor", checks.COLOR, "The app's accent colour.", "#009AEF"),
+    Setting(
+        f"{_PACKAGE}.readChannelMessages",
+        checks.BOOLEAN,
+        "Ask team owners to let the bot read replies under its cards without an @mention.",
+        default=True,
+    ),
+    Setting(
+        "delivery.inProcessWorker",
+        checks.BOOLEAN,
+        "The API server runs one delivery worker itself; false when `codestream worker` "
+        "processes run elsewhere.",
+        default=True,
+    ),
+    Setting(
+        "delivery.deadlineHours",
+        checks.HOURS,
+        "How long a message to Teams is retried before it is marked failed.",
+        default=24,
+    ),
+)
+
+_BY_PATH: Final[Mapping[str, Setting]] = {s.path: s for s in SETTINGS}
+
+
+def setting(path: str) -> Setting:
+    """The table's entry for `path` (with `<name>` for a Teams block); KeyError if none."""
+    return _BY_PATH[path]
+
+
+def default_of(path: str) -> Any:
+    """The default of the key at `path`."""
+    return setting(path).default
+
+
+def settings_under(prefix: str) -> tuple[Setting, ...]:
+    """The entries whose path starts with `prefix.`, in table order."""
+    return tuple(s for s in SETTINGS if s.path.startswith(prefix + "."))
+
+
+def value_of(document: Mapping[str, Any], path: str) -> Any:
+    """The value at `path` in `document` (no `<name>` in it), or the default when absent or null.
+
+    It doesn't validate: call it on a validated document.
+    """
+    node: Any = document
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, Mapping) else None
+        if node is None:
+            return default_of(path)
+    return node
+
+
+_OBJECTS: Final = frozenset(
+    ".".join(s.path.split(".")[:i]) for s in SETTINGS for i in range(1, s.path.count(".") + 1)
+)
+
+
+def _table_form(keys: Sequence[str | int]) -> list[str]:
+    """Real keys (as `resolve_key` gives them) with the Teams block name written `<name>`."""
+    parts = [str(k) for k in keys]
+    if parts[:2] == ["integrations", "msteams"] and len(parts) > 2:
+        parts[2] = "<name>"
+    return parts
+
+
+def read_by_services(keys: Sequence[str | int]) -> bool:
+    """Whether the value at these real keys is, or holds, or sits inside a key of the table."""
+    parts = _table_form(keys)
+    whole = ".".join(parts)
+    if whole in _BY_PATH or whole in _OBJECTS:
+        return True
+    return any(".".join(parts[:i]) in _BY_PATH for i in range(1, len(parts)))
+
+
+def nearest_key(keys: Sequence[str | int]) -> str | None:
+    """The table key closest in spelling to these real keys (with their block name), or None."""
+    parts = _table_form(keys)
+    close = difflib.get_close_matches(".".join(parts), [*_BY_PATH, *_OBJECTS], n=1, cutoff=0.8)
+    if not close:
+        return None
+    if parts[:3] == ["integrations", "msteams", "<name>"] and close[0].startswith(BLOCK):
+        return close[0].replace("<name>", str(keys[2]), 1)
+    return close[0]
