@@ -16,11 +16,10 @@ from codestream.domain import rules
 from codestream.domain.clock import Clock
 from codestream.domain.ids import new_id
 from codestream.domain.models import Codemark, Repo, User
-from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
 from codestream.domain.services.access import require_member, visible_codemark
-from codestream.domain.shares import Share, ShareDelivery, ShareTarget
+from codestream.domain.shares import Share, ShareDelivery, ShareTarget, message_id_of
 from codestream.errors import InvalidInput, NotFound, ServiceUnavailable
 
 PROVIDERS = ("msteams",)
@@ -232,13 +231,6 @@ def conversation_parameters(target: ShareTarget, activity: dict[str, Any]) -> di
         "tenantId": target.tenant_id,
         "activity": activity,
     }
-
-
-def message_id_of(result_id: str | None) -> str | None:
-    """The root message id in a create-conversation result (`19:…;messageid=123` → `123`)."""
-    if not result_id:
-        return None
-    return split_thread(result_id)[1] or result_id
 
 
 def message_link(share: Share, message_id: str, group_id: str | None = None) -> str:
