@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.apppackage.manifest import RSC_PERMISSIONS
+from codestream.storage.uow import SqlUnitOfWorkFactory
 from support.api import Api, Member
 from support.bots import BotWorld, start_bot_world
 from support.teams_flow import (
@@ -324,3 +327,41 @@ async def test_replies_written_while_the_card_waits_for_teams_follow_it_into_its
     posted = await wait_for_new(world, world.channel.id, 3, root=card.id)
     assert _reply_card_texts(posted)[1] == "Said while it was on its way."
     await no_new_messages(world, world.channel.id, 4)  # the first card, `connect`, this card, one
+
+
+async def _prune_every_finished_outbox_row(engine: AsyncEngine) -> None:
+    """What the delivery worker does a week after delivery: the share's card row goes too."""
+    async with SqlUnitOfWorkFactory(engine)() as uow:
+        await uow.outbox.prune_finished(before=2**62, limit=10_000)
+        await uow.commit()
+    async with engine.connect() as connection:
+        left = "SELECT count(*) FROM outbox WHERE share_id IS NOT NULL"
+        assert (await connection.execute(sa.text(left))).scalar_one() == 0
+
+
+async def test_a_reply_under_a_card_whose_outbox_row_was_pruned_lands_on_the_codemark(
+    thread: Thread, engine: AsyncEngine
+) -> None:
+    await _prune_every_finished_outbox_row(engine)
+    heard = await thread.world.emu.driver.reply(
+        thread.card, thread.world.alice, "Still reading this thread.", mention=False
+    )
+    assert heard is not None and heard.status == 200
+    (reply,) = await thread.replies(1)
+    assert reply["text"] == "Still reading this thread."
+    assert reply["origin"] == "teams"
+
+
+async def test_a_reply_written_in_codestream_reaches_a_pruned_cards_thread(
+    thread: Thread, engine: AsyncEngine
+) -> None:
+    await _prune_every_finished_outbox_row(engine)
+    world = thread.world
+    written = await world.app_client.post(
+        f"/api/v1/codemarks/{thread.codemark_id}/replies",
+        json={"text": "Posted after the card's row went."},
+        headers=thread.alice.headers,
+    )
+    assert written.status_code == 201, written.text
+    posted = await wait_for_new(world, world.channel.id, 2, root=thread.card.id)
+    assert "Posted after the card's row went." in _reply_card_texts(posted)

@@ -137,7 +137,7 @@ async def test_queued_messages_keep_their_order_and_exact_payloads(engine: Async
     )
 
 
-async def test_pruning_deletes_old_finished_bot_messages_but_never_a_share_or_an_unsent_one(
+async def test_pruning_deletes_old_finished_messages_shares_cards_too_but_never_an_unsent_one(
     engine: AsyncEngine,
 ) -> None:
     def message(text: str, share_id: str | None = None) -> NewOutboxItem:
@@ -164,14 +164,12 @@ async def test_pruning_deletes_old_finished_bot_messages_but_never_a_share_or_an
     async with SqlUnitOfWork(engine) as uow:
         assert await uow.outbox.prune_finished(before=100, limit=1) == 1  # the oldest first
         assert await uow.outbox.get(rows["oldest"].id) is None
-        assert await uow.outbox.prune_finished(before=100, limit=100) == 2
+        assert await uow.outbox.prune_finished(before=100, limit=100) == 3
         await uow.commit()
 
     async with SqlUnitOfWork(engine) as uow:
         kept = {name for name in names if await uow.outbox.get(rows[name].id) is not None}
-        threads = await uow.shares.deliveries(["s1"])
-    assert kept == {"queued", "retrying", "card", "recent"}
-    assert threads["s1"].result_id == "19:card;messageid=1"
+    assert kept == {"queued", "retrying", "recent"}
 
 
 async def test_a_commit_that_queued_messages_wakes_the_worker_and_no_other_does(

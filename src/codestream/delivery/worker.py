@@ -42,9 +42,10 @@ from codestream.delivery.pacing import (
     conversation_key,
     tenant_key,
 )
+from codestream.delivery.ports import DeliveryUnitOfWork, DeliveryUnitOfWorkFactory
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.outbox import FINISHED_KEPT_MS, Operation, OutboxItem
-from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
+from codestream.domain.ports import UnitOfWork
 from codestream.teams.connector import ConnectorClient, ConnectorError, ServiceUrlNotAllowed
 
 log = logging.getLogger("codestream.delivery")
@@ -114,7 +115,7 @@ class DeliveryWorker:
 
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: DeliveryUnitOfWorkFactory,
         connector: ConnectorClient,
         *,
         worker_id: str,
@@ -237,14 +238,15 @@ class DeliveryWorker:
             }
             conversation_keys = sorted({pair[0] for pair in keys_of.values()})
             tenant_keys = sorted({pair[1] for pair in keys_of.values()})
-            times = await repo.send_times(conversation_keys, since=now - SHORT_HORIZON_MS)
+            sends = uow.sends
+            times = await sends.send_times(conversation_keys, since=now - SHORT_HORIZON_MS)
             tenant_horizon = max(length for length, _ in self._limits.tenant)
-            times.update(await repo.send_times(tenant_keys, since=now - tenant_horizon))
-            hourly = await repo.send_counts(conversation_keys, since=now - HORIZON_MS)
+            times.update(await sends.send_times(tenant_keys, since=now - tenant_horizon))
+            hourly = await sends.send_counts(conversation_keys, since=now - HORIZON_MS)
             hour_limit = self._limits.conversation[-1][1]
             full = [k for k, n in hourly.items() if n >= hour_limit - limit]
             if full:
-                times.update(await repo.send_times(full, since=now - HORIZON_MS))
+                times.update(await sends.send_times(full, since=now - HORIZON_MS))
             plan = PacingPlan(self._limits, times)
             chosen: list[OutboxItem] = []
             postponed: dict[int, list[int]] = {}
@@ -263,7 +265,7 @@ class DeliveryWorker:
                 lease_until=now + self._lease_ms,
             )
             flat_keys = [key for item in items for key in keys_of[item.id]]
-            send_ids = await repo.record_sends(flat_keys, at=now)
+            send_ids = await sends.record_sends(flat_keys, at=now)
             for until, ids in postponed.items():
                 await repo.postpone(ids, until=until, now=now)
             await self._maybe_prune(uow, now)
@@ -272,13 +274,13 @@ class DeliveryWorker:
         self.stats.postponed += sum(len(ids) for ids in postponed.values())
         return [_Claimed(item, tuple(send_ids[2 * i : 2 * i + 2])) for i, item in enumerate(items)]
 
-    async def _maybe_prune(self, uow: UnitOfWork, now: int) -> None:
+    async def _maybe_prune(self, uow: DeliveryUnitOfWork, now: int) -> None:
         """Once a minute: forget sends older than every pacing window, the oldest activity keys
-        past ACTIVITY_KEYS_KEPT_MS, and bot messages finished FINISHED_KEPT_MS ago (the one
+        past ACTIVITY_KEYS_KEPT_MS, and messages finished FINISHED_KEPT_MS ago (the one
         periodic job, so it lives here)."""
         if now - self._pruned_at >= PRUNE_EVERY_MS:
             self._pruned_at = now
-            await uow.outbox.prune_sends(before=now - HORIZON_MS - 60_000)
+            await uow.sends.prune_sends(before=now - HORIZON_MS - 60_000)
             await uow.inbound.forget_before(now - ACTIVITY_KEYS_KEPT_MS, limit=PRUNE_KEYS_LIMIT)
             await uow.outbox.prune_finished(before=now - FINISHED_KEPT_MS, limit=PRUNE_ROWS_LIMIT)
 
@@ -332,10 +334,12 @@ class DeliveryWorker:
         elif item.operation is Operation.UPDATE:
             result_id = str(item.payload["id"])
         async with self._uow() as uow:
-            await uow.outbox.touch_sends(entry.send_ids, at=now)
-            marked = await uow.outbox.mark_sent(item.id, result_id=result_id, now=now)
-            if marked and self._on_sent is not None:
-                await self._on_sent(uow, item, result)
+            await uow.sends.touch_sends(entry.send_ids, at=now)
+            sent = await uow.outbox.mark_sent(item.id, result_id=result_id, now=now)
+            if sent is not None:
+                await _finished(uow, sent)
+                if self._on_sent is not None:
+                    await self._on_sent(uow, item, result)
             await uow.commit()
         self.stats.sent += 1
 
@@ -370,13 +374,15 @@ class DeliveryWorker:
         elif retry_at is not None:
             retry_at = min(retry_at, max(item.deadline_at, now + 1))
         async with self._uow() as uow:
-            await uow.outbox.touch_sends(entry.send_ids, at=now)
+            await uow.sends.touch_sends(entry.send_ids, at=now)
             if retry_at is not None:
                 await uow.outbox.mark_retrying(
                     item.id, next_attempt_at=retry_at, error=reason, now=now
                 )
             else:
-                await uow.outbox.mark_failed(item.id, error=reason, now=now)
+                failed = await uow.outbox.mark_failed(item.id, error=reason, now=now)
+                if failed is not None:
+                    await _finished(uow, failed)
                 if disconnect:
                     await uow.msteams.disconnect_channels(
                         now=now, channel_id=channel_of(item.conversation_id)
@@ -396,3 +402,10 @@ class DeliveryWorker:
         else:
             self.stats.failed += 1
             log.warning("outbox row %d failed: %s", item.id, reason)
+
+
+async def _finished(uow: UnitOfWork, item: OutboxItem) -> None:
+    """A row's delivery is over: a share's card leaves its outcome (and thread) on the share,
+    which reports it once the row is pruned."""
+    if item.share_id is not None:
+        await uow.shares.record_delivery(item)

@@ -7,8 +7,8 @@ from enum import StrEnum
 from typing import Any
 
 FINISHED_KEPT_MS = 7 * 24 * 3_600_000
-"""How long a sent or failed bot message stays in the outbox (for `codestream doctor` and for
-looking into a complaint); shares' rows stay, as they name their cards' threads."""
+"""How long a sent or failed message stays in the outbox (for `codestream doctor` and for
+looking into a complaint); a share keeps its card's outcome and thread on its own row."""
 
 
 class DeliveryStatus(StrEnum):

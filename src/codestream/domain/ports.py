@@ -113,33 +113,82 @@ class MsTeamsRepository(Protocol):
     """Teams state: tenants, installed teams and channels, personal chats, links, connections,
     sign-in grants. `save_*` insert or replace by primary key (keeping `created_at`)."""
 
-    async def get_tenant(self, tenant_id: str) -> MsTeamsTenant | None: ...
-    async def save_tenant(self, tenant: MsTeamsTenant) -> None: ...
-    async def get_team(self, team_id: str) -> MsTeamsTeam | None: ...
-    async def save_team(self, team: MsTeamsTeam) -> None: ...
-    async def get_channel(self, channel_id: str) -> MsTeamsChannel | None: ...
-    async def save_channel(self, channel: MsTeamsChannel) -> None: ...
-    async def list_channels(self, team_id: str) -> list[MsTeamsChannel]: ...
-    async def get_personal_chat(self, chat_id: str) -> PersonalChat | None: ...
-    async def find_personal_chat(
-        self, tenant_id: str, teams_user_id: str
-    ) -> PersonalChat | None: ...
-    async def save_personal_chat(self, chat: PersonalChat) -> None: ...
-    async def get_user_link(self, tenant_id: str, teams_user_id: str) -> UserLink | None: ...
-    async def save_user_link(self, link: UserLink) -> None: ...
-    async def delete_user_link(self, tenant_id: str, teams_user_id: str) -> bool: ...
-    async def list_tenant_links(self, tenant_id: str) -> list[TenantLink]: ...
-    async def list_tenant_links_of_team(self, team_id: str) -> list[TenantLink]: ...
+    async def get_tenant(self, tenant_id: str) -> MsTeamsTenant | None:
+        """A tenant by id."""
+        ...
+
+    async def save_tenant(self, tenant: MsTeamsTenant) -> None:
+        """Insert or update a tenant."""
+        ...
+
+    async def get_team(self, team_id: str) -> MsTeamsTeam | None:
+        """A Teams team by id."""
+        ...
+
+    async def save_team(self, team: MsTeamsTeam) -> None:
+        """Insert or update a Teams team."""
+        ...
+
+    async def get_channel(self, channel_id: str) -> MsTeamsChannel | None:
+        """A channel by id."""
+        ...
+
+    async def save_channel(self, channel: MsTeamsChannel) -> None:
+        """Insert or update a channel."""
+        ...
+
+    async def list_channels(self, team_id: str) -> list[MsTeamsChannel]:
+        """A team's channels, General first."""
+        ...
+
+    async def get_personal_chat(self, chat_id: str) -> PersonalChat | None:
+        """A personal chat by conversation id."""
+        ...
+
+    async def find_personal_chat(self, tenant_id: str, teams_user_id: str) -> PersonalChat | None:
+        """The newest personal chat of a Teams user."""
+        ...
+
+    async def save_personal_chat(self, chat: PersonalChat) -> None:
+        """Insert or update a personal chat."""
+        ...
+
+    async def get_user_link(self, tenant_id: str, teams_user_id: str) -> UserLink | None:
+        """The CodeStream user a Teams user signed in as."""
+        ...
+
+    async def save_user_link(self, link: UserLink) -> None:
+        """Insert or replace a user link."""
+        ...
+
+    async def delete_user_link(self, tenant_id: str, teams_user_id: str) -> bool:
+        """Remove a user link; True if there was one."""
+        ...
+
+    async def list_tenant_links(self, tenant_id: str) -> list[TenantLink]:
+        """The CodeStream teams linked to a tenant."""
+        ...
+
+    async def list_tenant_links_of_team(self, team_id: str) -> list[TenantLink]:
+        """The tenants a CodeStream team is linked to."""
+        ...
+
     async def add_tenant_link(self, link: TenantLink) -> bool:
         """Link a tenant to a CodeStream team; False if it already was."""
         ...
 
-    async def delete_tenant_link(self, tenant_id: str, team_id: str) -> bool: ...
+    async def delete_tenant_link(self, tenant_id: str, team_id: str) -> bool:
+        """Unlink a tenant from a team; True if they were linked."""
+        ...
+
     async def list_connections_of_channel(self, channel_id: str) -> list[ChannelConnection]:
         """Every connection of a channel, disconnected ones too."""
         ...
 
-    async def save_connection(self, connection: ChannelConnection) -> None: ...
+    async def save_connection(self, connection: ChannelConnection) -> None:
+        """Insert or replace a connection (a reconnect replaces its times and connector)."""
+        ...
+
     async def disconnect_channels(
         self,
         *,
@@ -160,10 +209,22 @@ class MsTeamsRepository(Protocol):
         still installed in, by team and channel name."""
         ...
 
-    async def add_grant(self, grant: SignInGrant) -> None: ...
-    async def get_grant(self, grant_id: str) -> SignInGrant | None: ...
-    async def get_grant_by_code(self, code_hash: str) -> SignInGrant | None: ...
-    async def update_grant(self, grant: SignInGrant) -> None: ...
+    async def add_grant(self, grant: SignInGrant) -> None:
+        """Store a new grant."""
+        ...
+
+    async def get_grant(self, grant_id: str) -> SignInGrant | None:
+        """A grant by id."""
+        ...
+
+    async def get_grant_by_code(self, code_hash: str) -> SignInGrant | None:
+        """The grant whose one-time code hashes to this."""
+        ...
+
+    async def update_grant(self, grant: SignInGrant) -> None:
+        """Store a grant's new state."""
+        ...
+
     async def claim_grant(self, grant_id: str, now: int) -> bool:
         """Set `used_at` if it is still unset; True when this call set it (single use)."""
         ...
@@ -186,10 +247,11 @@ class InboundActivityLog(Protocol):
 
 
 class OutboxRepository(Protocol):
-    """The durable outbox, and the send log that paces every worker to Teams' limits.
+    """The durable outbox: a queue of messages to Teams, in order per conversation.
 
-    Claiming happens in one unit of work: `lock_dispatch`, `due_heads`, the send log reads,
-    then `claim`, `record_sends` and `postpone`; completing in another, per item.
+    Claiming happens in one unit of work: `lock_dispatch`, `due_heads`, then `claim` and
+    `postpone` (the delivery worker paces by its send log in between); completing in another,
+    per item.
     """
 
     async def enqueue(self, item: NewOutboxItem, *, now: int, deadline_at: int) -> OutboxItem:
@@ -227,34 +289,16 @@ class OutboxRepository(Protocol):
         """Move unclaimed rows' next attempt later (pacing): no attempt is counted."""
         ...
 
-    async def send_times(self, keys: Sequence[str], *, since: int) -> dict[str, list[int]]:
-        """Times (ascending) of logged sends per pace key, after `since`."""
-        ...
-
-    async def send_counts(self, keys: Sequence[str], *, since: int) -> dict[str, int]:
-        """How many logged sends per pace key after `since`."""
-        ...
-
-    async def record_sends(self, keys: Sequence[str], *, at: int) -> list[int]:
-        """Log one send under each key; the log rows' ids, in order."""
-        ...
-
-    async def touch_sends(self, send_ids: Sequence[int], *, at: int) -> None:
-        """Move logged sends to `at` (when the connector answered: the latest it can have
-        counted them)."""
-        ...
-
-    async def prune_sends(self, *, before: int) -> int:
-        """Forget logged sends older than every window; how many rows went."""
-        ...
-
     async def prune_finished(self, *, before: int, limit: int) -> int:
-        """Delete up to `limit` delivered or failed rows, other than shares' cards, last changed
-        before `before` (oldest first); how many went."""
+        """Delete up to `limit` delivered or failed rows last changed before `before` (oldest
+        first); how many went."""
         ...
 
-    async def mark_sent(self, item_id: int, *, result_id: str | None, now: int) -> bool:
-        """Record delivery (attempt counted); False if the row was already sent or failed."""
+    async def mark_sent(
+        self, item_id: int, *, result_id: str | None, now: int
+    ) -> OutboxItem | None:
+        """Record delivery (attempt counted): the row as now sent; None if it was already sent
+        or failed."""
         ...
 
     async def mark_retrying(
@@ -263,8 +307,9 @@ class OutboxRepository(Protocol):
         """An attempt failed and will be retried at `next_attempt_at`."""
         ...
 
-    async def mark_failed(self, item_id: int, *, error: str, now: int) -> None:
-        """An attempt failed for good."""
+    async def mark_failed(self, item_id: int, *, error: str, now: int) -> OutboxItem | None:
+        """An attempt failed for good: the row as now failed; None if it was already sent or
+        failed."""
         ...
 
     async def release(self, worker_id: str, *, now: int) -> int:
@@ -286,9 +331,10 @@ class OutboxRepository(Protocol):
 
 
 class ShareRepository(Protocol):
-    """Codemark shares (sharedTo)."""
+    """Codemark shares (sharedTo), each holding where its card is in Teams once it is sent."""
 
     async def add(self, share: Share) -> None: ...
+    async def get(self, share_id: str) -> Share | None: ...
     async def list_for_codemark(self, codemark_id: str) -> list[Share]: ...
     async def list_for_codemarks(self, codemark_ids: list[str]) -> list[Share]:
         """Shares of several codemarks, oldest first."""
@@ -303,12 +349,18 @@ class ShareRepository(Protocol):
         connector answered when the card was posted), or None."""
         ...
 
+    async def record_delivery(self, card: OutboxItem) -> None:
+        """Keep on its share how the card's outbox row finished (sent, with its thread and
+        message id, or failed), so the share reports it once the outbox row is pruned."""
+        ...
+
     async def deliveries(
         self, share_ids: list[str], *, lock: bool = False
     ) -> dict[str, ShareDelivery]:
-        """The latest outbox row of each share, by share id (absent: nothing enqueued);
-        `lock`: until the transaction ends, no other may change those rows (marking one sent
-        waits, and is waited for)."""
+        """Where each share's card is, by share id: its latest outbox row, else what the share
+        kept when that row finished (absent: nothing enqueued); `lock`: until the transaction
+        ends, no other may change those outbox rows (marking one sent waits, and is waited
+        for)."""
         ...
 
 

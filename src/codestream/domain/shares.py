@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codestream.domain.msteams import split_thread
+
 
 @dataclass(frozen=True)
 class Share:
-    """One share of a codemark into one channel; `message_id` and `url` arrive once it is sent."""
+    """One share of a codemark into one channel; once its card is sent, `thread_id` is the
+    thread it started (`<channel>;messageid=<root>`) and `message_id` the card's message."""
 
     id: str
     codemark_id: str
@@ -22,6 +25,7 @@ class Share:
     created_at: int
     message_id: str | None = None
     url: str | None = None
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,10 @@ class ShareDelivery:
     last_error: str | None = None
     sent_at: int | None = None
     result_id: str | None = None
+
+
+def message_id_of(result_id: str | None) -> str | None:
+    """The root message id in a create-conversation result (`19:…;messageid=123` → `123`)."""
+    if not result_id:
+        return None
+    return split_thread(result_id)[1] or result_id

@@ -3,40 +3,14 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from codestream.domain.models import AccessToken, User
 from codestream.errors import Conflict
+from codestream.storage.rows import from_row, values_of
 from codestream.storage.tables import access_tokens, users
-
-
-def _user(row: Any) -> User:
-    return User(
-        id=row.id,
-        email=row.email,
-        username=row.username,
-        full_name=row.full_name,
-        password_hash=row.password_hash,
-        created_at=row.created_at,
-        modified_at=row.modified_at,
-        deactivated=row.deactivated,
-    )
-
-
-def _user_values(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "username": user.username,
-        "full_name": user.full_name,
-        "password_hash": user.password_hash,
-        "created_at": user.created_at,
-        "modified_at": user.modified_at,
-        "deactivated": user.deactivated,
-    }
 
 
 class SqlUsers:
@@ -47,7 +21,7 @@ class SqlUsers:
 
     async def add(self, user: User) -> None:
         try:
-            await self._conn.execute(users.insert().values(**_user_values(user)))
+            await self._conn.execute(users.insert().values(**values_of(user)))
         except sa.exc.IntegrityError as exc:
             # Two sign-ups with one email (or username) raced past the service's check.
             raise Conflict("email or username already has an account", code="user_taken") from exc
@@ -65,36 +39,23 @@ class SqlUsers:
         if not user_ids:
             return []
         result = await self._conn.execute(users.select().where(users.c.id.in_(user_ids)))
-        return [_user(row) for row in result]
+        return [from_row(User, row) for row in result]
 
     async def list(self, *, limit: int, after: str | None = None) -> builtins.list[User]:
         query = users.select().where(users.c.deactivated.is_(False)).order_by(users.c.id)
         if after is not None:
             query = query.where(users.c.id > after)
         result = await self._conn.execute(query.limit(limit))
-        return [_user(row) for row in result]
+        return [from_row(User, row) for row in result]
 
     async def update(self, user: User) -> None:
         await self._conn.execute(
-            users.update().where(users.c.id == user.id).values(**_user_values(user))
+            users.update().where(users.c.id == user.id).values(**values_of(user))
         )
 
     async def _one(self, condition: sa.ColumnElement[bool]) -> User | None:
         row = (await self._conn.execute(users.select().where(condition))).first()
-        return _user(row) if row else None
-
-
-def _token(row: Any) -> AccessToken:
-    return AccessToken(
-        id=row.id,
-        user_id=row.user_id,
-        token_hash=row.token_hash,
-        name=row.name,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        last_used_at=row.last_used_at,
-        revoked=row.revoked,
-    )
+        return from_row(User, row) if row else None
 
 
 class SqlTokens:
@@ -104,12 +65,12 @@ class SqlTokens:
         self._conn = conn
 
     async def add(self, token: AccessToken) -> None:
-        await self._conn.execute(access_tokens.insert().values(**_token_values(token)))
+        await self._conn.execute(access_tokens.insert().values(**values_of(token)))
 
     async def get_by_hash(self, token_hash: str) -> AccessToken | None:
         query = access_tokens.select().where(access_tokens.c.token_hash == token_hash)
         row = (await self._conn.execute(query)).first()
-        return _token(row) if row else None
+        return from_row(AccessToken, row) if row else None
 
     async def list_for_user(self, user_id: str) -> builtins.list[AccessToken]:
         query = (
@@ -117,24 +78,9 @@ class SqlTokens:
             .where(access_tokens.c.user_id == user_id)
             .order_by(access_tokens.c.id)
         )
-        return [_token(row) for row in await self._conn.execute(query)]
+        return [from_row(AccessToken, row) for row in await self._conn.execute(query)]
 
     async def update(self, token: AccessToken) -> None:
         await self._conn.execute(
-            access_tokens.update()
-            .where(access_tokens.c.id == token.id)
-            .values(**_token_values(token))
+            access_tokens.update().where(access_tokens.c.id == token.id).values(**values_of(token))
         )
-
-
-def _token_values(token: AccessToken) -> dict[str, Any]:
-    return {
-        "id": token.id,
-        "user_id": token.user_id,
-        "token_hash": token.token_hash,
-        "name": token.name,
-        "created_at": token.created_at,
-        "expires_at": token.expires_at,
-        "last_used_at": token.last_used_at,
-        "revoked": token.revoked,
-    }

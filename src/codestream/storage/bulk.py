@@ -1,4 +1,7 @@
-"""Bulk inserts for the bot's hot path, as SQL in the driver's own dialect, one call per statement.
+"""Inserts beyond SQLAlchemy Core's portable ones: upserts, and bulk inserts for the bot's hot path.
+
+Upserts (`upsert`, `dialect_insert`) are SQLAlchemy statements in the backend's dialect.
+Bulk inserts are SQL in the driver's own dialect, one call per statement:
 
 A group of bot turns (domain/services/msteams_turns.py) writes one activity key and one outbox row
 per turn. Through SQLAlchemy Core every row's parameters go through its execution context. Written
@@ -60,3 +63,30 @@ async def insert_new_keys(
     sql = f"{head} VALUES {', '.join(['(?, ?)'] * len(keys))} {tail}"
     params = [value for k in keys for value in (k, now)]
     return {row[0] for row in await driver.execute_fetchall(sql, params)}
+
+
+def dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
+    """An INSERT in the connection's dialect (it has `on_conflict_do_*`)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+async def upsert(
+    conn: AsyncConnection,
+    table: sa.Table,
+    values: dict[str, Any],
+    keys: Sequence[str],
+    *,
+    kept: Sequence[str] = ("created_at",),
+) -> None:
+    """Insert a row, or update every column but the keys and `kept` when it exists."""
+    statement = dialect_insert(conn, table).values(**values)
+    changed = {
+        name: statement.excluded[name] for name in values if name not in keys and name not in kept
+    }
+    await conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changed))

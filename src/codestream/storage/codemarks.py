@@ -19,6 +19,7 @@ from codestream.domain.models import (
     Post,
 )
 from codestream.domain.ports import CodemarkQuery
+from codestream.storage.rows import AnyRow, from_row, value, values_of
 from codestream.storage.tables import codemark_assignees, codemark_tags, codemarks, markers, posts
 
 
@@ -114,7 +115,7 @@ class SqlCodemarks:
                 ],
             )
 
-    async def _assemble(self, rows: builtins.list[Any]) -> builtins.list[Codemark]:
+    async def _assemble(self, rows: builtins.list[AnyRow]) -> builtins.list[Codemark]:
         if not rows:
             return []
         ids = [row.id for row in rows]
@@ -139,104 +140,46 @@ class SqlCodemarks:
         for row in await self._conn.execute(assignee_query):
             assignee_map[row.codemark_id].append(row.user_id)
         return [
-            Codemark(
-                id=row.id,
-                team_id=row.team_id,
-                creator_id=row.creator_id,
-                type=CodemarkType(row.type),
-                title=row.title,
-                text=row.text,
-                status=CodemarkStatus(row.status),
-                origin=Origin(row.origin),
-                created_at=row.created_at,
-                modified_at=row.modified_at,
-                assignees=tuple(assignee_map[row.id]),
-                tags=tuple(tag_map[row.id]),
-                markers=tuple(marker_map[row.id]),
-                num_replies=row.num_replies,
-                deactivated=row.deactivated,
+            from_row(
+                Codemark,
+                row,
+                given={
+                    "assignees": tuple(assignee_map[row.id]),
+                    "tags": tuple(tag_map[row.id]),
+                    "markers": tuple(marker_map[row.id]),
+                },
+                type=CodemarkType,
+                status=CodemarkStatus,
+                origin=Origin,
             )
             for row in rows
         ]
 
 
 def _codemark_values(codemark: Codemark) -> dict[str, Any]:
-    return {
-        "id": codemark.id,
-        "team_id": codemark.team_id,
-        "creator_id": codemark.creator_id,
-        "type": codemark.type.value,
-        "title": codemark.title,
-        "text": codemark.text,
-        "status": codemark.status.value,
-        "origin": codemark.origin.value,
-        "num_replies": codemark.num_replies,
-        "created_at": codemark.created_at,
-        "modified_at": codemark.modified_at,
-        "deactivated": codemark.deactivated,
-    }
+    return values_of(
+        codemark,
+        skip=("assignees", "tags", "markers"),
+        type=value,
+        status=value,
+        origin=value,
+    )
 
 
 def _marker_values(marker: Marker, position: int) -> dict[str, Any]:
-    return {
-        "id": marker.id,
-        "codemark_id": marker.codemark_id,
+    lines = marker.lines
+    return values_of(marker, skip=("lines",)) | {
         "position": position,
-        "repo_id": marker.repo_id,
-        "file": marker.file,
-        "line_start": marker.lines.start,
-        "line_end": marker.lines.end,
-        "column_start": marker.lines.start_column,
-        "column_end": marker.lines.end_column,
-        "code": marker.code,
-        "commit_sha": marker.commit_sha,
-        "branch": marker.branch,
-        "remote_code_url": marker.remote_code_url,
-        "language": marker.language,
+        "line_start": lines.start,
+        "line_end": lines.end,
+        "column_start": lines.start_column,
+        "column_end": lines.end_column,
     }
 
 
-def _marker(row: Any) -> Marker:
-    return Marker(
-        id=row.id,
-        codemark_id=row.codemark_id,
-        file=row.file,
-        lines=LineRange(row.line_start, row.line_end, row.column_start, row.column_end),
-        code=row.code,
-        repo_id=row.repo_id,
-        commit_sha=row.commit_sha,
-        branch=row.branch,
-        remote_code_url=row.remote_code_url,
-        language=row.language,
-    )
-
-
-def _post(row: Any) -> Post:
-    return Post(
-        id=row.id,
-        team_id=row.team_id,
-        codemark_id=row.codemark_id,
-        creator_id=row.creator_id,
-        text=row.text,
-        origin=Origin(row.origin),
-        created_at=row.created_at,
-        modified_at=row.modified_at,
-        deactivated=row.deactivated,
-    )
-
-
-def _post_values(post: Post) -> dict[str, Any]:
-    return {
-        "id": post.id,
-        "team_id": post.team_id,
-        "codemark_id": post.codemark_id,
-        "creator_id": post.creator_id,
-        "text": post.text,
-        "origin": post.origin.value,
-        "created_at": post.created_at,
-        "modified_at": post.modified_at,
-        "deactivated": post.deactivated,
-    }
+def _marker(row: AnyRow) -> Marker:
+    lines = LineRange(row.line_start, row.line_end, row.column_start, row.column_end)
+    return from_row(Marker, row, given={"lines": lines})
 
 
 class SqlPosts:
@@ -246,11 +189,11 @@ class SqlPosts:
         self._conn = conn
 
     async def add(self, post: Post) -> None:
-        await self._conn.execute(posts.insert().values(**_post_values(post)))
+        await self._conn.execute(posts.insert().values(**values_of(post, origin=value)))
 
     async def get(self, post_id: str) -> Post | None:
         row = (await self._conn.execute(posts.select().where(posts.c.id == post_id))).first()
-        return _post(row) if row else None
+        return from_row(Post, row, origin=Origin) if row else None
 
     async def list_for_codemark(self, codemark_id: str) -> builtins.list[Post]:
         query = (
@@ -258,9 +201,9 @@ class SqlPosts:
             .where(posts.c.codemark_id == codemark_id, posts.c.deactivated.is_(False))
             .order_by(posts.c.id)
         )
-        return [_post(row) for row in await self._conn.execute(query)]
+        return [from_row(Post, row, origin=Origin) for row in await self._conn.execute(query)]
 
     async def update(self, post: Post) -> None:
         await self._conn.execute(
-            posts.update().where(posts.c.id == post.id).values(**_post_values(post))
+            posts.update().where(posts.c.id == post.id).values(**values_of(post, origin=value))
         )

@@ -27,11 +27,9 @@ OUTBOX_SHARES = "share_id IS NOT NULL"
 """The rows of shares' cards, which the thread lookup's partial index covers."""
 FINISHED = (DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value)
 """Statuses of outbox rows whose delivery is over."""
-OUTBOX_PRUNABLE = (
-    f"share_id IS NULL AND status IN ({', '.join(repr(status) for status in FINISHED)})"
-)
-"""Finished rows that are not a share's card (bot answers, welcomes, replies): nothing reads
-them once delivered, so they are deleted after a while; a share's row names its card's thread."""
+OUTBOX_PRUNABLE = f"status IN ({', '.join(repr(status) for status in FINISHED)})"
+"""Finished rows: nothing needs them once delivered (a share keeps its card's outcome and thread
+on its own row), so they are deleted after a while."""
 
 
 def _times() -> list[sa.Column[int]]:
@@ -312,13 +310,6 @@ outbox = sa.Table(
         sqlite_where=sa.text(OUTBOX_SHARES),
         postgresql_where=sa.text(OUTBOX_SHARES),
     ),
-    # A reply in Teams names its thread; this finds the share whose card started it.
-    sa.Index(
-        "ix_outbox_share_result_id",
-        "result_id",
-        sqlite_where=sa.text(OUTBOX_SHARES),
-        postgresql_where=sa.text(OUTBOX_SHARES),
-    ),
     # The oldest finished rows that may go (the worker's prune), without reading the others.
     sa.Index(
         "ix_outbox_prunable_modified_at",
@@ -344,6 +335,13 @@ codemark_shares = sa.Table(
     sa.Column("url", sa.String(2048), nullable=True),
     sa.Column("created_by", ID, sa.ForeignKey("users.id"), nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
+    # A reply in Teams names its thread; this finds the share whose card started it.
+    sa.Column("thread_id", TEAMS_ID, nullable=True, index=True),
+    # How the card's outbox row finished (sent or failed), kept for when that row is pruned.
+    sa.Column("status", sa.String(16), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=True),
+    sa.Column("sent_at", sa.BigInteger, nullable=True),
+    sa.Column("last_error", sa.String(1000), nullable=True),
 )
 
 delivery_sends = sa.Table(

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from codestream.domain.models import Membership, Repo, Team
 from codestream.errors import Conflict
+from codestream.storage.rows import from_row, values_of
 from codestream.storage.tables import repos, team_members, teams
-
-
-def _team(row: Any) -> Team:
-    return Team(
-        id=row.id,
-        name=row.name,
-        creator_id=row.creator_id,
-        created_at=row.created_at,
-        modified_at=row.modified_at,
-        deactivated=row.deactivated,
-    )
-
-
-def _membership(row: Any) -> Membership:
-    return Membership(
-        team_id=row.team_id, user_id=row.user_id, is_admin=row.is_admin, created_at=row.created_at
-    )
 
 
 class SqlTeams:
@@ -36,15 +18,15 @@ class SqlTeams:
         self._conn = conn
 
     async def add(self, team: Team) -> None:
-        await self._conn.execute(teams.insert().values(**_team_values(team)))
+        await self._conn.execute(teams.insert().values(**values_of(team)))
 
     async def get(self, team_id: str) -> Team | None:
         row = (await self._conn.execute(teams.select().where(teams.c.id == team_id))).first()
-        return _team(row) if row else None
+        return from_row(Team, row) if row else None
 
     async def update(self, team: Team) -> None:
         await self._conn.execute(
-            teams.update().where(teams.c.id == team.id).values(**_team_values(team))
+            teams.update().where(teams.c.id == team.id).values(**values_of(team))
         )
 
     async def list_for_user(self, user_id: str) -> list[Team]:
@@ -54,15 +36,10 @@ class SqlTeams:
             .where(team_members.c.user_id == user_id, teams.c.deactivated.is_(False))
             .order_by(teams.c.id)
         )
-        return [_team(row) for row in await self._conn.execute(query)]
+        return [from_row(Team, row) for row in await self._conn.execute(query)]
 
     async def add_member(self, membership: Membership) -> None:
-        statement = team_members.insert().values(
-            team_id=membership.team_id,
-            user_id=membership.user_id,
-            is_admin=membership.is_admin,
-            created_at=membership.created_at,
-        )
+        statement = team_members.insert().values(**values_of(membership))
         try:
             await self._conn.execute(statement)
         except sa.exc.IntegrityError as exc:
@@ -74,7 +51,7 @@ class SqlTeams:
             team_members.c.team_id == team_id, team_members.c.user_id == user_id
         )
         row = (await self._conn.execute(query)).first()
-        return _membership(row) if row else None
+        return from_row(Membership, row) if row else None
 
     async def list_members(self, team_id: str) -> list[Membership]:
         query = (
@@ -82,44 +59,7 @@ class SqlTeams:
             .where(team_members.c.team_id == team_id)
             .order_by(team_members.c.created_at, team_members.c.user_id)
         )
-        return [_membership(row) for row in await self._conn.execute(query)]
-
-
-def _team_values(team: Team) -> dict[str, Any]:
-    return {
-        "id": team.id,
-        "name": team.name,
-        "creator_id": team.creator_id,
-        "created_at": team.created_at,
-        "modified_at": team.modified_at,
-        "deactivated": team.deactivated,
-    }
-
-
-def _repo(row: Any) -> Repo:
-    return Repo(
-        id=row.id,
-        team_id=row.team_id,
-        name=row.name,
-        remotes=tuple(row.remotes),
-        normalized_url=row.normalized_url,
-        created_at=row.created_at,
-        modified_at=row.modified_at,
-        deactivated=row.deactivated,
-    )
-
-
-def _repo_values(repo: Repo) -> dict[str, Any]:
-    return {
-        "id": repo.id,
-        "team_id": repo.team_id,
-        "name": repo.name,
-        "remotes": list(repo.remotes),
-        "normalized_url": repo.normalized_url,
-        "created_at": repo.created_at,
-        "modified_at": repo.modified_at,
-        "deactivated": repo.deactivated,
-    }
+        return [from_row(Membership, row) for row in await self._conn.execute(query)]
 
 
 class SqlRepos:
@@ -129,11 +69,11 @@ class SqlRepos:
         self._conn = conn
 
     async def add(self, repo: Repo) -> None:
-        await self._conn.execute(repos.insert().values(**_repo_values(repo)))
+        await self._conn.execute(repos.insert().values(**values_of(repo, remotes=list)))
 
     async def get(self, repo_id: str) -> Repo | None:
         row = (await self._conn.execute(repos.select().where(repos.c.id == repo_id))).first()
-        return _repo(row) if row else None
+        return from_row(Repo, row, remotes=tuple) if row else None
 
     async def find_by_normalized_url(self, team_id: str, normalized_url: str) -> Repo | None:
         query = repos.select().where(
@@ -142,7 +82,7 @@ class SqlRepos:
             repos.c.deactivated.is_(False),
         )
         row = (await self._conn.execute(query)).first()
-        return _repo(row) if row else None
+        return from_row(Repo, row, remotes=tuple) if row else None
 
     async def list_for_team(self, team_id: str) -> list[Repo]:
         query = (
@@ -150,9 +90,9 @@ class SqlRepos:
             .where(repos.c.team_id == team_id, repos.c.deactivated.is_(False))
             .order_by(repos.c.name, repos.c.id)
         )
-        return [_repo(row) for row in await self._conn.execute(query)]
+        return [from_row(Repo, row, remotes=tuple) for row in await self._conn.execute(query)]
 
     async def update(self, repo: Repo) -> None:
         await self._conn.execute(
-            repos.update().where(repos.c.id == repo.id).values(**_repo_values(repo))
+            repos.update().where(repos.c.id == repo.id).values(**values_of(repo, remotes=list))
         )

@@ -15,8 +15,11 @@ from codestream.storage import transactions
 from codestream.storage.accounts import SqlTokens, SqlUsers
 from codestream.storage.codemarks import SqlCodemarks, SqlPosts
 from codestream.storage.engine import BUSY_TIMEOUT_MS
-from codestream.storage.msteams import SqlInboundActivities, SqlMsTeams
-from codestream.storage.outbox import SqlOutbox, SqlShares
+from codestream.storage.inbound import SqlInboundActivities
+from codestream.storage.msteams import SqlMsTeams
+from codestream.storage.outbox import SqlOutbox
+from codestream.storage.sendlog import SqlSendLog
+from codestream.storage.shares import SqlShares
 from codestream.storage.teams import SqlRepos, SqlTeams
 
 
@@ -36,6 +39,7 @@ class SqlUnitOfWork:
     msteams: SqlMsTeams
     inbound: SqlInboundActivities
     outbox: SqlOutbox
+    sends: SqlSendLog
     shares: SqlShares
 
     def __init__(
@@ -83,6 +87,7 @@ class SqlUnitOfWork:
         self.msteams = SqlMsTeams(conn)
         self.inbound = SqlInboundActivities(conn)
         self.outbox = SqlOutbox(conn)
+        self.sends = SqlSendLog(conn)
         self.shares = SqlShares(conn)
         return self
 

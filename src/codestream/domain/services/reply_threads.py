@@ -91,10 +91,9 @@ async def post_replies_since_share(
     service_url: str,
     now: int,
 ) -> int:
-    """The share's card has just started `thread_id` in Teams (as `shared_card_thread` found
-    it): queue into it the replies written since the share was made, which found no thread then
-    (the card may have waited for Teams for hours); how many. Runs in the unit of work that
-    marks the card sent."""
+    """The share's card has just started `thread_id` in Teams: queue into it the replies written
+    since the share was made, which found no thread then (the card may have waited for Teams for
+    hours); how many. Runs in the unit of work that marks the card sent."""
     codemark = await uow.codemarks.get(share.codemark_id)
     if codemark is None:
         return 0
@@ -128,7 +127,9 @@ class CardSentHook:
         if item.share_id is None or not isinstance(result, dict) or result.get("id") is None:
             return
         thread = str(result["id"])
-        share = await shared_card_thread(uow, item.tenant_id, thread)
+        if split_thread(thread)[1] is None:
+            return
+        share = await uow.shares.get(item.share_id)
         if share is not None:
             await post_replies_since_share(
                 uow,

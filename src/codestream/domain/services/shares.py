@@ -16,11 +16,10 @@ from codestream.domain.clock import Clock
 from codestream.domain.ids import new_id
 from codestream.domain.messages import CodemarkCardData, TeamsMessages
 from codestream.domain.models import Codemark, Repo, User
-from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services.access import require_member, visible_codemark
-from codestream.domain.shares import Share, ShareDelivery, ShareTarget
+from codestream.domain.shares import Share, ShareDelivery, ShareTarget, message_id_of
 from codestream.errors import InvalidInput, NotFound, ServiceUnavailable
 
 PROVIDERS = ("msteams",)
@@ -203,13 +202,6 @@ def check_request(provider: str, channel_ids: Sequence[str]) -> list[str]:
         if channel_id not in wanted:
             wanted.append(channel_id)
     return wanted
-
-
-def message_id_of(result_id: str | None) -> str | None:
-    """The root message id in a create-conversation result (`19:…;messageid=123` → `123`)."""
-    if not result_id:
-        return None
-    return split_thread(result_id)[1] or result_id
 
 
 def message_link(share: Share, message_id: str, group_id: str | None = None) -> str:
