@@ -34,7 +34,8 @@ from typing import Any
 
 from codestream.config import MsTeamsConfig, Secret, new_document
 from codestream.delivery.pacing import PER_CONVERSATION, PER_TENANT, lower_bound_ms
-from codestream.delivery.worker import DeliveryWorker, deadline_at
+from codestream.delivery.retry import deadline_at
+from codestream.delivery.worker import DeliveryWorker
 from codestream.domain.clock import system_clock
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation
 from codestream.storage.engine import create_engine

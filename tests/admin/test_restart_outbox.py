@@ -15,7 +15,7 @@ from admin.conftest import Cs, base_doc
 from admin.services import kill_all, pid_of
 from admin.tls import ThreadedEmulator, emulator_in_thread
 from codestream.config import config_from_document, write_document
-from codestream.delivery.worker import deadline_at
+from codestream.delivery.retry import deadline_at
 from codestream.domain.clock import system_clock
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation
 from codestream.storage.engine import create_engine

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 
 from codestream.config import MsTeamsConfig, Secret
-from codestream.delivery.worker import DeliveryWorker, deadline_at
+from codestream.delivery.retry import deadline_at
+from codestream.delivery.worker import DeliveryWorker
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.connector import ConnectorClient

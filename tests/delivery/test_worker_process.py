@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.config import new_document
-from codestream.delivery.worker import deadline_at
+from codestream.delivery.retry import deadline_at
 from codestream.domain.clock import system_clock
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation
 from codestream.storage.uow import SqlUnitOfWorkFactory

@@ -43,6 +43,7 @@ from codestream.delivery.pacing import (
     tenant_key,
 )
 from codestream.delivery.ports import DeliveryUnitOfWork, DeliveryUnitOfWorkFactory
+from codestream.delivery.retry import RetryPolicy
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.outbox import FINISHED_KEPT_MS, Operation, OutboxItem
 from codestream.domain.ports import UnitOfWork
@@ -51,7 +52,6 @@ from codestream.teams.connector import ConnectorClient, ConnectorError, ServiceU
 log = logging.getLogger("codestream.delivery")
 
 DEFAULT_LEASE_MS = 60_000
-DEFAULT_DEADLINE_HOURS = 24.0
 PRUNE_EVERY_MS = 60_000
 ACTIVITY_KEYS_KEPT_MS = 24 * 3_600_000
 """How long the bot remembers an activity id: far longer than Teams keeps re-sending one."""
@@ -68,25 +68,6 @@ SentHook = Callable[[UnitOfWork, OutboxItem, Any], Awaitable[None]]
 """Called in the transaction that marks a row sent, with the connector's answer."""
 FailedHook = Callable[[UnitOfWork, OutboxItem, str], Awaitable[None]]
 """Called in the transaction that marks a row failed, with the reason."""
-
-
-def deadline_at(now: int, hours: float = DEFAULT_DEADLINE_HOURS) -> int:
-    """The deadline of a row enqueued at `now` (`delivery.deadlineHours`, default 24)."""
-    return now + int(hours * 3_600_000)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n))."""
-
-    base_ms: int = 1_000
-    cap_ms: int = 300_000
-    floor_ms: int = 100
-
-    def delay_ms(self, attempts: int, rng: random.Random) -> int:
-        """The wait after the `attempts`-th failed attempt (1-based)."""
-        ceiling = min(self.cap_ms, self.base_ms * 2 ** min(max(attempts - 1, 0), 30))
-        return max(self.floor_ms, int(rng.uniform(0, ceiling)))
 
 
 @dataclass

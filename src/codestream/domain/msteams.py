@@ -1,10 +1,12 @@
 """Microsoft Teams as CodeStream knows it: where the bot is installed, who is linked to whom,
 and which channels receive codemarks. Ids are Teams' own strings (tenant GUIDs, `19:…` teams and
-channels, `29:…` users, `a:…` personal chats)."""
+channels, `29:…` users, `a:…` personal chats). The Teams state's storage ports are here too."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 GENERAL_CHANNEL_NAME = "General"
 """Teams sends the General channel's name as null, so clients can localize it."""
@@ -128,3 +130,140 @@ class SignInGrant:
     user_id: str | None = None
     code_hash: str | None = None
     used_at: int | None = None
+
+
+class MsTeamsRepository(Protocol):
+    """Teams state: tenants, installed teams and channels, personal chats, links, connections,
+    sign-in grants. `save_*` insert or replace by primary key (keeping `created_at`)."""
+
+    async def get_tenant(self, tenant_id: str) -> MsTeamsTenant | None:
+        """A tenant by id."""
+        ...
+
+    async def save_tenant(self, tenant: MsTeamsTenant) -> None:
+        """Insert or update a tenant."""
+        ...
+
+    async def get_team(self, team_id: str) -> MsTeamsTeam | None:
+        """A Teams team by id."""
+        ...
+
+    async def save_team(self, team: MsTeamsTeam) -> None:
+        """Insert or update a Teams team."""
+        ...
+
+    async def get_channel(self, channel_id: str) -> MsTeamsChannel | None:
+        """A channel by id."""
+        ...
+
+    async def save_channel(self, channel: MsTeamsChannel) -> None:
+        """Insert or update a channel."""
+        ...
+
+    async def list_channels(self, team_id: str) -> list[MsTeamsChannel]:
+        """A team's channels, General first."""
+        ...
+
+    async def get_personal_chat(self, chat_id: str) -> PersonalChat | None:
+        """A personal chat by conversation id."""
+        ...
+
+    async def find_personal_chat(self, tenant_id: str, teams_user_id: str) -> PersonalChat | None:
+        """The newest personal chat of a Teams user."""
+        ...
+
+    async def save_personal_chat(self, chat: PersonalChat) -> None:
+        """Insert or update a personal chat."""
+        ...
+
+    async def get_user_link(self, tenant_id: str, teams_user_id: str) -> UserLink | None:
+        """The CodeStream user a Teams user signed in as."""
+        ...
+
+    async def save_user_link(self, link: UserLink) -> None:
+        """Insert or replace a user link."""
+        ...
+
+    async def delete_user_link(self, tenant_id: str, teams_user_id: str) -> bool:
+        """Remove a user link; True if there was one."""
+        ...
+
+    async def list_tenant_links(self, tenant_id: str) -> list[TenantLink]:
+        """The CodeStream teams linked to a tenant."""
+        ...
+
+    async def list_tenant_links_of_team(self, team_id: str) -> list[TenantLink]:
+        """The tenants a CodeStream team is linked to."""
+        ...
+
+    async def add_tenant_link(self, link: TenantLink) -> bool:
+        """Link a tenant to a CodeStream team; False if it already was."""
+        ...
+
+    async def delete_tenant_link(self, tenant_id: str, team_id: str) -> bool:
+        """Unlink a tenant from a team; True if they were linked."""
+        ...
+
+    async def list_connections_of_channel(self, channel_id: str) -> list[ChannelConnection]:
+        """Every connection of a channel, disconnected ones too."""
+        ...
+
+    async def save_connection(self, connection: ChannelConnection) -> None:
+        """Insert or replace a connection (a reconnect replaces its times and connector)."""
+        ...
+
+    async def disconnect_channels(
+        self,
+        *,
+        now: int,
+        channel_id: str | None = None,
+        msteams_team_id: str | None = None,
+        tenant_id: str | None = None,
+        team_ids: Sequence[str] | None = None,
+    ) -> int:
+        """Mark active connections disconnected: of one channel, of one Teams team's channels, or
+        of a tenant's channels; only of `team_ids` when given. Returns how many changed."""
+        ...
+
+    async def list_connected_channels(
+        self, team_id: str
+    ) -> list[tuple[ChannelConnection, MsTeamsChannel, MsTeamsTeam]]:
+        """A CodeStream team's active connections to channels that exist, in teams the bot is
+        still installed in, by team and channel name."""
+        ...
+
+    async def add_grant(self, grant: SignInGrant) -> None:
+        """Store a new grant."""
+        ...
+
+    async def get_grant(self, grant_id: str) -> SignInGrant | None:
+        """A grant by id."""
+        ...
+
+    async def get_grant_by_code(self, code_hash: str) -> SignInGrant | None:
+        """The grant whose one-time code hashes to this."""
+        ...
+
+    async def update_grant(self, grant: SignInGrant) -> None:
+        """Store a grant's new state."""
+        ...
+
+    async def claim_grant(self, grant_id: str, now: int) -> bool:
+        """Set `used_at` if it is still unset; True when this call set it (single use)."""
+        ...
+
+
+class InboundActivityLog(Protocol):
+    """Activity keys already handled, shared by every server process."""
+
+    async def first_time(self, key: str, now: int) -> bool:
+        """Record the key; True if it was new, False if some process recorded it before."""
+        ...
+
+    async def first_times(self, keys: Sequence[str], now: int) -> set[str]:
+        """Record many keys at once; the ones that were new (a key given twice counts once)."""
+        ...
+
+    async def forget_before(self, before: int, *, limit: int) -> int:
+        """Forget up to `limit` keys recorded before `before`; how many went."""
+        ...
