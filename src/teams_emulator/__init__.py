@@ -9,6 +9,7 @@ from teams_emulator.delivery import BotResponse
 from teams_emulator.driver import Driver
 from teams_emulator.emulator import Emulator
 from teams_emulator.keys import KeyRing, SigningKey
+from teams_emulator.scene import Scene, scene
 from teams_emulator.server import RunningEmulator, create_app, run_emulator
 from teams_emulator.tokens import (
     BOT_FRAMEWORK_ISSUER,
@@ -35,6 +36,7 @@ __all__ = [
     "ManualClock",
     "Message",
     "RunningEmulator",
+    "Scene",
     "SigningKey",
     "Team",
     "Tenant",
@@ -42,6 +44,7 @@ __all__ = [
     "User",
     "create_app",
     "run_emulator",
+    "scene",
     "sign_jwt",
     "system_clock",
 ]
