@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 
 from teams_emulator.clock import Clock
+from teams_emulator.entities import BotApp
 from teams_emulator.tokens import ChannelTokens
 from teams_emulator.transcript import Transcript
-from teams_emulator.world import BotApp
 
 USER_AGENT = "Microsoft-SkypeBotApi (Microsoft-BotFramework/3.0)"
 

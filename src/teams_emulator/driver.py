@@ -14,11 +14,11 @@ import httpx
 
 from teams_emulator.delivery import BotDelivery, BotResponse
 from teams_emulator.emulator import Emulator
+from teams_emulator.entities import BotApp, Conversation, Team, Tenant, User
 from teams_emulator.lifecycle import Lifecycle
 from teams_emulator.messaging import Messaging
 from teams_emulator.sender import Sender
-from teams_emulator.state import World
-from teams_emulator.world import BotApp, Conversation, Team, Tenant, User
+from teams_emulator.world import World
 
 
 class WorldBuilding:

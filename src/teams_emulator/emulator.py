@@ -11,13 +11,13 @@ import secrets
 
 from teams_emulator import ids
 from teams_emulator.clock import Clock, system_clock
+from teams_emulator.entities import BotApp, Tenant
 from teams_emulator.faults import FaultInjector
 from teams_emulator.keys import KeyRing
-from teams_emulator.state import World
 from teams_emulator.throttling import Throttler
 from teams_emulator.tokens import BOT_FRAMEWORK_ISSUER, AccessTokens, ChannelTokens
 from teams_emulator.transcript import Transcript
-from teams_emulator.world import BotApp, Tenant
+from teams_emulator.world import World
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3978"
 

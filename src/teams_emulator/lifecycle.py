@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 from teams_emulator import activities as act
 from teams_emulator.delivery import BotResponse
+from teams_emulator.entities import BotApp, Channel, Team, User
 from teams_emulator.sender import Sender
-from teams_emulator.world import BotApp, Channel, Team, User
 
 
 class Lifecycle:

@@ -6,8 +6,8 @@ from typing import Any
 
 from teams_emulator import activities as act
 from teams_emulator.delivery import BotResponse
+from teams_emulator.entities import BotApp, Channel, Conversation, Message, User
 from teams_emulator.sender import Sender
-from teams_emulator.world import BotApp, Channel, Conversation, Message, User
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 

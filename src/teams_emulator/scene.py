@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from teams_emulator.emulator import Emulator
-from teams_emulator.world import BotApp, Channel, Team, Tenant, User
+from teams_emulator.entities import BotApp, Channel, Team, Tenant, User
 
 
 @dataclass

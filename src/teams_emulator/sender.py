@@ -12,7 +12,7 @@ from teams_emulator import activities as act
 from teams_emulator import ids
 from teams_emulator.delivery import BotDelivery, BotResponse
 from teams_emulator.emulator import Emulator
-from teams_emulator.world import BotApp, Channel, Conversation, Message, Team, User
+from teams_emulator.entities import BotApp, Channel, Conversation, Message, Team, User
 
 
 class Sender:

@@ -21,10 +21,10 @@ from teams_emulator.connector import connector_routes
 from teams_emulator.control import control_routes
 from teams_emulator.driver import Driver
 from teams_emulator.emulator import Emulator
+from teams_emulator.entities import BotApp, Tenant
 from teams_emulator.login import login_routes
 from teams_emulator.routing import DropConnectionMiddleware, quiet_dropped_connections
 from teams_emulator.web.routes import web_routes
-from teams_emulator.world import BotApp, Tenant
 
 
 class EmulatorApp:
