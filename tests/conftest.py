@@ -17,6 +17,8 @@ from codestream.web.app import create_app
 from support.api import Api
 from support.databases import PG_ENV, PG_SKIP_REASON, PostgresSchema, sqlite_copy, sqlite_template
 
+pytest_plugins = ["support.browser"]
+
 PUBLIC_URL = "https://codestream.example.com"
 
 

@@ -26,19 +26,17 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from common import cpu_seconds, pin, stop, wrk, wrk_latency  # noqa: E402
+
 RESULTS = HERE.parent / "results"
 TARGET = 2000.0
 BODY = '{"type":"message","text":"benchmark message","textFormat":"markdown"}'
 
 
-def _pin(cpu: int) -> list[str]:
-    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
-        return ["taskset", "-c", str(cpu)]
-    return []
-
-
 def _start_server(extra: list[str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    command = [*_pin(0), sys.executable, str(HERE / "server.py"), *extra]
+    command = [*pin(0), sys.executable, str(HERE / "server.py"), *extra]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -48,68 +46,28 @@ def _start_server(extra: list[str]) -> tuple[subprocess.Popen[str], dict[str, st
     return process, json.loads(line)
 
 
-def _stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc), 0 elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def _wrk(url: str, seconds: float, connections: int, post: bool, token: str) -> dict[str, float]:
-    command = [
-        *_pin(1),
-        "wrk",
-        "-t1",
-        f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        "--latency",
-        url,
-    ]
-    env = dict(os.environ)
-    if post:
-        command[-1:-1] = ["-s", str(HERE / "post_activity.lua")]
-        env["BENCH_TOKEN"] = token
-    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+def _wrk(url: str, seconds: float, connections: int, post: bool, token: str) -> dict[str, Any]:
+    script = HERE / "post_activity.lua" if post else None
+    env = {"BENCH_TOKEN": token} if post else None
+    out = wrk(url, seconds, connections, script=script, env=env)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-
-    def pct(p: str) -> float:
-        found = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
-        return _ms(found.group(1), found.group(2)) if found else 0.0
-
     return {
         "requests": requests,
         "rps": rps,
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
-        "p50_ms": pct("50"),
-        "p99_ms": pct("99"),
-        "socket_errors": errors.group(1) if errors else "",  # type: ignore[dict-item]
+        "p50_ms": wrk_latency(out, "50") or 0.0,
+        "p99_ms": wrk_latency(out, "99") or 0.0,
+        "socket_errors": errors.group(1) if errors else "",
     }
 
 
 def _python_load(
     url: str, seconds: float, connections: int, post: bool, token: str
 ) -> dict[str, float]:
-    command = [*_pin(1), sys.executable, str(HERE / "loadgen.py"), url, str(seconds)]
+    command = [*pin(1), sys.executable, str(HERE / "loadgen.py"), url, str(seconds)]
     command += [str(connections), "POST" if post else "GET", BODY if post else "", token]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return dict(json.loads(out))
@@ -132,15 +90,15 @@ def scenario(
         load(url, 1, args.connections, post, token)  # warm-up
         rounds = []
         for _ in range(args.repeat):
-            cpu_before = _cpu_seconds(process.pid)
+            cpu_before = cpu_seconds(process.pid)
             result = load(url, args.seconds, args.connections, post, token)
-            cpu = _cpu_seconds(process.pid) - cpu_before
+            cpu = cpu_seconds(process.pid) - cpu_before
             # Calls per CPU-second of the server: its capacity on one core, whatever else runs.
             result["calls_per_cpu_s"] = result["requests"] / cpu if cpu > 0 else 0.0
             result["server_cpu_s"] = cpu
             rounds.append(result)
     finally:
-        _stop(process)
+        stop(process)
     # The machine is shared: report the best round (least disturbed) and keep every round.
     best = max(rounds, key=lambda r: float(r["rps"]))
     return {
@@ -191,7 +149,7 @@ def main() -> int:
                 "benchmark": "teams_emulator connector calls per second, server on one core",
                 "python": platform.python_version(),
                 "cpus": os.cpu_count(),
-                "pinned": bool(_pin(0)),
+                "pinned": bool(pin(0)),
                 "seconds": args.seconds,
                 "connections": args.connections,
                 "target": TARGET,

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from teams_emulator import Emulator, create_app
+from teams_emulator import Emulator, create_app, scene
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import listening_socket
 
 
 async def hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -35,11 +38,15 @@ def build(port: int, transcript: bool) -> tuple[Any, dict[str, str]]:
     """The emulator app with a tenant, a team, an installed bot and a token for it."""
     emulator = Emulator(base_url=f"http://127.0.0.1:{port}", throttling=False)
     emulator.transcript.enabled = transcript
-    driver = emulator.driver
-    tenant = driver.create_tenant("Bench")
-    user = driver.create_user(tenant, "Bench User")
-    team = driver.create_team(tenant, "Bench", [user])
-    bot = emulator.add_bot(tenant=tenant, name="BenchBot")
+    cast = scene(
+        emulator,
+        tenant="Bench",
+        users=["Bench User"],
+        team="Bench",
+        channels=(),
+        bot_name="BenchBot",
+    )
+    tenant, team, bot = cast.tenant, cast.team, cast.bot
     team.installed_bots.add(bot.app_id)
     info = {
         "base_url": emulator.base_url,
@@ -56,10 +63,7 @@ def main() -> None:
     parser.add_argument("--app", choices=["emulator", "hello"], default="emulator")
     parser.add_argument("--no-transcript", action="store_true")
     args = parser.parse_args()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(2048)
+    sock = listening_socket()
     port = sock.getsockname()[1]
     if args.app == "hello":
         app: Any = hello

@@ -38,7 +38,6 @@ import platform  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -49,6 +48,9 @@ from dataclasses import dataclass, field  # noqa: E402
 from typing import Any  # noqa: E402
 
 from venvs import BASELINE_VENVS, ensure_venv  # noqa: E402
+
+sys.path.insert(0, str(HERE.parent))
+from common import cpu_seconds, free_port, pin, stop, wrk, wrk_latency  # noqa: E402
 
 RESULTS = HERE.parent / "results"
 SERVERS = HERE / "servers"
@@ -65,20 +67,6 @@ TARGET_RSS_MB = 150.0
 FLAT_GROWTH_MB = 5.0
 
 
-def pin(cpu: int) -> list[str]:
-    """`taskset -c cpu` when there is more than one CPU (else nothing to pin)."""
-    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
-        return ["taskset", "-c", str(cpu)]
-    return []
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def rss_mb(pid: int) -> float:
     """VmRSS of a process in MB (0 once it is gone)."""
     try:
@@ -88,15 +76,6 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def dirty_mb() -> float | None:
@@ -209,18 +188,6 @@ def start_world(workdir: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     return process, world
 
 
-def stop(process: subprocess.Popen[str]) -> None:
-    """SIGTERM, then SIGKILL after 10 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
-
-
 # --- load --------------------------------------------------------------------------------------
 
 
@@ -260,42 +227,20 @@ def wait_ready(
     raise RuntimeError(f"server at {url} did not answer a valid activity with 2xx in 90 s")
 
 
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def wrk(
+def wrk_activities(
     url: str, seconds: float, connections: int, world: dict[str, Any], workdir: Path, prefix: str
 ) -> dict[str, Any]:
     """wrk closed loop with unique activity ids (activity.lua); parsed results."""
-    command = [
-        *pin(1),
-        "wrk",
-        "-t1",
-        f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        "--timeout",
-        "5s",
-        "--latency",
-        "-s",
-        str(HERE / "activity.lua"),
-        url,
-    ]
-    env = dict(os.environ)
-    env.update(
-        BENCH_TOKEN=world["token"],
-        BENCH_TEMPLATE=str(workdir / "activity.json"),
-        BENCH_ID_PREFIX=prefix,
-    )
-    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+    env = {
+        "BENCH_TOKEN": world["token"],
+        "BENCH_TEMPLATE": str(workdir / "activity.json"),
+        "BENCH_ID_PREFIX": prefix,
+    }
+    out = wrk(url, seconds, connections, script=HERE / "activity.lua", env=env, timeout="5s")
 
     def number(pattern: str) -> float:
         found = re.search(pattern, out)
         return float(found.group(1)) if found else 0.0
-
-    def pct(p: str) -> float | None:
-        found = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
-        return _ms(found.group(1), found.group(2)) if found else None
 
     requests = int(number(r"(\d+) requests in"))
     non2xx = int(number(r"Non-2xx or 3xx responses: (\d+)"))
@@ -309,8 +254,8 @@ def wrk(
         "rps": number(r"Requests/sec:\s+([\d.]+)"),
         "non2xx": non2xx,
         "socket_errors": socket_total,
-        "p50_ms": pct("50"),
-        "p99_ms": pct("99"),
+        "p50_ms": wrk_latency(out, "50"),
+        "p99_ms": wrk_latency(out, "99"),
     }
 
 
@@ -439,7 +384,7 @@ def measure(
         with RssSampler(process.pid) as rss:
             rss.phase = "warm-up"
             result["rss_ready_mb"] = round(rss.sample(), 1)
-            warm = wrk(url, args.warmup, args.connections, world, workdir, ids.next())
+            warm = wrk_activities(url, args.warmup, args.connections, world, workdir, ids.next())
             result["warmup_ok"] = int(warm["ok"])
             result["settled_before_closed"] = settle_writeback()
             rss.phase = "closed"
@@ -447,7 +392,9 @@ def measure(
             rounds = []
             for _ in range(args.repeat):
                 cpu_before = cpu_seconds(process.pid)
-                closed = wrk(url, args.seconds, args.connections, world, workdir, ids.next())
+                closed = wrk_activities(
+                    url, args.seconds, args.connections, world, workdir, ids.next()
+                )
                 cpu = cpu_seconds(process.pid) - cpu_before
                 closed["server_cpu_s"] = round(cpu, 2)
                 closed["per_cpu_s"] = round(closed["requests"] / cpu, 1) if cpu > 0 else None
@@ -492,7 +439,7 @@ def soak(
         wait_ready(process, url, world, ids)
         with RssSampler(process.pid) as rss:
             rss.phase = "warm-up"
-            wrk(url, args.warmup, args.connections, world, workdir, ids.next())
+            wrk_activities(url, args.warmup, args.connections, world, workdir, ids.next())
             settled = settle_writeback()
             rss.phase = "soak"
             load = open_loop(url, seconds, world, workdir, ids.next(), args.soak_rate, grace=10.0)

@@ -11,26 +11,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from teams_emulator import Emulator, create_app
+from teams_emulator import Emulator, RunningEmulator, scene
 from teams_emulator import activities as act
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import listening_socket
 
 ID_PLACEHOLDER = "ACTIVITY_ID"
 
 
 def build(port: int) -> tuple[Any, dict[str, Any]]:
     """The emulator app, a tenant with a team, our bot installed in it, and what clients need."""
-    emulator = Emulator(base_url=f"http://127.0.0.1:{port}", throttling=False)
-    driver = emulator.driver
-    tenant = driver.create_tenant("Bench")
-    user = driver.create_user(tenant, "Bench User")
-    team = driver.create_team(tenant, "Bench", [user])
-    bot = emulator.add_bot(tenant=tenant, name="CodeStream")
+    running = RunningEmulator.of(Emulator(base_url=f"http://127.0.0.1:{port}", throttling=False))
+    emulator = running.emulator
+    cast = scene(emulator, tenant="Bench", users=["Bench User"], team="Bench", channels=())
+    tenant, user, team, bot = cast.tenant, cast.alice, cast.team, cast.bot
     team.installed_bots.add(bot.app_id)
     service_url = emulator.service_url(tenant)
     activity = act.frame(
@@ -69,17 +70,15 @@ def build(port: int) -> tuple[Any, dict[str, Any]]:
         "token": emulator.channel_tokens.mint(bot.app_id, service_url, lifetime=4 * 3600),
         "body_template": body,
         "id_placeholder": ID_PLACEHOLDER,
+        "msteams_block": running.msteams_block(bot),
     }
-    return create_app(emulator), info
+    return running.app, info
 
 
 def main() -> None:
     """Serve until killed."""
     argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None).parse_args()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(2048)
+    sock = listening_socket()
     app, info = build(sock.getsockname()[1])
     print(json.dumps(info), flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")

@@ -32,7 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from codestream.config import MsTeamsConfig, Secret, new_document
+from codestream.config import config_from_document, new_document
 from codestream.delivery.pacing import PER_CONVERSATION, PER_TENANT, lower_bound_ms
 from codestream.delivery.retry import deadline_at
 from codestream.delivery.worker import DeliveryWorker
@@ -44,7 +44,7 @@ from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.connector import ConnectorClient
 from codestream.teams.settings import bot_settings
 from codestream.teams.tokens import ConnectorTokens
-from teams_emulator import BotApp, Channel, RunningEmulator, Tenant, run_emulator
+from teams_emulator import BotApp, Channel, RunningEmulator, Tenant, run_emulator, scene
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "results"
@@ -54,16 +54,19 @@ Targets = list[tuple[Tenant, list[Channel]]]
 
 
 async def _world(emu: RunningEmulator, tenants: int, channels: int) -> tuple[BotApp, Targets]:
-    driver = emu.driver
     bot = emu.emulator.add_bot(tenant=None, name="CodeStream")  # multi-tenant
     targets: Targets = []
     for t in range(tenants):
-        tenant = driver.create_tenant(f"Tenant {t}")
-        owner = driver.create_user(tenant, f"Owner {t}")
-        team = driver.create_team(tenant, f"Team {t}", [owner])
-        chans = [await driver.create_channel(team, f"ch{c}") for c in range(channels)]
-        await driver.install_bot(bot, team, by=owner)
-        targets.append((tenant, chans))
+        cast = scene(
+            emu.emulator,
+            tenant=f"Tenant {t}",
+            users=[f"Owner {t}"],
+            team=f"Team {t}",
+            channels=[f"ch{c}" for c in range(channels)],
+            bot=bot,
+        )
+        await emu.driver.install_bot(bot, cast.team, by=cast.alice)
+        targets.append((cast.tenant, cast.channels))
     return bot, targets
 
 
@@ -100,21 +103,16 @@ def _bound_s(targets: Targets, per_channel: int) -> float:
     return max(per_conversation, per_tenant) / 1000
 
 
+def _config(emu: RunningEmulator, bot: BotApp) -> dict[str, Any]:
+    """A services config document whose bot is `bot` at the emulator."""
+    doc = new_document("https://codestream.example.com")
+    doc["integrations"] = {"msteams": {"bench": emu.msteams_block(bot)}}
+    return doc
+
+
 def _connector(emu: RunningEmulator, bot: BotApp, http: Any) -> ConnectorClient:
-    block = MsTeamsConfig(
-        block_name="microsoft.com",
-        bot_app_id=bot.app_id,
-        bot_app_password=Secret(bot.secret),
-        bot_app_tenant_id=None,
-        cloud="public",
-        open_id_metadata_url=emu.openid_metadata_url,
-        token_issuer=None,
-        login_url=emu.login_url,
-        service_url_allow_list=("127.0.0.1",),
-        disabled=False,
-        app_package={},
-    )
-    settings = bot_settings(block)
+    block = config_from_document(_config(emu, bot), environ={}).msteams
+    settings = bot_settings(block) if block is not None else None
     assert settings is not None
     return ConnectorClient(http, ConnectorTokens(http, settings), settings.service_url_hosts)
 
@@ -326,20 +324,8 @@ async def run_scale_out(pg_url: str, workers: int = 4) -> dict[str, Any]:
         messages = _messages(targets, 20)
         await _enqueue(uows, emu, messages)
         with tempfile.TemporaryDirectory() as tmp:
-            doc = new_document("https://codestream.example.com")
-            doc["integrations"] = {
-                "msteams": {
-                    "bench": {
-                        "botAppId": bot.app_id,
-                        "botAppPassword": bot.secret,
-                        "openIdMetadataUrl": emu.openid_metadata_url,
-                        "loginUrl": emu.login_url,
-                        "serviceUrlAllowList": ["127.0.0.1"],
-                    }
-                }
-            }
             config = Path(tmp) / "config.json"
-            config.write_text(json.dumps(doc))
+            config.write_text(json.dumps(_config(emu, bot)))
             env = dict(os.environ, CS_DATABASE_URL=pg_url)
             started = time.time()
             procs = [

@@ -8,7 +8,9 @@ from teams_emulator.clock import Clock, ManualClock, system_clock
 from teams_emulator.delivery import BotResponse
 from teams_emulator.driver import Driver
 from teams_emulator.emulator import Emulator
+from teams_emulator.entities import BotApp, Channel, Conversation, Message, Team, Tenant, User
 from teams_emulator.keys import KeyRing, SigningKey
+from teams_emulator.scene import Scene, scene
 from teams_emulator.server import RunningEmulator, create_app, run_emulator
 from teams_emulator.tokens import (
     BOT_FRAMEWORK_ISSUER,
@@ -17,7 +19,6 @@ from teams_emulator.tokens import (
     sign_jwt,
 )
 from teams_emulator.transcript import Exchange, Transcript
-from teams_emulator.world import BotApp, Channel, Conversation, Message, Team, Tenant, User
 
 __all__ = [
     "BOT_FRAMEWORK_ISSUER",
@@ -35,6 +36,7 @@ __all__ = [
     "ManualClock",
     "Message",
     "RunningEmulator",
+    "Scene",
     "SigningKey",
     "Team",
     "Tenant",
@@ -42,6 +44,7 @@ __all__ = [
     "User",
     "create_app",
     "run_emulator",
+    "scene",
     "sign_jwt",
     "system_clock",
 ]

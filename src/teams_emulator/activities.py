@@ -11,7 +11,7 @@ from typing import Any
 
 from teams_emulator import ids
 from teams_emulator.clock import iso_local, iso_utc
-from teams_emulator.world import BotApp, Channel, Conversation, Team, User
+from teams_emulator.entities import BotApp, Channel, Conversation, Team, User
 
 
 def client_info(user: User) -> dict[str, Any]:

@@ -11,23 +11,12 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from teams_emulator.emulator import Emulator
+from teams_emulator.scene import Scene, scene
 from teams_emulator.server import RunningEmulator, run_emulator
-from teams_emulator.world import BotApp, Team, Tenant, User
 
 DEFAULT_PORT = 3979
-
-
-@dataclass
-class DemoWorld:
-    """What `build_demo_world` made."""
-
-    tenant: Tenant
-    users: list[User]
-    team: Team
-    bot: BotApp
 
 
 def build_demo_world(
@@ -38,43 +27,24 @@ def build_demo_world(
     bot_tenant_id: str | None = None,
     bot_endpoint: str | None = None,
     bot_name: str = "CodeStream",
-) -> DemoWorld:
+) -> Scene:
     """Contoso with three users, an Engineering team (General + Releases), and the bot app."""
-    driver = emulator.driver
-    tenant = driver.create_tenant("Contoso", tenant_id=bot_tenant_id)
-    users = [
-        driver.create_user(tenant, name) for name in ("Alice Smith", "Bob Jones", "Carol Diaz")
-    ]
-    team = driver.create_team(tenant, "Engineering", users)
-    emulator.world.add_channel(team, "Releases")
-    bot = emulator.add_bot(
-        app_id=bot_app_id,
-        secret=bot_app_password,
-        name=bot_name,
-        tenant=tenant,
-        endpoint=bot_endpoint,
+    return scene(
+        emulator,
+        tenant_id=bot_tenant_id,
+        users=("Alice Smith", "Bob Jones", "Carol Diaz"),
+        bot_name=bot_name,
+        bot_endpoint=bot_endpoint,
+        bot_app_id=bot_app_id,
+        bot_secret=bot_app_password,
     )
-    return DemoWorld(tenant, users, team, bot)
 
 
-def describe(running: RunningEmulator, demo: DemoWorld) -> str:
+def describe(running: RunningEmulator, demo: Scene) -> str:
     """The URLs and settings an admin needs, as text (with a config snippet)."""
     bot = demo.bot
-    config = {
-        "integrations": {
-            "msteams": {
-                "microsoft.com": {
-                    "botAppId": bot.app_id,
-                    "botAppPassword": bot.secret,
-                    "botAppTenantId": demo.tenant.id,
-                    "openIdMetadataUrl": running.openid_metadata_url,
-                    "tokenIssuer": running.token_issuer,
-                    "loginUrl": running.login_url,
-                    "serviceUrlAllowList": ["127.0.0.1"],
-                }
-            }
-        }
-    }
+    block = running.msteams_block(bot, token_issuer=True)
+    config = {"integrations": {"msteams": {"microsoft.com": block}}}
     lines = [
         f"Teams emulator on {running.base_url}",
         f"  Teams page:            {running.base_url}/",
@@ -117,8 +87,8 @@ async def serve(
     async with run_emulator(host=host, port=port, emulator=emulator) as running:
         print(describe(running, demo), flush=True)
         if install and bot_endpoint:
-            await emulator.driver.install_bot(demo.bot, demo.team, by=demo.users[0])
-            await emulator.driver.install_bot_personal(demo.bot, demo.users[0])
+            await running.driver.install_bot(demo.bot, demo.team, by=demo.alice)
+            await running.driver.install_bot_personal(demo.bot, demo.alice)
         await running.serve_forever()
 
 

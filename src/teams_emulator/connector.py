@@ -17,9 +17,9 @@ from teams_emulator import ids
 from teams_emulator.clock import iso_utc
 from teams_emulator.connector_base import Call, ConnectorBase, Refusal
 from teams_emulator.emulator import Emulator
+from teams_emulator.entities import Conversation, Message
 from teams_emulator.members import MembersApi
 from teams_emulator.routing import recorded, teams_error
-from teams_emulator.world import Conversation, Message
 
 ROUTES = (
     "create_conversation",

@@ -12,9 +12,9 @@ from starlette.responses import JSONResponse, Response
 
 from teams_emulator import ids
 from teams_emulator.emulator import Emulator
+from teams_emulator.entities import BotApp, Conversation
 from teams_emulator.routing import Handler, teams_error
 from teams_emulator.throttling import Operation
-from teams_emulator.world import BotApp, Conversation
 
 DENIED = {"message": "Authorization has been denied for this request."}
 

@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 
-from teams_emulator.emulator import Emulator
-from teams_emulator.world import BotApp
+from teams_emulator.clock import Clock
+from teams_emulator.entities import BotApp
+from teams_emulator.tokens import ChannelTokens
+from teams_emulator.transcript import Transcript
 
 USER_AGENT = "Microsoft-SkypeBotApi (Microsoft-BotFramework/3.0)"
 
@@ -47,9 +49,16 @@ class BotDelivery:
     """Sends signed activities to bot endpoints and records each exchange."""
 
     def __init__(
-        self, emulator: Emulator, client: httpx.AsyncClient | None = None, timeout: float = 15.0
+        self,
+        tokens: ChannelTokens,
+        transcript: Transcript,
+        clock: Clock,
+        client: httpx.AsyncClient | None = None,
+        timeout: float = 15.0,
     ) -> None:
-        self.emulator = emulator
+        self.tokens = tokens
+        self.transcript = transcript
+        self.clock = clock
         self.timeout = timeout
         self._client = client
         self._own_client = client is None
@@ -72,7 +81,7 @@ class BotDelivery:
     ) -> dict[str, str]:
         """Teams' request headers: bearer channel token, content type, `x-ms-*` context."""
         if token is None:
-            token = self.emulator.channel_tokens.mint(bot.app_id, str(activity["serviceUrl"]))
+            token = self.tokens.mint(bot.app_id, str(activity["serviceUrl"]))
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,
@@ -118,8 +127,8 @@ class BotDelivery:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         elapsed = time.perf_counter() - started
-        self.emulator.transcript.record(
-            time=self.emulator.clock(),
+        self.transcript.record(
+            time=self.clock(),
             direction="teams_to_bot",
             route=str(activity.get("name") or activity.get("type")),
             method="POST",

@@ -1,147 +1,108 @@
 """`Driver`: plays the Teams users. Builds the world and sends the bot what Teams would send.
 
 World-building calls (`create_tenant`, `create_user`, `create_team`) are plain methods; everything
-that makes Teams talk to the bot is async and returns the bot's answers as `BotResponse`s.
+that makes Teams talk to the bot is async and returns the bot's answers as `BotResponse`s. The
+driver is a front for three parts: `WorldBuilding`, `Messaging` and `Lifecycle`, which share one
+`Sender`. It is made beside the emulator (by `run_emulator`, or by hand), never by it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
-from teams_emulator import activities as act
-from teams_emulator.delivery import BotResponse
-from teams_emulator.driver_messages import Messaging
-from teams_emulator.world import BotApp, Channel, Team, User
+import httpx
+
+from teams_emulator.delivery import BotDelivery, BotResponse
+from teams_emulator.emulator import Emulator
+from teams_emulator.entities import BotApp, Conversation, Team, Tenant, User
+from teams_emulator.lifecycle import Lifecycle
+from teams_emulator.messaging import Messaging
+from teams_emulator.sender import Sender
+from teams_emulator.world import World
 
 
-class Driver(Messaging):
+class WorldBuilding:
+    """Tenants, users, teams and chats made directly (no bot hears of them)."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def create_tenant(
+        self, name: str = "Contoso", *, tenant_id: str | None = None, domain: str = ""
+    ) -> Tenant:
+        """A new tenant (Entra directory)."""
+        return self.world.add_tenant(name, tenant_id=tenant_id, domain=domain)
+
+    def create_user(self, tenant: Tenant, name: str, *, email: str | None = None) -> User:
+        """A new user of `tenant`."""
+        return self.world.add_user(tenant, name, email=email)
+
+    def create_team(self, tenant: Tenant, name: str, members: list[User]) -> Team:
+        """A new team with a General channel; `members[0]` acts as its owner."""
+        return self.world.add_team(tenant, name, members)
+
+    def add_member(self, team: Team, user: User) -> None:
+        """Add a user to a team."""
+        if user.id not in team.members:
+            team.members.append(user.id)
+            self.world.touch()
+
+    def personal_chat(self, bot: BotApp, user: User) -> Conversation:
+        """The personal chat between a bot and a user."""
+        return self.world.personal_chat(bot, user)
+
+
+class Driver:
     """Teams' users, acting on the emulated world and notifying bots."""
 
-    async def _team_event(
-        self, team: Team, by: User | None, event: str, channel: Channel, *, name: bool = True
-    ) -> list[BotResponse]:
-        responses = []
-        user = self._owner(team, by)
-        for app_id in sorted(team.installed_bots):
-            bot = self.world.bots[app_id]
-            data = act.channel_data(team)
-            data.update(channel={"id": channel.id, "name": channel.name}, eventType=event)
-            if not name:
-                data["channel"].pop("name")
-            conversation = act.channel_conversation(team, team.id)
-            activity = self._frame("conversationUpdate", bot, user, conversation, data)
-            if bot.endpoint:
-                responses.append(await self.send_activity(bot, activity))
-        return responses
+    def __init__(
+        self, emulator: Emulator, *, client: httpx.AsyncClient | None = None, timeout: float = 15.0
+    ) -> None:
+        self.emulator = emulator
+        self.sender = Sender(emulator, self._delivery(client, timeout))
+        building = WorldBuilding(emulator.world)
+        messaging = Messaging(self.sender)
+        lifecycle = Lifecycle(self.sender)
+        # The driver's calls, each one part's method.
+        self.create_tenant = building.create_tenant
+        self.create_user = building.create_user
+        self.create_team = building.create_team
+        self.add_member = building.add_member
+        self.personal_chat = building.personal_chat
+        self.post_message = messaging.post_message
+        self.reply = messaging.reply
+        self.send_personal_message = messaging.send_personal_message
+        self.submit_action = messaging.submit_action
+        self.execute_action = messaging.execute_action
+        self.install_bot = lifecycle.install_bot
+        self.remove_bot = lifecycle.remove_bot
+        self.install_bot_personal = lifecycle.install_bot_personal
+        self.remove_bot_personal = lifecycle.remove_bot_personal
+        self.create_channel = lifecycle.create_channel
+        self.rename_channel = lifecycle.rename_channel
+        self.delete_channel = lifecycle.delete_channel
 
-    # -- installation -----------------------------------------------------------------------
-    async def install_bot(
+    def _delivery(self, client: httpx.AsyncClient | None, timeout: float) -> BotDelivery:
+        emulator = self.emulator
+        return BotDelivery(
+            emulator.channel_tokens, emulator.transcript, emulator.clock, client, timeout
+        )
+
+    async def aclose(self) -> None:
+        """Release the HTTP client."""
+        await self.sender.delivery.aclose()
+
+    def use_client(self, client: httpx.AsyncClient) -> None:
+        """Send activities through this client (e.g. an ASGI transport to an in-process bot)."""
+        self.sender.delivery = self._delivery(client, self.sender.delivery.timeout)
+
+    async def send_activity(
         self,
         bot: BotApp,
-        team: Team,
+        activity: dict[str, Any],
         *,
-        by: User | None = None,
-        channel: Channel | None = None,
-        consent: Iterable[str] = (),
-    ) -> list[BotResponse]:
-        """Add the app to a team: installationUpdate `add`, then conversationUpdate membersAdded.
-
-        `consent`: the resource-specific permissions of the app's manifest that the owner grants
-        while adding it (`ChannelMessage.Read.Group`: the bot hears every channel message).
-        """
-        team.installed_bots.add(bot.app_id)
-        team.consents[bot.app_id] = frozenset(consent)
-        self.world.touch()
-        return await self._team_membership(bot, team, by, channel, added=True)
-
-    async def remove_bot(
-        self, bot: BotApp, team: Team, *, by: User | None = None
-    ) -> list[BotResponse]:
-        """Remove the app from a team; the bot is out of the roster before it hears about it."""
-        team.installed_bots.discard(bot.app_id)
-        team.consents.pop(bot.app_id, None)
-        self.world.touch()
-        return await self._team_membership(bot, team, by, None, added=False)
-
-    async def _team_membership(
-        self, bot: BotApp, team: Team, by: User | None, channel: Channel | None, *, added: bool
-    ) -> list[BotResponse]:
-        user = self._owner(team, by)
-        selected = channel or team.general
-        conversation = act.channel_conversation(
-            team, selected.id, None if selected.is_general else selected.name
-        )
-        install_data = act.channel_data(team, full_team=True)
-        install_data.update(
-            settings={"selectedChannel": {"id": selected.id}},
-            channel={"id": selected.id},
-            source={"name": "message"},
-        )
-        install = self._frame("installationUpdate", bot, user, conversation, install_data)
-        install["action"] = "add" if added else "remove"
-        update_data = act.channel_data(team, full_team=True)
-        update_data.update(
-            settings={"selectedChannel": {"id": selected.id}},
-            eventType="teamMemberAdded" if added else "teamMemberRemoved",
-        )
-        update = self._frame("conversationUpdate", bot, user, conversation, update_data)
-        update["membersAdded" if added else "membersRemoved"] = [{"id": bot.mri}]
-        if not bot.endpoint:
-            return []
-        return [await self.send_activity(bot, install), await self.send_activity(bot, update)]
-
-    async def install_bot_personal(self, bot: BotApp, user: User) -> list[BotResponse]:
-        """Add the app in a user's personal scope (creates the personal chat)."""
-        bot.personal_installs.add(user.id)
-        bot.personal_removed.discard(user.id)
-        return await self._personal_membership(bot, user, added=True)
-
-    async def remove_bot_personal(self, bot: BotApp, user: User) -> list[BotResponse]:
-        """Remove the app from a user's personal scope."""
-        bot.personal_installs.discard(user.id)
-        bot.personal_removed.add(user.id)
-        return await self._personal_membership(bot, user, added=False)
-
-    async def _personal_membership(
-        self, bot: BotApp, user: User, *, added: bool
-    ) -> list[BotResponse]:
-        chat = self.world.personal_chat(bot, user)
-        self.world.touch()
-        conversation = act.personal_conversation(chat)
-        data = {"tenant": {"id": chat.tenant_id}, "source": {"name": "message"}}
-        install = self._frame("installationUpdate", bot, user, conversation, data)
-        install["action"] = "add" if added else "remove"
-        update = self._frame(
-            "conversationUpdate", bot, user, conversation, {"tenant": {"id": chat.tenant_id}}
-        )
-        update["membersAdded" if added else "membersRemoved"] = [{"id": bot.mri}]
-        if not bot.endpoint:
-            return []
-        return [await self.send_activity(bot, install), await self.send_activity(bot, update)]
-
-    # -- channels ---------------------------------------------------------------------------
-    async def create_channel(self, team: Team, name: str, *, by: User | None = None) -> Channel:
-        """A new channel; installed bots get conversationUpdate `channelCreated`."""
-        channel = self.world.add_channel(team, name)
-        await self._team_event(team, by, "channelCreated", channel)
-        return channel
-
-    async def rename_channel(
-        self, channel: Channel, name: str, *, by: User | None = None
-    ) -> list[BotResponse]:
-        """Rename a channel; installed bots get `channelRenamed`."""
-        channel.name = name
-        self.world.touch()
-        return await self._team_event(
-            self.world.teams[channel.team_id], by, "channelRenamed", channel
-        )
-
-    async def delete_channel(
-        self, channel: Channel, *, by: User | None = None
-    ) -> list[BotResponse]:
-        """Delete a channel; installed bots get `channelDeleted`, later sends to it get 404."""
-        channel.deleted = True
-        self.world.touch()
-        return await self._team_event(
-            self.world.teams[channel.team_id], by, "channelDeleted", channel
-        )
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> BotResponse:
+        """POST any activity to the bot (`token`: see `BotDelivery.post`)."""
+        return await self.sender.send(bot, activity, token=token, headers=headers)

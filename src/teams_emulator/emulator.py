@@ -2,26 +2,22 @@
 
 It owns the world (tenants, teams, users, bots, conversations), the signing keys of both issuers,
 token minting and checking, throttling, faults and the transcript. `create_app(emulator)` serves it;
-`emulator.driver` plays the Teams users.
+a `Driver` built beside it plays the Teams users.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
 
 from teams_emulator import ids
 from teams_emulator.clock import Clock, system_clock
+from teams_emulator.entities import BotApp, Tenant
 from teams_emulator.faults import FaultInjector
 from teams_emulator.keys import KeyRing
-from teams_emulator.state import World
 from teams_emulator.throttling import Throttler
 from teams_emulator.tokens import BOT_FRAMEWORK_ISSUER, AccessTokens, ChannelTokens
 from teams_emulator.transcript import Transcript
-from teams_emulator.world import BotApp, Tenant
-
-if TYPE_CHECKING:
-    from teams_emulator.driver import Driver
+from teams_emulator.world import World
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3978"
 
@@ -55,7 +51,6 @@ class Emulator:
         self.throttler = Throttler(clock, enabled=throttling)
         self.faults = FaultInjector(clock)
         self.transcript = Transcript(transcript_limit)
-        self._driver: Driver | None = None
 
     # -- URLs a bot is configured with ------------------------------------------------------
     @property
@@ -120,12 +115,3 @@ class Emulator:
         self.throttler.enabled = enabled
         if not enabled:
             self.throttler.reset()
-
-    @property
-    def driver(self) -> Driver:
-        """The driver that plays Teams users against this emulator (created on first use)."""
-        if self._driver is None:
-            from teams_emulator.driver import Driver
-
-            self._driver = Driver(self)
-        return self._driver

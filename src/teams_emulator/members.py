@@ -12,8 +12,8 @@ import binascii
 from starlette.responses import JSONResponse, Response
 
 from teams_emulator.connector_base import Call, ConnectorBase, Refusal
+from teams_emulator.entities import Team
 from teams_emulator.routing import teams_error
-from teams_emulator.world import Team
 
 DEFAULT_PAGE = 200
 MIN_PAGE = 50

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
@@ -20,20 +21,24 @@ from teams_emulator.connector import connector_routes
 from teams_emulator.control import control_routes
 from teams_emulator.driver import Driver
 from teams_emulator.emulator import Emulator
+from teams_emulator.entities import BotApp, Tenant
 from teams_emulator.login import login_routes
 from teams_emulator.routing import DropConnectionMiddleware, quiet_dropped_connections
 from teams_emulator.web.routes import web_routes
-from teams_emulator.world import BotApp, Tenant
 
 
 class EmulatorApp:
     """Bot Connector calls (paths with `/v3/`) go straight to their own router, the hot path;
     everything else (identity, control, page) goes through a Starlette app."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Emulator, driver: Driver) -> None:
         self.emulator = emulator
         self.connector = DropConnectionMiddleware(Router(routes=connector_routes(emulator)))
-        routes = [*control_routes(emulator), *web_routes(emulator), *login_routes(emulator)]
+        routes = [
+            *control_routes(emulator),
+            *web_routes(emulator, driver),
+            *login_routes(emulator),
+        ]
         self.other = Starlette(routes=routes, middleware=[Middleware(DropConnectionMiddleware)])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -44,30 +49,35 @@ class EmulatorApp:
             await self.other(scope, receive, send)
 
 
-def create_app(emulator: Emulator) -> ASGIApp:
-    """The ASGI app serving identity, connector, control and web routes for `emulator`."""
+def create_app(emulator: Emulator, driver: Driver | None = None) -> ASGIApp:
+    """The ASGI app serving identity, connector, control and web routes for `emulator`.
+
+    The page acts through `driver` (a new one if none is given).
+    """
     quiet_dropped_connections()
-    return EmulatorApp(emulator)
+    return EmulatorApp(emulator, driver or Driver(emulator))
 
 
 @dataclass
 class RunningEmulator:
-    """A served emulator: its URLs, the in-memory `Emulator`, and the driver."""
+    """A served emulator: its URLs, the in-memory `Emulator`, and the driver its page uses."""
 
     emulator: Emulator
     base_url: str
     app: ASGIApp
+    driver: Driver
     server_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def of(cls, emulator: Emulator) -> RunningEmulator:
+        """The app and driver of `emulator`, to serve it yourself (an ASGI transport, a thread)."""
+        driver = Driver(emulator)
+        return cls(emulator, emulator.base_url, create_app(emulator, driver), driver)
 
     async def serve_forever(self) -> None:
         """Wait until the server stops (Ctrl-C / SIGTERM)."""
         if self.server_task is not None:
             await self.server_task
-
-    @property
-    def driver(self) -> Driver:
-        """The driver playing Teams users."""
-        return self.emulator.driver
 
     @property
     def openid_metadata_url(self) -> str:
@@ -91,6 +101,23 @@ class RunningEmulator:
     def service_url(self, tenant_or_region: Tenant | str | None = None) -> str:
         """A Teams-shaped serviceUrl on this server."""
         return self.emulator.service_url(tenant_or_region)
+
+    def msteams_block(self, bot: BotApp, *, token_issuer: bool = False) -> dict[str, Any]:
+        """The bot's block of a services config (`integrations.msteams.<name>`) pointing here.
+
+        Plain config keys (botAppId, botAppPassword, botAppTenantId for a single-tenant bot,
+        openIdMetadataUrl, tokenIssuer when asked, loginUrl, serviceUrlAllowList), so the
+        emulator needs nothing of the service it tests.
+        """
+        block: dict[str, Any] = {"botAppId": bot.app_id, "botAppPassword": bot.secret}
+        if bot.home_tenant_id is not None:
+            block["botAppTenantId"] = bot.home_tenant_id
+        block["openIdMetadataUrl"] = self.openid_metadata_url
+        if token_issuer:
+            block["tokenIssuer"] = self.token_issuer
+        block["loginUrl"] = self.login_url
+        block["serviceUrlAllowList"] = [urlsplit(self.base_url).hostname]
+        return block
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -125,7 +152,8 @@ async def run_emulator(
         emulator.world.add_bot(bot)
     sock = _bind(host, port)
     emulator.base_url = f"http://{host}:{sock.getsockname()[1]}"
-    app = create_app(emulator)
+    driver = Driver(emulator)
+    app = create_app(emulator, driver)
     config = uvicorn.Config(
         app,
         log_level="warning",
@@ -141,10 +169,10 @@ async def run_emulator(
                 task.result()
                 raise RuntimeError("the emulator's server stopped while starting")
             await asyncio.sleep(0.005)
-        yield RunningEmulator(emulator, emulator.base_url, app, task)
+        yield RunningEmulator(emulator, emulator.base_url, app, driver, task)
     finally:
         server.should_exit = True
         if not task.done():
             await task
         sock.close()
-        await emulator.driver.aclose()
+        await driver.aclose()

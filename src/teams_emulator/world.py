@@ -1,174 +1,162 @@
-"""The in-memory Teams world: tenants, users, teams, channels, bot apps, conversations, messages.
-
-Pure state and lookups; no HTTP. The connector routes and the driver both change it, and every
-change bumps `World.version` so the web page knows to redraw.
-"""
+"""`World`: the container of all entities, with the lookups and changes the routes need."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
 from teams_emulator import ids
-
-ConversationKind = Literal["channel", "personal"]
-
-
-@dataclass
-class Tenant:
-    """An Entra directory."""
-
-    id: str
-    name: str
-    domain: str
+from teams_emulator.entities import BotApp, Channel, Conversation, Message, Team, Tenant, User
 
 
-@dataclass
-class User:
-    """A Teams user in one tenant."""
+class World:
+    """Every tenant, team, channel, user, bot and conversation the emulator knows."""
 
-    id: str
-    aad_object_id: str
-    name: str
-    given_name: str
-    surname: str
-    email: str
-    tenant_id: str
-    role: str = "user"
-    locale: str = "en-US"
-    timezone: str = "America/Los_Angeles"
-    utc_offset_minutes: int = -420
+    def __init__(self) -> None:
+        self.tenants: dict[str, Tenant] = {}
+        self.users: dict[str, User] = {}
+        self.teams: dict[str, Team] = {}
+        self.channels: dict[str, Channel] = {}
+        self.bots: dict[str, BotApp] = {}
+        self.conversations: dict[str, Conversation] = {}
+        self.message_ids = ids.MessageIds()
+        self.version = 0
 
-    def account(self) -> dict[str, Any]:
-        """The `from` of an activity this user sends."""
-        return {"id": self.id, "name": self.name, "aadObjectId": self.aad_object_id}
+    def touch(self) -> None:
+        """Record that something visible changed."""
+        self.version += 1
 
-    def member(self) -> dict[str, Any]:
-        """The TeamsChannelAccount the members APIs return (both `objectId` and `aadObjectId`)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "objectId": self.aad_object_id,
-            "aadObjectId": self.aad_object_id,
-            "givenName": self.given_name,
-            "surname": self.surname,
-            "email": self.email,
-            "userPrincipalName": self.email,
-            "tenantId": self.tenant_id,
-            "userRole": self.role,
-        }
+    # -- tenants, users, bots -------------------------------------------------------------
+    def add_tenant(self, name: str, *, tenant_id: str | None = None, domain: str = "") -> Tenant:
+        """Create a directory."""
+        slug = "".join(ch for ch in name.lower() if ch.isalnum()) or "tenant"
+        tenant = Tenant(tenant_id or ids.guid(), name, domain or f"{slug}.onmicrosoft.com")
+        self.tenants[tenant.id] = tenant
+        self.touch()
+        return tenant
 
+    def find_tenant(self, id_or_domain: str) -> Tenant | None:
+        """A tenant by GUID or by domain name (case-insensitive), as Entra accepts either."""
+        if id_or_domain in self.tenants:
+            return self.tenants[id_or_domain]
+        wanted = id_or_domain.lower()
+        return next((t for t in self.tenants.values() if t.domain.lower() == wanted), None)
 
-READ_CHANNEL_MESSAGES = "ChannelMessage.Read.Group"
-"""The RSC permission that makes Teams deliver every channel message to a bot."""
+    def add_user(self, tenant: Tenant, name: str, *, email: str | None = None) -> User:
+        """Create a user in a tenant."""
+        given, _, surname = name.partition(" ")
+        local = ".".join(part.lower() for part in name.split()) or "user"
+        user = User(
+            id=ids.user_mri(),
+            aad_object_id=ids.guid(),
+            name=name,
+            given_name=given,
+            surname=surname,
+            email=email or f"{local}@{tenant.domain}",
+            tenant_id=tenant.id,
+        )
+        self.users[user.id] = user
+        self.touch()
+        return user
 
+    def find_user(self, user_id: str) -> User | None:
+        """A user by `29:` id or by Entra object id."""
+        if user_id in self.users:
+            return self.users[user_id]
+        return next((u for u in self.users.values() if u.aad_object_id == user_id), None)
 
-@dataclass
-class BotApp:
-    """An Azure Bot registration: app id, secret, home tenant (None = legacy multi-tenant)."""
+    def add_bot(self, bot: BotApp) -> BotApp:
+        """Register a bot app."""
+        self.bots[bot.app_id] = bot
+        self.touch()
+        return bot
 
-    app_id: str
-    secret: str
-    name: str
-    home_tenant_id: str | None
-    endpoint: str | None = None
-    personal_installs: set[str] = field(default_factory=set)
-    personal_removed: set[str] = field(default_factory=set)
+    # -- teams and channels ---------------------------------------------------------------
+    def add_team(self, tenant: Tenant, name: str, members: list[User]) -> Team:
+        """Create a team with its General channel."""
+        team_id = ids.thread_id()
+        team = Team(team_id, name, ids.guid(), tenant.id, [u.id for u in members])
+        self.teams[team_id] = team
+        self._add_channel(team, "General", team_id)
+        return team
 
-    @property
-    def mri(self) -> str:
-        """The bot's id inside conversations (`28:<appId>`)."""
-        return ids.bot_mri(self.app_id)
+    def add_channel(self, team: Team, name: str) -> Channel:
+        """Create a standard channel in a team."""
+        return self._add_channel(team, name, ids.thread_id())
 
-    def account(self) -> dict[str, Any]:
-        """The `recipient` of activities sent to this bot."""
-        return {"id": self.mri, "name": self.name}
+    def _add_channel(self, team: Team, name: str, channel_id: str) -> Channel:
+        channel = Channel(channel_id, name, team.id)
+        team.channels[channel_id] = channel
+        self.channels[channel_id] = channel
+        self.conversations[channel_id] = Conversation(
+            channel_id, "channel", team.tenant_id, team_id=team.id
+        )
+        self.touch()
+        return channel
 
+    def personal_chat(self, bot: BotApp, user: User) -> Conversation:
+        """The one-to-one chat between a bot and a user (created once, then the same id)."""
+        for conversation in self.conversations.values():
+            if (conversation.kind, conversation.user_id, conversation.bot_app_id) == (
+                "personal",
+                user.id,
+                bot.app_id,
+            ):
+                return conversation
+        conversation = Conversation(
+            ids.personal_chat_id(),
+            "personal",
+            user.tenant_id,
+            user_id=user.id,
+            bot_app_id=bot.app_id,
+        )
+        self.conversations[conversation.id] = conversation
+        self.touch()
+        return conversation
 
-@dataclass
-class Message:
-    """One message in a conversation, from a user or a bot."""
+    # -- lookups for the connector --------------------------------------------------------
+    def find_conversation(self, conversation_id: str) -> tuple[Conversation, str | None] | None:
+        """The conversation and thread root named by a connector conversation id."""
+        base, root = ids.split_conversation_id(conversation_id)
+        conversation = self.conversations.get(base)
+        if conversation is None:
+            return None
+        if conversation.kind == "channel" and self.channels[base].deleted:
+            return None
+        return conversation, root
 
-    id: str
-    conversation_id: str
-    thread_root: str | None
-    sender_id: str
-    sender_name: str
-    text: str
-    timestamp: float
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    entities: list[dict[str, Any]] = field(default_factory=list)
-    text_format: str = "markdown"
-    value: Any = None
-    reply_to_id: str | None = None
-    updated: float | None = None
-    deleted: bool = False
-    activity: dict[str, Any] = field(default_factory=dict)
+    def bot_in_roster(self, app_id: str, conversation: Conversation) -> bool:
+        """Whether the bot is (still) a member of the conversation."""
+        if conversation.kind == "channel":
+            team = self.teams[conversation.team_id or ""]
+            return app_id in team.installed_bots
+        bot = self.bots.get(app_id)
+        if bot is None or conversation.bot_app_id != app_id:
+            return False
+        return self.bot_reaches_user(bot, conversation.user_id or "")
 
-    @property
-    def from_bot(self) -> bool:
-        """Whether a bot sent it."""
-        return self.sender_id.startswith("28:")
+    def bot_reaches_user(self, bot: BotApp, user_id: str) -> bool:
+        """Whether a bot may talk to a user one-to-one: installed for the user, or sharing a team
+        where it is installed (unless the user removed it from their personal scope)."""
+        if user_id in bot.personal_installs:
+            return True
+        if user_id in bot.personal_removed:
+            return False
+        return any(
+            bot.app_id in team.installed_bots and user_id in team.members
+            for team in self.teams.values()
+        )
 
-    @property
-    def thread_conversation_id(self) -> str:
-        """The conversation id a bot uses to reply in this message's thread."""
-        if self.thread_root is None:
-            return self.conversation_id
-        return ids.thread_conversation_id(self.conversation_id, self.thread_root)
+    def members_of(self, conversation: Conversation) -> list[User]:
+        """The users in a conversation (bots are not listed)."""
+        if conversation.kind == "channel":
+            team = self.teams[conversation.team_id or ""]
+            return [self.users[u] for u in team.members]
+        return [self.users[conversation.user_id or ""]]
 
+    def find_message(self, conversation: Conversation, message_id: str) -> Message | None:
+        """A message of a conversation by id."""
+        return conversation.messages.get(message_id)
 
-@dataclass
-class Conversation:
-    """A channel (messages grouped into threads) or a personal chat between a bot and a user."""
-
-    id: str
-    kind: ConversationKind
-    tenant_id: str
-    team_id: str | None = None
-    user_id: str | None = None
-    bot_app_id: str | None = None
-    messages: dict[str, Message] = field(default_factory=dict)
-
-    def thread(self, root_id: str) -> list[Message]:
-        """The root message and its replies, oldest first."""
-        return [m for m in self.messages.values() if m.thread_root == root_id]
-
-
-@dataclass
-class Channel:
-    """A channel of a team; the General channel's id equals the team id."""
-
-    id: str
-    name: str
-    team_id: str
-    deleted: bool = False
-
-    @property
-    def is_general(self) -> bool:
-        """Whether this is the team's default channel."""
-        return self.id == self.team_id
-
-
-@dataclass
-class Team:
-    """A team: members, channels, installed bot apps."""
-
-    id: str
-    name: str
-    aad_group_id: str
-    tenant_id: str
-    members: list[str] = field(default_factory=list)
-    channels: dict[str, Channel] = field(default_factory=dict)
-    installed_bots: set[str] = field(default_factory=set)
-    consents: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Per installed app id: the resource-specific (RSC) permissions the owner granted."""
-
-    def may_read_all_messages(self, app_id: str) -> bool:
-        """Whether the app hears channel messages that don't @mention it (RSC consent)."""
-        return READ_CHANNEL_MESSAGES in self.consents.get(app_id, frozenset())
-
-    @property
-    def general(self) -> Channel:
-        """The General channel."""
-        return self.channels[self.id]
+    def add_message(self, conversation: Conversation, message: Message) -> Message:
+        """Store a message."""
+        conversation.messages[message.id] = message
+        self.touch()
+        return message

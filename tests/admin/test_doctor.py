@@ -25,7 +25,7 @@ from codestream.storage.tables import outbox
 from codestream.web.app import create_app
 from support.servers import free_port
 from support.tls import self_signed
-from teams_emulator import BotApp, RunningEmulator
+from teams_emulator import BotApp, RunningEmulator, scene
 
 IN_A_YEAR = (datetime.date.today() + datetime.timedelta(days=365)).isoformat()
 
@@ -54,24 +54,12 @@ def site(
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     with emulator_in_thread() as threaded:
         emu = threaded.emu
-        tenant = emu.driver.create_tenant("Contoso")
-        bot = emu.emulator.add_bot(tenant=tenant, name="CodeStream")
+        bot = scene(emu.emulator).bot
         port = free_port()
         doc = base_doc(free_port(), home)
         doc["apiServer"]["publicApiUrl"] = f"https://localhost:{port}"
-        doc["integrations"] = {
-            "msteams": {
-                "microsoft.com": {
-                    "botAppId": bot.app_id,
-                    "botAppPassword": bot.secret,
-                    "botAppTenantId": bot.home_tenant_id,
-                    "botAppPasswordExpiresAt": IN_A_YEAR,
-                    "openIdMetadataUrl": emu.openid_metadata_url,
-                    "loginUrl": emu.login_url,
-                    "serviceUrlAllowList": ["127.0.0.1"],
-                }
-            }
-        }
+        block = {**emu.msteams_block(bot), "botAppPasswordExpiresAt": IN_A_YEAR}
+        doc["integrations"] = {"msteams": {"microsoft.com": block}}
         doc["delivery"] = {"inProcessWorker": False}
         write_document(cfg_file, doc)
         config = config_from_document(doc, source=cfg_file)

@@ -22,7 +22,7 @@ from codestream.storage.engine import create_engine
 from codestream.storage.migrate import upgrade_database
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from support.servers import free_port
-from teams_emulator import Channel, Tenant
+from teams_emulator import Channel, Tenant, scene
 
 
 @pytest.fixture
@@ -79,27 +79,12 @@ def test_a_restart_during_enqueueing_loses_nothing(
     cs: Cs, home: Path, cfg_file: Path, teams: ThreadedEmulator
 ) -> None:
     emu = teams.emu
-    driver = emu.driver
-    tenant = driver.create_tenant("Contoso")
-    alice = driver.create_user(tenant, "Alice Smith")
-    team = driver.create_team(tenant, "Engineering", [alice])
-    channels = [teams.run(driver.create_channel(team, f"Channel {i}")) for i in range(3)]
-    bot = emu.emulator.add_bot(tenant=tenant, name="CodeStream")
-    teams.run(driver.install_bot(bot, team, by=alice))
+    cast = scene(emu.emulator, users=["Alice Smith"], channels=[f"Channel {i}" for i in range(3)])
+    tenant, channels, bot = cast.tenant, cast.channels, cast.bot
+    teams.run(emu.driver.install_bot(bot, cast.team, by=cast.alice))
 
     doc = base_doc(free_port(), home)
-    doc["integrations"] = {
-        "msteams": {
-            "microsoft.com": {
-                "botAppId": bot.app_id,
-                "botAppPassword": bot.secret,
-                "botAppTenantId": bot.home_tenant_id,
-                "openIdMetadataUrl": emu.openid_metadata_url,
-                "loginUrl": emu.login_url,
-                "serviceUrlAllowList": ["127.0.0.1"],
-            }
-        }
-    }
+    doc["integrations"] = {"msteams": {"microsoft.com": emu.msteams_block(bot)}}
     write_document(cfg_file, doc)
     url = config_from_document(doc, source=cfg_file).database_url
     upgrade_database(url)

@@ -23,8 +23,7 @@ from codestream.web.bot_endpoint import PATH
 from support.bots import bot_config
 from support.databases import sqlite_copy
 from support.servers import free_port, serve_in_thread
-from teams_emulator import Emulator, RunningEmulator
-from teams_emulator import create_app as emulator_app
+from teams_emulator import Emulator, RunningEmulator, scene
 
 pytestmark = pytest.mark.slow
 FUZZ = settings(
@@ -51,11 +50,11 @@ def fuzz_world(
 ) -> Iterator[FuzzWorld]:
     """The emulator and our app (SQLite: these requests never reach the database)."""
     port = free_port()
-    emulator = Emulator(base_url=f"http://127.0.0.1:{port}")
-    tenant = emulator.world.add_tenant("Contoso")
-    with serve_in_thread(emulator_app(emulator), port) as emu_base:
-        running = RunningEmulator(emulator, emu_base, emulator_app(emulator))
-        bot = emulator.add_bot(tenant=tenant, name="CodeStream")
+    running = RunningEmulator.of(Emulator(base_url=f"http://127.0.0.1:{port}"))
+    emulator = running.emulator
+    cast = scene(emulator)
+    tenant, bot = cast.tenant, cast.bot
+    with serve_in_thread(running.app, port):
         url = sqlite_copy(_sqlite_template, tmp_path_factory.mktemp("fuzz"))
         app = create_app(bot_config(running, bot, url), migrate=False)
         with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=20) as client:

@@ -10,22 +10,15 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.storage.uow import SqlUnitOfWorkFactory
-from delivery.delivery_world import Delivery
-from teams_emulator import ManualClock, run_emulator
+from delivery.delivery_world import CHANNELS, Delivery
+from teams_emulator import ManualClock, run_emulator, scene
 
 
 @pytest.fixture
 async def delivery(engine: AsyncEngine) -> AsyncIterator[Delivery]:
     clock = ManualClock(time.time())
     async with run_emulator(clock=clock) as emu:
-        driver = emu.driver
-        tenant = driver.create_tenant("Contoso")
-        alice = driver.create_user(tenant, "Alice Smith")
-        team = driver.create_team(tenant, "Engineering", [alice])
-        channels = [await driver.create_channel(team, f"Channel {i}") for i in range(3)]
-        bot = emu.emulator.add_bot(tenant=tenant, name="CodeStream")
-        await driver.install_bot(bot, team, by=alice)
+        cast = scene(emu.emulator, users=["Alice Smith"], channels=CHANNELS)
+        await emu.driver.install_bot(cast.bot, cast.team, by=cast.alice)
         async with httpx.AsyncClient() as http:
-            yield Delivery(
-                emu, clock, tenant, team, channels, bot, http, SqlUnitOfWorkFactory(engine)
-            )
+            yield Delivery.of(emu, clock, cast, http, SqlUnitOfWorkFactory(engine))

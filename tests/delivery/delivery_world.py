@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 
-from codestream.config import MsTeamsConfig, Secret
 from codestream.delivery.retry import deadline_at
 from codestream.delivery.worker import DeliveryWorker
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
@@ -16,8 +15,12 @@ from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.connector import ConnectorClient
 from codestream.teams.settings import BotSettings, bot_settings
 from codestream.teams.tokens import ConnectorTokens
-from teams_emulator import BotApp, Channel, ManualClock, RunningEmulator, Team, Tenant
+from support.bots import bot_block
+from teams_emulator import BotApp, Channel, ManualClock, RunningEmulator, Scene, Team, Tenant
 from teams_emulator.transcript import Exchange
+
+CHANNELS = ("Channel 0", "Channel 1", "Channel 2")
+"""The channels of the delivery tests' team."""
 
 
 @dataclass
@@ -42,21 +45,20 @@ class Delivery:
         """The worker's clock: the emulator's manual clock, in milliseconds."""
         return int(self.clock() * 1000)
 
+    @classmethod
+    def of(
+        cls,
+        emu: RunningEmulator,
+        clock: ManualClock,
+        cast: Scene,
+        http: httpx.AsyncClient,
+        uows: SqlUnitOfWorkFactory,
+    ) -> Delivery:
+        """The delivery world of an emulator scene."""
+        return cls(emu, clock, cast.tenant, cast.team, cast.channels, cast.bot, http, uows)
+
     def settings(self) -> BotSettings:
-        block = MsTeamsConfig(
-            block_name="microsoft.com",
-            bot_app_id=self.bot.app_id,
-            bot_app_password=Secret(self.bot.secret),
-            bot_app_tenant_id=self.bot.home_tenant_id,
-            cloud="public",
-            open_id_metadata_url=self.emu.openid_metadata_url,
-            token_issuer=None,
-            login_url=self.emu.login_url,
-            service_url_allow_list=("127.0.0.1",),
-            disabled=False,
-            app_package={},
-        )
-        settings = bot_settings(block)
+        settings = bot_settings(bot_block(self.emu, self.bot))
         assert settings is not None
         return settings
 

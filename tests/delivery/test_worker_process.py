@@ -20,23 +20,13 @@ from codestream.delivery.retry import deadline_at
 from codestream.domain.clock import system_clock
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation
 from codestream.storage.uow import SqlUnitOfWorkFactory
-from teams_emulator import BotApp, Channel, RunningEmulator, Tenant, run_emulator
+from delivery.delivery_world import CHANNELS
+from teams_emulator import BotApp, Channel, RunningEmulator, Tenant, run_emulator, scene
 
 
 def _config(emu: RunningEmulator, bot: BotApp, path: Path) -> Path:
     doc: dict[str, Any] = new_document("https://codestream.example.com")
-    doc["integrations"] = {
-        "msteams": {
-            "microsoft.com": {
-                "botAppId": bot.app_id,
-                "botAppPassword": bot.secret,
-                "botAppTenantId": bot.home_tenant_id,
-                "openIdMetadataUrl": emu.openid_metadata_url,
-                "loginUrl": emu.login_url,
-                "serviceUrlAllowList": ["127.0.0.1"],
-            }
-        }
-    }
+    doc["integrations"] = {"msteams": {"microsoft.com": emu.msteams_block(bot)}}
     path.write_text(json.dumps(doc))
     return path
 
@@ -71,14 +61,9 @@ async def _until(check: Any, within: float) -> None:
 @pytest.fixture
 async def served() -> AsyncIterator[tuple[RunningEmulator, Tenant, list[Channel], BotApp]]:
     async with run_emulator() as emu:
-        driver = emu.driver
-        tenant = driver.create_tenant("Contoso")
-        alice = driver.create_user(tenant, "Alice Smith")
-        team = driver.create_team(tenant, "Engineering", [alice])
-        channels = [await driver.create_channel(team, f"Channel {i}") for i in range(3)]
-        bot = emu.emulator.add_bot(tenant=tenant, name="CodeStream")
-        await driver.install_bot(bot, team, by=alice)
-        yield emu, tenant, channels, bot
+        cast = scene(emu.emulator, users=["Alice Smith"], channels=CHANNELS)
+        await emu.driver.install_bot(cast.bot, cast.team, by=cast.alice)
+        yield emu, cast.tenant, cast.channels, cast.bot
 
 
 @pytest.mark.slow

@@ -19,8 +19,8 @@ from teams_emulator import (
     Team,
     Tenant,
     User,
-    create_app,
     run_emulator,
+    scene,
 )
 
 BOT_ENDPOINT = "http://bot.test/api/messages"
@@ -114,9 +114,9 @@ IN_PROCESS_URL = "http://emulator.test"
 @pytest.fixture
 async def emu(clock: ManualClock) -> AsyncIterator[RunningEmulator]:
     """An emulator reached in-process through httpx's ASGI transport (fast, no socket)."""
-    emulator = Emulator(clock=clock, base_url=IN_PROCESS_URL)
-    yield RunningEmulator(emulator, IN_PROCESS_URL, create_app(emulator))
-    await emulator.driver.aclose()
+    running = RunningEmulator.of(Emulator(clock=clock, base_url=IN_PROCESS_URL))
+    yield running
+    await running.driver.aclose()
 
 
 @pytest.fixture
@@ -128,22 +128,18 @@ async def served(clock: ManualClock) -> AsyncIterator[RunningEmulator]:
 
 async def make_world(emu: RunningEmulator, *, install: bool = True) -> World:
     """Build the standard small world on a served emulator."""
-    driver = emu.driver
-    tenant = driver.create_tenant("Contoso")
-    alice = driver.create_user(tenant, "Alice Smith")
-    bob = driver.create_user(tenant, "Bob Jones")
-    team = driver.create_team(tenant, "Engineering", [alice, bob])
-    channel = await driver.create_channel(team, "Releases")
+    cast = scene(emu.emulator, bot_endpoint=BOT_ENDPOINT)
     recorder = RecordingBot()
-    driver.use_client(httpx.AsyncClient(transport=httpx.ASGITransport(app=recorder)))
-    bot = emu.emulator.add_bot(tenant=tenant, endpoint=BOT_ENDPOINT, name="CodeStream")
+    emu.driver.use_client(httpx.AsyncClient(transport=httpx.ASGITransport(app=recorder)))
     if install:
-        await driver.install_bot(bot, team, by=alice)
+        await emu.driver.install_bot(cast.bot, cast.team, by=cast.alice)
     if emu.base_url == IN_PROCESS_URL:
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=emu.app))
     else:
         http = httpx.AsyncClient()
-    return World(emu, tenant, alice, bob, team, channel, bot, recorder, http)
+    return World(
+        emu, cast.tenant, cast.alice, cast.bob, cast.team, cast.channel, cast.bot, recorder, http
+    )
 
 
 @pytest.fixture

@@ -289,7 +289,7 @@ async def test_minted_bad_tokens_fail_strict_validation(world: World, variant: s
         "no_serviceurl": lambda: mint(app, url, drop_claims=["serviceurl"]),
     }
     token = tokens[variant]()
-    response = await emulator.driver.post_message(world.channel, world.alice, "hi")
+    response = await world.emu.driver.post_message(world.channel, world.alice, "hi")
     assert response is not None
     good = response.request_headers["Authorization"]
     assert _strictly_valid(world, good, response.activity)

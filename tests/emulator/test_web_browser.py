@@ -6,7 +6,6 @@ Writes build/screenshots/emulator-channel.png.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,33 +14,18 @@ from urllib.parse import quote
 import pytest
 import pytest_asyncio
 
+from support.browser import async_chromium
 from teams_emulator import run_emulator
 
 from .conftest import World, make_world
 
-CHROMIUM = os.environ.get("CS_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "build" / "screenshots" / "emulator-channel.png"
 PIXEL = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
     "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.skipif(
-        not os.access(CHROMIUM, os.X_OK),
-        reason=f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CS_TEST_CHROMIUM)",
-    ),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
 CARD: dict[str, Any] = {
     "type": "AdaptiveCard",
@@ -124,12 +108,8 @@ CARD: dict[str, Any] = {
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Any]:
     """One Chromium for the module (starting Playwright and Chromium takes seconds)."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    async with async_chromium() as launched:
         yield launched
-        await launched.close()
 
 
 @pytest_asyncio.fixture(loop_scope="module")

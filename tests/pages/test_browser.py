@@ -7,12 +7,11 @@ and that the content security policy blocked nothing, and saves screenshots to
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,41 +21,18 @@ from codestream.config import config_from_document, new_document
 from codestream.passwords import Argon2Hasher
 from codestream.web.app import create_app
 from support.databases import sqlite_copy
+from support.servers import free_port
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PASSWORD = "correct horse 1"
-
-
-def _chromium() -> str:
-    configured = os.environ.get("CS_TEST_CHROMIUM")
-    if configured:
-        return configured
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    pytest.skip("no Chromium: install Debian's chromium or set CS_TEST_CHROMIUM")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 def server(_sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     config = config_from_document(
         new_document(url), environ={"CS_DATABASE_URL": sqlite_copy(_sqlite_template, tmp_path)}
@@ -147,37 +123,30 @@ def _seed(url: str) -> str:
     return codemark_id
 
 
-def test_it_renders_the_permalink_page_in_chromium(server: str) -> None:
-    executable = _chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_it_renders_the_permalink_page_in_chromium(server: str, chromium_sync: Any) -> None:
     codemark_id = _seed(server)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.goto(f"{server}/c/{codemark_id}")
-            assert page.url.startswith(f"{server}/web/login?next=")
-            page.screenshot(path=str(SCREENSHOTS / "login.png"))
-            page.fill("input[name=email]", "ana@example.com")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{server}/c/{codemark_id}")
+    page = chromium_sync.new_page(viewport={"width": 1100, "height": 900})
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server}/c/{codemark_id}")
+    assert page.url.startswith(f"{server}/web/login?next=")
+    page.screenshot(path=str(SCREENSHOTS / "login.png"))
+    page.fill("input[name=email]", "ana@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/c/{codemark_id}")
 
-            assert page.title() == "shuffle() copies the array twice · CodeStream"
-            assert page.inner_text("td.ln >> nth=0") == "30"
-            assert page.inner_text("a.button >> nth=0") == "Open on GitHub"
-            font = page.eval_on_selector("td.src", "el => getComputedStyle(el).fontFamily")
-            assert "monospace" in font  # the stylesheet loaded under the CSP
-            page.screenshot(path=str(SCREENSHOTS / "permalink.png"), full_page=True)
+    assert page.title() == "shuffle() copies the array twice · CodeStream"
+    assert page.inner_text("td.ln >> nth=0") == "30"
+    assert page.inner_text("a.button >> nth=0") == "Open on GitHub"
+    font = page.eval_on_selector("td.src", "el => getComputedStyle(el).fontFamily")
+    assert "monospace" in font  # the stylesheet loaded under the CSP
+    page.screenshot(path=str(SCREENSHOTS / "permalink.png"), full_page=True)
 
-            page.set_viewport_size({"width": 390, "height": 844})
-            page.screenshot(path=str(SCREENSHOTS / "permalink-mobile.png"), full_page=True)
-            page.close()
-        finally:
-            browser.close()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SCREENSHOTS / "permalink-mobile.png"), full_page=True)
+    page.close()
 
     assert problems == []

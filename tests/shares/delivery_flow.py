@@ -19,7 +19,7 @@ from delivery.delivery_world import Delivery
 from support.api import Api
 from support.connected_channels import ConnectedChannel, connect_channel
 from support.world import World, build_world
-from teams_emulator import ManualClock, run_emulator
+from teams_emulator import ManualClock, run_emulator, scene
 
 
 @dataclass
@@ -63,13 +63,9 @@ class Flow:
 async def flow(api: Api, engine: AsyncEngine) -> AsyncIterator[Flow]:
     clock = ManualClock(time.time())
     async with run_emulator(clock=clock) as emu:
-        driver = emu.driver
-        tenant = driver.create_tenant("Contoso")
-        alice = driver.create_user(tenant, "Alice Smith")
-        team = driver.create_team(tenant, "Engineering", [alice])
-        channel = await driver.create_channel(team, "Code review")
-        bot = emu.emulator.add_bot(tenant=tenant, name="CodeStream")
-        await driver.install_bot(bot, team, by=alice)
+        cast = scene(emu.emulator, users=["Alice Smith"], channels=["Code review"])
+        tenant, team, channel = cast.tenant, cast.team, cast.channel
+        await emu.driver.install_bot(cast.bot, team, by=cast.alice)
         world = await build_world(api)
         connected = await connect_channel(
             engine,
@@ -83,7 +79,5 @@ async def flow(api: Api, engine: AsyncEngine) -> AsyncIterator[Flow]:
             service_url=emu.service_url(tenant),
         )
         async with httpx.AsyncClient() as http:
-            delivery = Delivery(
-                emu, clock, tenant, team, [channel], bot, http, SqlUnitOfWorkFactory(engine)
-            )
+            delivery = Delivery.of(emu, clock, cast, http, SqlUnitOfWorkFactory(engine))
             yield Flow(world, delivery, connected)

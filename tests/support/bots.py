@@ -13,13 +13,22 @@ from typing import Any
 import httpx
 
 from codestream.bot.handler import ActivityHandler
-from codestream.config import Config, config_from_document, new_document
+from codestream.config import Config, MsTeamsConfig, config_from_document, new_document
 from codestream.domain.clock import Clock
 from codestream.passwords import Argon2Hasher
 from codestream.web.app import create_app
 from codestream.web.bot_endpoint import PATH
 from support.servers import free_port, serve_in_thread
-from teams_emulator import BotApp, Channel, RunningEmulator, Team, Tenant, User, run_emulator
+from teams_emulator import (
+    BotApp,
+    Channel,
+    RunningEmulator,
+    Team,
+    Tenant,
+    User,
+    run_emulator,
+    scene,
+)
 from teams_emulator import activities as act
 
 BlockEdit = Callable[[dict[str, Any]], None]
@@ -100,6 +109,13 @@ class BotWorld:
         return len(self.emu.emulator.transcript.query(direction="bot_to_teams", route="keys"))
 
 
+def bot_block(emu: RunningEmulator, bot: BotApp, edit: BlockEdit | None = None) -> MsTeamsConfig:
+    """The msteams block of `bot_config`, as the service reads it (to wire a connector by hand)."""
+    block = bot_config(emu, bot, "sqlite:///unused.db", edit).msteams
+    assert block is not None
+    return block
+
+
 def bot_config(
     emu: RunningEmulator,
     bot: BotApp,
@@ -110,15 +126,7 @@ def bot_config(
 ) -> Config:
     """A services config whose msteams block points at the emulator."""
     doc = new_document(public_url)
-    block: dict[str, Any] = {
-        "botAppId": bot.app_id,
-        "botAppPassword": bot.secret,
-        "openIdMetadataUrl": emu.openid_metadata_url,
-        "loginUrl": emu.login_url,
-        "serviceUrlAllowList": ["127.0.0.1"],
-    }
-    if bot.home_tenant_id is not None:
-        block["botAppTenantId"] = bot.home_tenant_id
+    block = emu.msteams_block(bot)
     if edit is not None:
         edit(block)
     doc["integrations"] = {"msteams": {"microsoft.com": block}}
@@ -144,17 +152,10 @@ async def start_bot_world(
     the bot sends (sign-in) can be followed.
     """
     async with run_emulator() as emu:
-        driver = emu.driver
-        tenant = driver.create_tenant("Contoso")
-        alice = driver.create_user(tenant, "Alice Smith")
-        bob = driver.create_user(tenant, "Bob Jones")
-        team = driver.create_team(tenant, "Engineering", [alice, bob])
-        channel = await driver.create_channel(team, "Releases")
         port = free_port()
         endpoint = f"http://127.0.0.1:{port}{PATH}"
-        bot = emu.emulator.add_bot(
-            tenant=None if multi_tenant else tenant, endpoint=endpoint, name="CodeStream"
-        )
+        cast = scene(emu.emulator, bot_endpoint=endpoint, multi_tenant=multi_tenant)
+        bot = cast.bot
         public = {"public_url": f"http://127.0.0.1:{port}"} if public_url_is_served else {}
         config = bot_config(emu, bot, database_url, edit, **public)
         app = create_app(
@@ -168,7 +169,17 @@ async def start_bot_world(
         base = server.__enter__()
         try:
             async with httpx.AsyncClient(base_url=base, timeout=20) as client:
-                yield BotWorld(emu, bot, tenant, team, channel, alice, bob, endpoint, client)
+                yield BotWorld(
+                    emu,
+                    bot,
+                    cast.tenant,
+                    cast.team,
+                    cast.channel,
+                    cast.alice,
+                    cast.bob,
+                    endpoint,
+                    client,
+                )
         finally:
             # Stop our app off this event loop: the emulator runs on it and must keep answering
             # while the app's delivery worker finishes a send in flight.

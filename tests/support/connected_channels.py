@@ -1,5 +1,5 @@
-"""A stand-in for the bot's `connect`, for share tests: writes a Teams tenant, team and channel
-and connects the channel to a CodeStream team, straight into the tables the bot fills.
+"""A stand-in for the bot's `connect`, for share tests: records a Teams tenant, team and channel
+and connects the channel to a CodeStream team, through the same domain functions the bot calls.
 
 Use `connect_channel` where a test needs a share target and the Teams side is beside the point;
 tests of the whole flow go through the bot instead.
@@ -11,15 +11,10 @@ import itertools
 import time
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from codestream.storage.tables import (
-    msteams_channel_connections,
-    msteams_channels,
-    msteams_teams,
-    msteams_tenants,
-)
+from codestream.domain.services import msteams_channels, msteams_installs
+from codestream.storage.uow import SqlUnitOfWorkFactory
 
 _counter = itertools.count(1)
 
@@ -55,7 +50,7 @@ async def connect_channel(
     msteams_team_id: str | None = None,
     channel_id: str | None = None,
 ) -> ConnectedChannel:
-    """Insert (or reuse) the tenant and Teams team, add the channel, connect it to `team_id`.
+    """Record (or reuse) the tenant and Teams team, add the channel, connect it to `team_id`.
 
     `channel_name=None` is the General channel (its id is the team's id, its name null).
     """
@@ -64,50 +59,24 @@ async def connect_channel(
     msteams_team_id = msteams_team_id or f"19:team{n:04d}abcdef@thread.tacv2"
     if channel_id is None:
         channel_id = msteams_team_id if channel_name is None else f"19:chan{n:04d}cdef@thread.tacv2"
-    async with engine.begin() as conn:
-        if (
-            await conn.execute(
-                sa.select(msteams_tenants.c.id).where(msteams_tenants.c.id == tenant_id)
-            )
-        ).first() is None:
-            await conn.execute(
-                msteams_tenants.insert().values(
-                    id=tenant_id, service_url=service_url, created_at=now, modified_at=now
-                )
-            )
-        if (
-            await conn.execute(
-                sa.select(msteams_teams.c.id).where(msteams_teams.c.id == msteams_team_id)
-            )
-        ).first() is None:
-            await conn.execute(
-                msteams_teams.insert().values(
-                    id=msteams_team_id,
-                    tenant_id=tenant_id,
-                    name=team_name,
-                    aad_group_id=f"00000000-0000-0000-0000-{n:012d}",
-                    service_url=service_url,
-                    bot_installed=True,
-                    created_at=now,
-                    modified_at=now,
-                )
-            )
-        await conn.execute(
-            msteams_channels.insert().values(
-                id=channel_id,
-                team_id=msteams_team_id,
-                tenant_id=tenant_id,
-                name=channel_name,
-                deleted=False,
-                created_at=now,
-                modified_at=now,
-            )
+    async with SqlUnitOfWorkFactory(engine)() as uow:
+        known = await uow.msteams.get_team(msteams_team_id) is not None
+        team = msteams_installs.TeamInfo(
+            team_id=msteams_team_id,
+            tenant_id=tenant_id,
+            service_url=service_url,
+            name=None if known else team_name,
+            aad_group_id=None if known else f"00000000-0000-0000-0000-{n:012d}",
+            channels=((channel_id, channel_name),),
         )
-        await conn.execute(
-            msteams_channel_connections.insert().values(
-                channel_id=channel_id, team_id=team_id, connected_by=user_id, created_at=now
-            )
+        await msteams_installs.install_team(uow, team, now)
+        user = await uow.users.get(user_id)
+        codestream_team = await uow.teams.get(team_id)
+        assert user is not None and codestream_team is not None
+        await msteams_channels.connect(
+            uow, channel_id=channel_id, user=user, teams=[codestream_team], now=now
         )
+        await uow.commit()
     return ConnectedChannel(
         tenant_id=tenant_id,
         msteams_team_id=msteams_team_id,
@@ -120,9 +89,6 @@ async def connect_channel(
 
 async def disconnect_channel(engine: AsyncEngine, channel_id: str) -> None:
     """Mark every connection of the channel disconnected (as `@CodeStream disconnect` would)."""
-    async with engine.begin() as conn:
-        await conn.execute(
-            msteams_channel_connections.update()
-            .where(msteams_channel_connections.c.channel_id == channel_id)
-            .values(disconnected_at=int(time.time() * 1000))
-        )
+    async with SqlUnitOfWorkFactory(engine)() as uow:
+        await uow.msteams.disconnect_channels(now=int(time.time() * 1000), channel_id=channel_id)
+        await uow.commit()

@@ -6,14 +6,15 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 
-from codestream.config import MsTeamsConfig, Secret
 from codestream.teams.connector import ConnectorClient, ConnectorError, ServiceUrlNotAllowed
 from codestream.teams.settings import BotSettings, bot_settings
 from codestream.teams.tokens import ConnectorTokens, TokenError
+from support.bots import bot_block
 from teams_emulator import (
     BotApp,
     Channel,
@@ -23,6 +24,7 @@ from teams_emulator import (
     Tenant,
     User,
     run_emulator,
+    scene,
 )
 
 
@@ -38,20 +40,14 @@ class Outbound:
     http: httpx.AsyncClient
 
     def settings(self, *, secret: str | None = None, tenant: str | None = "home") -> BotSettings:
-        block = MsTeamsConfig(
-            block_name="microsoft.com",
-            bot_app_id=self.bot.app_id,
-            bot_app_password=Secret(secret or self.bot.secret),
-            bot_app_tenant_id=self.bot.home_tenant_id if tenant == "home" else tenant,
-            cloud="public",
-            open_id_metadata_url=self.emu.openid_metadata_url,
-            token_issuer=None,
-            login_url=self.emu.login_url,
-            service_url_allow_list=("127.0.0.1",),
-            disabled=False,
-            app_package={},
-        )
-        settings = bot_settings(block)
+        def edit(block: dict[str, Any]) -> None:
+            block["botAppPassword"] = secret or self.bot.secret
+            if tenant is None:
+                block.pop("botAppTenantId", None)
+            elif tenant != "home":
+                block["botAppTenantId"] = tenant
+
+        settings = bot_settings(bot_block(self.emu, self.bot, edit))
         assert settings is not None
         return settings
 
@@ -71,15 +67,12 @@ class Outbound:
 async def outbound() -> AsyncIterator[Outbound]:
     clock = ManualClock(time.time())
     async with run_emulator(clock=clock) as emu:
-        driver = emu.driver
-        tenant = driver.create_tenant("Contoso")
-        alice = driver.create_user(tenant, "Alice Smith")
-        team = driver.create_team(tenant, "Engineering", [alice])
-        channel = await driver.create_channel(team, "Releases")
-        bot = emu.emulator.add_bot(tenant=tenant, name="CodeStream")
-        await driver.install_bot(bot, team, by=alice)
+        cast = scene(emu.emulator, users=["Alice Smith"])
+        await emu.driver.install_bot(cast.bot, cast.team, by=cast.alice)
         async with httpx.AsyncClient() as http:
-            yield Outbound(emu, clock, tenant, team, channel, alice, bot, http)
+            yield Outbound(
+                emu, clock, cast.tenant, cast.team, cast.channel, cast.alice, cast.bot, http
+            )
 
 
 def _token_requests(world: Outbound) -> int:

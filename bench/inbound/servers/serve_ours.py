@@ -32,18 +32,7 @@ def build_config(world: dict[str, Any], database_url: str, *, in_process_worker:
     """Our config for the benchmark's world: the bot pointed at the emulator's keys."""
     doc = new_document("https://codestream.example.com")
     doc["delivery"] = {"inProcessWorker": in_process_worker}
-    doc["integrations"] = {
-        "msteams": {
-            "microsoft.com": {
-                "botAppId": world["app_id"],
-                "botAppPassword": world["app_password"],
-                "botAppTenantId": world["tenant_id"],
-                "openIdMetadataUrl": world["openid_metadata_url"],
-                "loginUrl": world["login_url"],
-                "serviceUrlAllowList": ["127.0.0.1"],
-            }
-        }
-    }
+    doc["integrations"] = {"msteams": {"microsoft.com": world["msteams_block"]}}
     return config_from_document(doc, environ={"CS_DATABASE_URL": database_url})
 
 

@@ -105,18 +105,7 @@ def demo_config(directory: Path, port: int, teams: TeamsSide | None = None) -> C
     }
     doc["storage"] = {"sqlite": {"path": str(directory / "codestream.db")}}
     if teams is not None:
-        doc["integrations"] = {
-            "msteams": {
-                "microsoft.com": {
-                    "botAppId": teams.bot.app_id,
-                    "botAppPassword": teams.bot.secret,
-                    "botAppTenantId": teams.tenant.id,
-                    "openIdMetadataUrl": teams.emu.openid_metadata_url,
-                    "loginUrl": teams.emu.login_url,
-                    "serviceUrlAllowList": ["127.0.0.1"],
-                }
-            }
-        }
+        doc["integrations"] = {"msteams": {"microsoft.com": teams.emu.msteams_block(teams.bot)}}
     path = directory / "codestream-services-config.json"
     write_document(path, doc)
     return config_from_document(doc, source=path, environ={})

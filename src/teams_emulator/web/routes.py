@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from teams_emulator.driver import Driver
 from teams_emulator.emulator import Emulator
 from teams_emulator.routing import json_body
 from teams_emulator.web.views import conversation_view, sidebar_state
@@ -44,9 +45,10 @@ def _result(response: Any) -> JSONResponse:
 class WebApi:
     """Handlers behind the page."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Emulator, driver: Driver) -> None:
         self.emulator = emulator
         self.world = emulator.world
+        self.driver = driver
 
     async def index(self, request: Request) -> Response:
         """The page."""
@@ -82,7 +84,7 @@ class WebApi:
         text = str(spec.get("text") or "").strip()
         if conversation is None or user is None or not text:
             return JSONResponse({"error": "conversationId, userId and text are required"}, 400)
-        driver = self.emulator.driver
+        driver = self.driver
         if conversation.kind == "personal":
             bot = self.world.bots[conversation.bot_app_id or ""]
             return _result(await driver.send_personal_message(bot, user, text))
@@ -104,7 +106,7 @@ class WebApi:
             return JSONResponse({"error": "conversationId, messageId, userId, action"}, 400)
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
         inputs = spec.get("inputs") if isinstance(spec.get("inputs"), dict) else {}
-        driver = self.emulator.driver
+        driver = self.driver
         if action.get("type") == "Action.Execute":
             response = await driver.execute_action(
                 message,
@@ -127,7 +129,7 @@ class WebApi:
         user = self.world.users.get(str(spec.get("userId")))
         if bot is None or (team is None and user is None):
             return JSONResponse({"error": "appId and teamId or userId are required"}, 400)
-        driver = self.emulator.driver
+        driver = self.driver
         remove = bool(spec.get("remove"))
         if team is not None:
             consent = spec.get("consent") or []
@@ -148,9 +150,9 @@ class WebApi:
         return JSONResponse({"statuses": [r.status for r in done]})
 
 
-def web_routes(emulator: Emulator) -> list[Route]:
-    """The page and its JSON API."""
-    api = WebApi(emulator)
+def web_routes(emulator: Emulator, driver: Driver) -> list[Route]:
+    """The page and its JSON API; what a person does there, `driver` does."""
+    api = WebApi(emulator, driver)
     return [
         Route("/", api.index, methods=["GET"]),
         Route("/_emulator/ui/static/{name}", api.static, methods=["GET"]),

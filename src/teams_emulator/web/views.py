@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from teams_emulator.emulator import Emulator
-from teams_emulator.world import Message
+from teams_emulator.entities import Message
 
 
 def sidebar_state(emulator: Emulator) -> dict[str, Any]:

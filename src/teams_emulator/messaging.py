@@ -1,4 +1,4 @@
-"""The driver's messaging part: users post, reply, chat with the bot and click card actions."""
+"""`Messaging`: users post, reply, chat with the bot and click card actions."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ from typing import Any
 
 from teams_emulator import activities as act
 from teams_emulator.delivery import BotResponse
-from teams_emulator.driver_core import DriverCore
-from teams_emulator.world import BotApp, Channel, Conversation, Message, User
+from teams_emulator.entities import BotApp, Channel, Conversation, Message, User
+from teams_emulator.sender import Sender
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
 
-class Messaging(DriverCore):
+class Messaging:
     """What a user does with messages."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self.world = sender.world
+        self.clock = sender.emulator.clock
 
     def _where(
         self, conversation: Conversation, root: str | None
@@ -25,7 +30,7 @@ class Messaging(DriverCore):
             }
         team = self.world.teams[conversation.team_id or ""]
         channel = self.world.channels[conversation.id]
-        conversation_id = self._thread(channel, root) if root else channel.id
+        conversation_id = self.sender.thread(channel, root) if root else channel.id
         return act.channel_conversation(team, conversation_id), act.channel_data(team, channel)
 
     def _user_message(
@@ -37,14 +42,14 @@ class Messaging(DriverCore):
         bot: BotApp,
         mentioned: bool,
     ) -> dict[str, Any]:
-        message_id = self._new_id()
+        message_id = self.sender.new_id()
         fields = act.message_fields(text, bot if mentioned else None)
         thread_root = (root or message_id) if conversation.kind == "channel" else None
         where, data = self._where(conversation, thread_root)
-        activity = self._frame("message", bot, user, where, data, activity_id=message_id)
+        activity = self.sender.frame("message", bot, user, where, data, activity_id=message_id)
         activity.update(text=fields["text"], textFormat="plain", attachments=fields["attachments"])
         activity["entities"] = fields["entities"] + activity["entities"]
-        self._store(
+        self.sender.store(
             conversation,
             Message(
                 id=message_id,
@@ -53,7 +58,7 @@ class Messaging(DriverCore):
                 sender_id=user.id,
                 sender_name=user.name,
                 text=text,
-                timestamp=self.emulator.clock(),
+                timestamp=self.clock(),
                 entities=list(fields["entities"]),
                 text_format="plain",
                 activity=activity,
@@ -101,7 +106,7 @@ class Messaging(DriverCore):
         mention: bool,
     ) -> BotResponse | None:
         team = self.world.teams[channel.team_id]
-        target = self._pick_bot(team, bot)
+        target = self.sender.pick_bot(team, bot)
         conversation = self.world.conversations[channel.id]
         if target is None:
             self._store_plain(conversation, user, text, root)
@@ -113,13 +118,13 @@ class Messaging(DriverCore):
         hears = mention or team.may_read_all_messages(target.app_id)
         if not hears or not target.endpoint:
             return None
-        return await self.send_activity(target, activity)
+        return await self.sender.send(target, activity)
 
     def _store_plain(
         self, conversation: Conversation, user: User, text: str, root: str | None
     ) -> None:
-        message_id = self._new_id()
-        self._store(
+        message_id = self.sender.new_id()
+        self.sender.store(
             conversation,
             Message(
                 message_id,
@@ -128,7 +133,7 @@ class Messaging(DriverCore):
                 user.id,
                 user.name,
                 text,
-                self.emulator.clock(),
+                self.clock(),
                 text_format="plain",
             ),
         )
@@ -139,7 +144,7 @@ class Messaging(DriverCore):
             raise ValueError(f"{bot.name} is not installed for {user.name}")
         conversation = self.world.personal_chat(bot, user)
         activity = self._user_message(conversation, user, text, None, bot, False)
-        return await self.send_activity(bot, activity)
+        return await self.sender.send(bot, activity)
 
     # -- card actions -------------------------------------------------------------------------
     def _action_frame(
@@ -152,7 +157,7 @@ class Messaging(DriverCore):
         where, data = self._where(conversation, message.thread_root)
         data["source"] = {"name": "message"}
         data["legacy"] = {"replyToId": message.id}
-        activity = self._frame(kind, target, user, where, data)
+        activity = self.sender.frame(kind, target, user, where, data)
         activity["replyToId"] = message.id
         return target, activity
 
@@ -167,9 +172,9 @@ class Messaging(DriverCore):
     ) -> BotResponse:
         """Click an Action.Submit: a `message` activity with `value` = data plus input values."""
         target, activity = self._action_frame("message", message, user, bot)
-        activity["id"] = self._new_id()
+        activity["id"] = self.sender.new_id()
         activity["value"] = {**(data or {}), **(inputs or {})}
-        return await self.send_activity(target, activity)
+        return await self.sender.send(target, activity)
 
     async def execute_action(
         self,
@@ -195,13 +200,13 @@ class Messaging(DriverCore):
             if value is not None:
                 action[key] = value
         activity.update(name="adaptiveCard/action", value={"action": action, "trigger": "manual"})
-        response = await self.send_activity(target, activity)
+        response = await self.sender.send(target, activity)
         body = response.body if isinstance(response.body, dict) else {}
         if response.status == 200 and body.get("type") == ADAPTIVE_CARD:
             for attachment in message.attachments:
                 if attachment.get("contentType") == ADAPTIVE_CARD:
                     attachment["content"] = body.get("value")
-                    message.updated = self.emulator.clock()
+                    message.updated = self.clock()
                     self.world.touch()
                     break
         return response
