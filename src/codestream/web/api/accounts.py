@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response, status
 
-from codestream.domain.models import AccessToken
 from codestream.web.api.docs import BODY_ERRORS, error_responses, summarize
 from codestream.web.api.schemas import (
     CreatedToken,
@@ -47,21 +46,12 @@ async def me(user: CurrentUser) -> UserOut:
     return UserOut.of(user)
 
 
-def _token_out(token: AccessToken) -> TokenOut:
-    return TokenOut(
-        id=token.id,
-        name=token.name,
-        created_at=token.created_at,
-        expires_at=token.expires_at,
-        last_used_at=token.last_used_at,
-        revoked=token.revoked,
-    )
-
-
 @router.get("/tokens", response_model=list[TokenOut], responses=error_responses(401))
 async def list_tokens(user: CurrentUser, ctx: Context) -> list[TokenOut]:
     """Your access tokens (never their values)."""
-    return [_token_out(t) for t in await ctx.services.read(ctx.services.accounts.list_tokens, user)]
+    return [
+        TokenOut.of(t) for t in await ctx.services.read(ctx.services.accounts.list_tokens, user)
+    ]
 
 
 @router.post(
@@ -75,7 +65,7 @@ async def create_token(body: NewToken, user: CurrentUser, ctx: Context) -> Creat
     token, value = await ctx.services.write(
         ctx.services.accounts.create_token, user.id, name=body.name
     )
-    return CreatedToken(**_token_out(token).model_dump(), access_token=value)
+    return CreatedToken(**TokenOut.of(token).model_dump(), access_token=value)
 
 
 @router.delete(

@@ -72,7 +72,7 @@ async def create_codemark(body: NewCodemarkIn, user: CurrentUser, ctx: Context) 
         new,
         share_to=[s.channel_id for s in body.shares],
     )
-    return (await with_shared_to(ctx, user, [CodemarkOut.of(codemark, ctx.public_url)]))[0]
+    return (await with_shared_to(ctx, user, [CodemarkOut.of_codemark(codemark, ctx.public_url)]))[0]
 
 
 @router.get(
@@ -105,7 +105,7 @@ async def list_codemarks(
     page = await ctx.services.read(
         ctx.services.codemarks.list_codemarks, user, team_id, filters, limit=limit, cursor=cursor
     )
-    items = [CodemarkOut.of(c, ctx.public_url) for c in page.items]
+    items = [CodemarkOut.of_codemark(c, ctx.public_url) for c in page.items]
     return CodemarkPage(items=await with_shared_to(ctx, user, items), next_cursor=page.next_cursor)
 
 
@@ -113,7 +113,7 @@ async def list_codemarks(
 async def get_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> CodemarkOut:
     """One codemark."""
     codemark = await ctx.services.read(ctx.services.codemarks.get_codemark, user, codemark_id)
-    return (await with_shared_to(ctx, user, [CodemarkOut.of(codemark, ctx.public_url)]))[0]
+    return (await with_shared_to(ctx, user, [CodemarkOut.of_codemark(codemark, ctx.public_url)]))[0]
 
 
 @router.patch(
@@ -135,7 +135,7 @@ async def change_codemark(
     codemark = await ctx.services.write(
         ctx.services.codemarks.change_codemark, user, codemark_id, changes
     )
-    return (await with_shared_to(ctx, user, [CodemarkOut.of(codemark, ctx.public_url)]))[0]
+    return (await with_shared_to(ctx, user, [CodemarkOut.of_codemark(codemark, ctx.public_url)]))[0]
 
 
 @router.delete(
@@ -154,7 +154,7 @@ async def delete_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> 
 async def list_replies(codemark_id: str, user: CurrentUser, ctx: Context) -> list[ReplyOut]:
     """The replies, oldest first."""
     return [
-        ReplyOut.of(p)
+        ReplyOut.of_post(p)
         for p in await ctx.services.read(ctx.services.codemarks.list_replies, user, codemark_id)
     ]
 
@@ -170,7 +170,7 @@ async def add_reply(codemark_id: str, body: NewReply, user: CurrentUser, ctx: Co
     post = await ctx.services.write(
         ctx.services.codemarks.add_reply, user, codemark_id, body.text, Origin.API
     )
-    return ReplyOut.of(post)
+    return ReplyOut.of_post(post)
 
 
 summarize(router)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from codestream.domain.models import Codemark, Marker, Membership, Post, Repo, Team, User
+from codestream.domain.models import Codemark, Marker, Membership, Post, User
 
 Id = Annotated[str, Field(min_length=1, max_length=64, description="An object id")]
 
@@ -18,6 +18,21 @@ class Model(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
+
+    @classmethod
+    def of(cls, *sources: object, **given: Any) -> Self:
+        """The model of domain objects: each field from `given`, else from the first source
+        with an attribute of the field's name. One mapper, so a field list is written once."""
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            if name in given:
+                values[name] = given[name]
+                continue
+            for source in sources:
+                if hasattr(source, name):
+                    values[name] = getattr(source, name)
+                    break
+        return cls(**values)
 
 
 class ErrorDetail(Model):
@@ -67,16 +82,6 @@ class UserOut(Model):
     full_name: str
     created_at: int
 
-    @classmethod
-    def of(cls, user: User) -> UserOut:
-        return cls(
-            id=user.id,
-            email=user.email,
-            username=user.username,
-            full_name=user.full_name,
-            created_at=user.created_at,
-        )
-
 
 class LoginOut(Model):
     access_token: str
@@ -107,12 +112,6 @@ class TeamOut(Model):
     creator_id: str
     created_at: int
 
-    @classmethod
-    def of(cls, team: Team) -> TeamOut:
-        return cls(
-            id=team.id, name=team.name, creator_id=team.creator_id, created_at=team.created_at
-        )
-
 
 class NewMember(Model):
     user: Annotated[str, Field(min_length=1, max_length=254, description="Email or username")]
@@ -125,7 +124,8 @@ class MemberOut(Model):
     joined_at: int
 
     @classmethod
-    def of(cls, membership: Membership, user: User) -> MemberOut:
+    def of_membership(cls, membership: Membership, user: User) -> MemberOut:
+        """A member as the API shows it."""
         return cls(
             user=UserOut.of(user), admin=membership.is_admin, joined_at=membership.created_at
         )
@@ -145,17 +145,6 @@ class RepoOut(Model):
     remotes: list[str]
     normalized_url: str
     created_at: int
-
-    @classmethod
-    def of(cls, repo: Repo) -> RepoOut:
-        return cls(
-            id=repo.id,
-            team_id=repo.team_id,
-            name=repo.name,
-            remotes=list(repo.remotes),
-            normalized_url=repo.normalized_url,
-            created_at=repo.created_at,
-        )
 
 
 CodemarkTypeName = Literal["comment", "question", "issue", "bookmark"]
@@ -213,20 +202,15 @@ class MarkerOut(Model):
     remote_code_url: str | None
 
     @classmethod
-    def of(cls, marker: Marker) -> MarkerOut:
-        return cls(
-            id=marker.id,
-            file=marker.file,
-            line_start=marker.lines.start,
-            line_end=marker.lines.end,
-            column_start=marker.lines.start_column,
-            column_end=marker.lines.end_column,
-            code=marker.code,
-            repo_id=marker.repo_id,
-            commit_sha=marker.commit_sha,
-            branch=marker.branch,
-            language=marker.language,
-            remote_code_url=marker.remote_code_url,
+    def of_marker(cls, marker: Marker) -> MarkerOut:
+        """A marker as the API shows it: its line range spelled out."""
+        lines = marker.lines
+        return cls.of(
+            marker,
+            line_start=lines.start,
+            line_end=lines.end,
+            column_start=lines.start_column,
+            column_end=lines.end_column,
         )
 
 
@@ -251,23 +235,16 @@ class CodemarkOut(Model):
     )
 
     @classmethod
-    def of(cls, codemark: Codemark, public_url: str) -> CodemarkOut:
-        return cls(
-            id=codemark.id,
-            team_id=codemark.team_id,
-            creator_id=codemark.creator_id,
+    def of_codemark(cls, codemark: Codemark, public_url: str) -> CodemarkOut:
+        """A codemark as the API shows it, with its permalink on `public_url`."""
+        return cls.of(
+            codemark,
             type=codemark.type.value,
-            title=codemark.title,
-            text=codemark.text,
             status=codemark.status.value,
             origin=codemark.origin.value,
-            assignees=list(codemark.assignees),
-            tags=list(codemark.tags),
-            markers=[MarkerOut.of(m) for m in codemark.markers],
-            num_replies=codemark.num_replies,
+            markers=[MarkerOut.of_marker(m) for m in codemark.markers],
             permalink=codemark.permalink(public_url),
-            created_at=codemark.created_at,
-            modified_at=codemark.modified_at,
+            shared_to=[],
         )
 
 
@@ -289,15 +266,9 @@ class ReplyOut(Model):
     created_at: int
 
     @classmethod
-    def of(cls, post: Post) -> ReplyOut:
-        return cls(
-            id=post.id,
-            codemark_id=post.codemark_id,
-            creator_id=post.creator_id,
-            text=post.text,
-            origin=post.origin.value,
-            created_at=post.created_at,
-        )
+    def of_post(cls, post: Post) -> ReplyOut:
+        """A reply as the API shows it."""
+        return cls.of(post, origin=post.origin.value)
 
 
 # --- Shares (sharedTo) ---

@@ -18,34 +18,20 @@ router = APIRouter(tags=["shares"], dependencies=[Depends(json_body)])
 def shared_to_out(item: SharedTo) -> SharedToOut:
     """A share as the API shows it (the original's sharedTo, plus the delivery status)."""
     share = item.share
-    return SharedToOut(
-        id=share.id,
+    return SharedToOut.of(
+        item,
+        share,
         provider_id="msteams",
-        tenant_id=share.tenant_id,
         team_id=share.msteams_team_id,
-        team_name=share.team_name,
-        channel_id=share.channel_id,
-        channel_name=share.channel_name,
         post_id=item.message_id,
-        url=item.url,
-        created_at=share.created_at,
-        created_by=share.created_by,
-        status=item.status,
-        attempts=item.attempts,
-        next_attempt_at=item.next_attempt_at,
-        last_error=item.last_error,
-        sent_at=item.sent_at,
     )
 
 
 def target_out(target: ShareTarget) -> ShareTargetOut:
     """A connected channel as the API shows it."""
-    return ShareTargetOut(
-        channel_id=target.channel_id,
-        channel_name=target.channel_name,
+    return ShareTargetOut.of(
+        target,
         team_id=target.msteams_team_id,
-        team_name=target.team_name,
-        tenant_id=target.tenant_id,
         name=f"{target.team_name}/{target.channel_name}",
     )
 

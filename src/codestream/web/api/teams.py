@@ -40,7 +40,7 @@ async def get_team(team_id: str, user: CurrentUser, ctx: Context) -> TeamOut:
 async def list_members(team_id: str, user: CurrentUser, ctx: Context) -> list[MemberOut]:
     """The team's members."""
     members = await ctx.services.read(ctx.services.teams.list_members, user, team_id)
-    return [MemberOut.of(m, u) for m, u in members]
+    return [MemberOut.of_membership(m, u) for m, u in members]
 
 
 @router.post(
@@ -54,7 +54,7 @@ async def add_member(team_id: str, body: NewMember, user: CurrentUser, ctx: Cont
     membership, member = await ctx.services.write(
         ctx.services.teams.add_member, user, team_id, body.user, admin=body.admin
     )
-    return MemberOut.of(membership, member)
+    return MemberOut.of_membership(membership, member)
 
 
 @router.post(
