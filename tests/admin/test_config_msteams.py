@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from admin.conftest import APP_ID, SECRET, TENANT_ID, Cs
 from codestream.config import load_config, read_document
+from support.filesystem import make_read_only_directory
 
 BLOCK = ("integrations", "msteams", "microsoft.com")
 
@@ -126,17 +126,14 @@ def test_it_says_how_to_create_a_missing_config(cs: Cs, cfg_file: Path) -> None:
     assert not cfg_file.exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file modes")
 def test_an_unwritable_home_is_explained_and_nothing_is_half_written(
-    cs: Cs, configured: Path
+    cs: Cs, configured: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = configured.read_bytes()
-    configured.parent.chmod(0o500)
-    try:
+    with monkeypatch.context() as patch:
+        make_read_only_directory(patch, configured.parent)  # as chmod 0500 does, even for root
         result = cs("config", "msteams", "--app-id", APP_ID, "--tenant-id", TENANT_ID,
                     input=SECRET + "\n")  # fmt: skip
-    finally:
-        configured.parent.chmod(0o700)
     assert result.exit_code == 2
     assert f"cannot write {configured}" in result.output
     assert "nothing was changed" in result.output

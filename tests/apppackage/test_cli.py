@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from codestream.cli.main import _register_commands, app
+from support.filesystem import make_read_only_directory
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 HOST = "codestream.example.com"
@@ -189,17 +189,17 @@ def test_it_explains_an_unwritable_home(runner: CliRunner, tmp_path: Path) -> No
     assert "HOME" in err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only directories")
-def test_it_explains_a_read_only_home(runner: CliRunner, tmp_path: Path) -> None:
+def test_it_explains_a_read_only_home(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "ro"
     home.mkdir()
-    home.chmod(0o500)
-    try:
+    with monkeypatch.context() as patch:
+        make_read_only_directory(patch, home)  # as chmod 0500 does, even for root
         code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST, home=home)
-    finally:
-        home.chmod(0o700)
     assert code == 2
     assert "cannot create directory" in err
+    assert list(home.iterdir()) == []
 
 
 def test_it_explains_an_out_directory_that_does_not_exist(
