@@ -10,12 +10,13 @@ import httpx
 
 from codestream.delivery.retry import deadline_at
 from codestream.delivery.worker import DeliveryWorker
-from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
+from codestream.domain.outbox import NewOutboxItem, Operation, OutboxItem
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.connector import ConnectorClient
 from codestream.teams.settings import BotSettings, bot_settings
 from codestream.teams.tokens import ConnectorTokens
 from support.bots import bot_block
+from support.databases import undelivered
 from teams_emulator import BotApp, Channel, ManualClock, RunningEmulator, Scene, Team, Tenant
 from teams_emulator.transcript import Exchange
 
@@ -116,10 +117,8 @@ class Delivery:
         return found
 
     async def pending(self) -> int:
-        async with self.uows() as uow:
-            depth = await uow.outbox.depth()
-        waiting = (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
-        return sum(depth[status] for status in waiting)
+        """Outbox rows not sent or failed yet."""
+        return await undelivered(self.uows)
 
     async def pump(
         self, *workers: DeliveryWorker, max_rounds: int = 10_000, limit: int = 50

@@ -16,6 +16,8 @@ from codestream.bot.handler import ActivityHandler
 from codestream.config import Config, MsTeamsConfig, config_from_document, new_document
 from codestream.domain.clock import Clock
 from codestream.passwords import Argon2Hasher
+from codestream.storage.engine import create_engine
+from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.web.app import create_app
 from codestream.web.bot_endpoint import PATH
 from support.servers import free_port, serve_in_thread
@@ -48,6 +50,8 @@ class BotWorld:
     bob: User
     endpoint: str
     app_client: httpx.AsyncClient
+    uows: SqlUnitOfWorkFactory
+    """The app's database, read by the tests (its outbox) on their own connections."""
 
     @property
     def service_url(self) -> str:
@@ -167,6 +171,7 @@ async def start_bot_world(
         )
         server = serve_in_thread(app, port)
         base = server.__enter__()
+        engine = create_engine(database_url)
         try:
             async with httpx.AsyncClient(base_url=base, timeout=20) as client:
                 yield BotWorld(
@@ -179,11 +184,13 @@ async def start_bot_world(
                     cast.bob,
                     endpoint,
                     client,
+                    SqlUnitOfWorkFactory(engine),
                 )
         finally:
             # Stop our app off this event loop: the emulator runs on it and must keep answering
             # while the app's delivery worker finishes a send in flight.
             await asyncio.to_thread(server.__exit__, None, None, None)
+            await engine.dispose()
 
 
 def assert_refusal(response: httpx.Response, status: int, code: str | None = None) -> None:

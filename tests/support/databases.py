@@ -14,11 +14,22 @@ from urllib.parse import quote
 
 import psycopg
 
+from codestream.domain.outbox import DeliveryStatus
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.storage.tables import metadata
+from codestream.storage.uow import SqlUnitOfWorkFactory
 
 PG_ENV = "CS_TEST_DATABASE_URL"
 PG_SKIP_REASON = f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+
+
+async def undelivered(uows: SqlUnitOfWorkFactory) -> int:
+    """How many outbox rows have not reached Teams yet: queued, retrying or being sent (a row
+    leaves these only once the connector accepted it, or as failed)."""
+    async with uows(read_only=True) as uow:
+        depth = await uow.outbox.depth()
+    waiting = (DeliveryStatus.QUEUED, DeliveryStatus.RETRYING, DeliveryStatus.SENDING)
+    return sum(depth[status] for status in waiting)
 
 
 def sqlite_template(directory: Path) -> Path:

@@ -18,6 +18,7 @@ from codestream.domain.clock import system_clock
 from codestream.teams.cards import CONTENT_TYPE
 from support.api import Member
 from support.bots import BotWorld
+from support.databases import undelivered
 from teams_emulator import Channel, Message, User
 
 PASSWORD = "correct horse 1"
@@ -99,9 +100,22 @@ async def wait_for_card(
         await asyncio.sleep(0.05)
 
 
-async def no_new_messages(world: BotWorld, conversation_id: str, count: int) -> None:
-    """Give the outbox worker time, then check the conversation still has `count` bot messages."""
-    await asyncio.sleep(1.0)
+async def no_new_messages(
+    world: BotWorld, conversation_id: str, count: int, *, wait: float = 15.0
+) -> None:
+    """Check the conversation still has `count` bot messages once everything the bot queued has
+    been delivered.
+
+    The bot queues what it says in the transaction of the turn that decides it, before it
+    answers Teams' request; so once the requests that could cause a message have been answered,
+    an outbox with nothing queued, retrying or being sent means that every such message is in
+    Teams already, however late the worker sent it.
+    """
+    deadline = time.monotonic() + wait
+    while (left := await undelivered(world.uows)) > 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{left} outbox rows still undelivered after {wait} s")
+        await asyncio.sleep(0.02)
     assert len(bot_messages(world, conversation_id)) == count
 
 
