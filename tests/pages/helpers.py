@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import httpx
 
@@ -11,6 +12,7 @@ from support.api import Api, Member
 SITE = "https://codestream.example.com"  # the config's publicApiUrl, so Secure cookies are sent
 PASSWORD = "correct horse 1"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_NEXT = re.compile(r'name="next" value="([^"]*)"')
 
 
 def csrf_token(html: str) -> str:
@@ -46,18 +48,27 @@ class Site:
         """A browser that went through the sign-in form as `member`."""
         client = self.browser()
         form = await client.get("/web/login", params={"next": next_path})
+        response = await self.submit_login(client, form, member)
+        assert response.status_code == 303, response.text
+        return client
+
+    async def submit_login(
+        self, client: httpx.AsyncClient, form: httpx.Response, member: Member
+    ) -> httpx.Response:
+        """Fill in the sign-in page `form` as `member` and submit it, as a browser does: with the
+        page's own CSRF token and `next` field. Returns the login's answer (not followed)."""
         assert form.status_code == 200, form.text
-        response = await client.post(
+        next_field = _NEXT.search(form.text)
+        assert next_field is not None, "no next field in the sign-in form"
+        return await client.post(
             "/web/login",
             data={
                 "email": member.email,
                 "password": PASSWORD,
-                "next": next_path,
+                "next": unescape(next_field.group(1)),
                 "csrf_token": csrf_token(form.text),
             },
         )
-        assert response.status_code == 303, response.text
-        return client
 
     async def close(self) -> None:
         """Close every client."""

@@ -120,9 +120,19 @@ async def test_it_sends_a_visitor_without_a_session_to_sign_in_first(site: Site)
 
 async def test_it_comes_back_to_the_codemark_after_signing_in(site: Site) -> None:
     alice, codemark = await _team_with_codemark(site)
-    browser = await site.sign_in(alice, f"/c/{codemark['id']}")
-    page = await browser.get(f"/c/{codemark['id']}")
+    permalink = f"/c/{codemark['id']}"
+    browser = site.browser()
+    sent_away = await browser.get(permalink)
+    assert sent_away.status_code == 303
+    form = await browser.get(sent_away.headers["location"])
+
+    signed_in = await site.submit_login(browser, form, alice)
+
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == permalink
+    page = await browser.get(signed_in.headers["location"])
     assert page.status_code == 200
+    assert "src/app/loop.py" in page.text
 
 
 async def test_it_answers_404_to_a_signed_in_stranger(site: Site) -> None:

@@ -178,7 +178,17 @@ async def test_it_redirects_only_to_paths_on_this_site(site: Site, next_path: st
 
 async def test_it_keeps_a_same_site_next_with_its_query(site: Site) -> None:
     alice = await site.api.sign_up("alice")
-    browser = await site.sign_in(alice, "/c/0123456789abcdef01234567?ide=default")
+    team = await site.api.create_team(alice)
+    codemark = await site.api.create_codemark(alice, team["id"])
+    wanted = f"/c/{codemark['id']}?ide=default"
+    browser = site.browser()
+    form = await browser.get("/web/login", params={"next": wanted})
+    signed_in = await site.submit_login(browser, form, alice)
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == wanted
+    page = await browser.get(signed_in.headers["location"])
+    assert page.status_code == 200
+    assert "src/app/loop.py" in page.text
     again = await browser.get("/web/login", params={"next": "/c/0123456789abcdef01234567?x=1"})
     assert again.status_code == 303  # already signed in: straight on
     assert again.headers["location"] == "/c/0123456789abcdef01234567?x=1"
