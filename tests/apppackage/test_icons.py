@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import cast
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 from codestream.apppackage.icons import color_icon, outline_icon
 from codestream.apppackage.validation import color_icon_problems, outline_icon_problems
@@ -53,6 +53,29 @@ def test_it_passes_its_own_icon_checks() -> None:
     assert outline_icon_problems(outline_icon()) == []
 
 
-def test_it_draws_the_same_pixels_every_time() -> None:
-    assert open_png(color_icon("#009AEF")).tobytes() == open_png(color_icon("#009AEF")).tobytes()
-    assert open_png(outline_icon()).tobytes() == open_png(outline_icon()).tobytes()
+def test_it_keeps_the_colour_symbol_in_the_central_120px_on_a_full_bleed_background() -> None:
+    # Teams crops the colour icon (rounded corners, a circle in some places): the symbol goes in
+    # the central 120x120 of the 192x192, and the background runs to the edges. "The symbol":
+    # pixels visibly off the accent colour (by more than 32 of 255; anti-aliasing fades below).
+    accent = (0x12, 0x3A, 0xBC)
+    image = open_png(color_icon("#123ABC")).convert("RGB")
+    difference = ImageChops.difference(image, Image.new("RGB", image.size, accent)).convert("L")
+    symbol = difference.point(lambda level: 255 if level > 32 else 0).getbbox()
+    assert symbol is not None
+    left, top, right, bottom = symbol
+    assert left >= 36 and top >= 36 and right <= 156 and bottom <= 156
+    assert right - left >= 100 and bottom - top >= 100, "the symbol fills the safe area"
+
+
+def test_it_fills_the_outline_square_and_lets_the_code_sign_show_through() -> None:
+    # Teams draws the outline icon at 32 px on its own background: a margin would shrink it, and
+    # the `</>` is seen only where the bubble is cut out (transparent).
+    alpha = open_png(outline_icon()).getchannel("A")
+    drawn = alpha.getbbox()
+    assert drawn is not None
+    left, top, right, bottom = drawn
+    assert left <= 2 and top <= 2 and right >= 30 and bottom >= 30, drawn  # no wider margin
+    row = [cast(int, alpha.getpixel((x, 13))) for x in range(32)]  # through the `<` and `>`
+    opaque = [x for x, value in enumerate(row) if value == 255]
+    holes = [x for x in range(opaque[0], opaque[-1]) if row[x] < 64]
+    assert len(holes) >= 2, row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -253,22 +254,23 @@ async def test_action_execute_invoke_and_card_refresh(world: World) -> None:
     assert message.attachments[0]["content"] == new_card
 
 
-@pytest.mark.parametrize(
-    "variant",
-    [
-        "expired",
-        "nbf_future",
-        "wrong_aud",
-        "wrong_iss",
-        "alg_none",
-        "hs256_public_key",
-        "rs384",
-        "unknown_kid",
-        "retired_key",
-        "unendorsed_key",
-        "no_serviceurl",
-    ],
-)
+REFUSALS = {
+    "expired": "expired",
+    "nbf_future": "not valid yet",
+    "wrong_aud": "wrong audience",
+    "wrong_iss": "wrong issuer",
+    "alg_none": "algorithm none",
+    "hs256_public_key": "algorithm HS256",
+    "rs384": "algorithm RS384",
+    "unknown_kid": "unknown key",
+    "retired_key": "unknown key",
+    "unendorsed_key": "key not endorsed for msteams",
+    "no_serviceurl": "serviceurl claim does not match",
+}
+"""Each bad-token variant, and the one check of a strict bot it must fail."""
+
+
+@pytest.mark.parametrize("variant", list(REFUSALS))
 async def test_minted_bad_tokens_fail_strict_validation(world: World, variant: str) -> None:
     emulator = world.emu.emulator
     mint = emulator.channel_tokens.mint
@@ -289,11 +291,13 @@ async def test_minted_bad_tokens_fail_strict_validation(world: World, variant: s
         "no_serviceurl": lambda: mint(app, url, drop_claims=["serviceurl"]),
     }
     token = tokens[variant]()
-    response = await world.emu.driver.post_message(world.channel, world.alice, "hi")
-    assert response is not None
-    good = response.request_headers["Authorization"]
-    assert _strictly_valid(world, good, response.activity)
-    assert not _strictly_valid(world, f"Bearer {token}", response.activity)
+    world.recorder.answer = _strict_bot(world)
+    accepted = await world.emu.driver.post_message(world.channel, world.alice, "hi")
+    assert accepted is not None and (accepted.status, accepted.body) == (200, None)
+
+    refused = await world.emu.driver.send_activity(world.bot, accepted.activity, token=token)
+
+    assert (refused.status, refused.body) == (401, {"refused": REFUSALS[variant]})
 
 
 def _retired(emulator: Any, app: str, url: str) -> str:
@@ -302,12 +306,52 @@ def _retired(emulator: Any, app: str, url: str) -> str:
     return str(emulator.channel_tokens.mint(app, url, key=old))
 
 
-def _strictly_valid(world: World, header: str, activity: dict[str, Any]) -> bool:
+def _strict_bot(world: World) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    """The recorder's answer as a bot that checks the channel token the way a bot must:
+    200, or 401 with the check the token failed. Anything else it raises goes to the test."""
+
+    def answer(activity: dict[str, Any]) -> tuple[int, Any]:
+        reason = _refusal(world, world.recorder.headers[-1], activity)
+        return (200, None) if reason is None else (401, {"refused": reason})
+
+    return answer
+
+
+def _refusal(world: World, headers: dict[str, str], activity: dict[str, Any]) -> str | None:
+    """Why a bot must refuse the request's channel token, or None if it must accept it."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme != "Bearer" or not token:
+        return "no bearer token"
+    header = jwt.get_unverified_header(token)
+    if header["alg"] != "RS256":
+        return f"algorithm {header['alg']}"
+    published = world.emu.emulator.channel_keys.jwks()["keys"]
+    jwk = next((key for key in published if key["kid"] == header.get("kid")), None)
+    if jwk is None:
+        return "unknown key"
+    if activity["channelId"] not in jwk["endorsements"]:
+        return f"key not endorsed for {activity['channelId']}"
     try:
-        claims = _verify(world, {"authorization": header}, activity)
-    except (jwt.PyJWTError, StopIteration, AssertionError, KeyError):
-        return False
-    return bool(claims.get("serviceurl") == activity["serviceUrl"])
+        claims = jwt.decode(
+            token,
+            jwt.PyJWK(jwk).key,
+            algorithms=["RS256"],
+            audience=world.bot.app_id,
+            issuer="https://api.botframework.com",
+            leeway=300,
+            options={"require": ["exp", "nbf", "iss", "aud"]},
+        )
+    except jwt.ExpiredSignatureError:
+        return "expired"
+    except jwt.ImmatureSignatureError:
+        return "not valid yet"
+    except jwt.InvalidAudienceError:
+        return "wrong audience"
+    except jwt.InvalidIssuerError:
+        return "wrong issuer"
+    if claims.get("serviceurl") != activity["serviceUrl"]:
+        return "serviceurl claim does not match"
+    return None
 
 
 async def test_send_activity_with_custom_token_and_no_token(world: World) -> None:
