@@ -116,7 +116,8 @@ async def no_new_messages(
         if time.monotonic() > deadline:
             raise AssertionError(f"{left} outbox rows still undelivered after {wait} s")
         await asyncio.sleep(0.02)
-    assert len(bot_messages(world, conversation_id)) == count
+    found = len(bot_messages(world, conversation_id))
+    assert found == count, f"{found} bot messages in {conversation_id}, expected {count}"
 
 
 @dataclass
