@@ -44,6 +44,9 @@ def test_it_refuses_to_start_with_a_bad_delivery_setting_and_names_the_key(
     document = read_document(instance.config_file)
     document["delivery"] = delivery
     write_document(instance.config_file, document)
-    result = instance.run(command)
+    with socket.socket() as holder:  # a server that wrongly started would fail, not hang
+        holder.bind(("127.0.0.1", document["apiServer"]["port"]))
+        holder.listen()
+        result = instance.run(command)
     assert result.exit_code == 2, result.output
     assert named in " ".join(result.output.split())
