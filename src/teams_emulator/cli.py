@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 from collections.abc import Sequence
 
 from teams_emulator.emulator import Emulator
@@ -92,6 +93,13 @@ async def serve(
         await running.serve_forever()
 
 
+def stop_on_sigterm_as_on_ctrl_c() -> None:
+    """Make SIGTERM (`kill`, a service manager) stop the emulator the way Ctrl-C does: uvicorn
+    shuts down, then hands the signal back, which now ends `serve` with KeyboardInterrupt (the
+    command exits 0) instead of killing the process by the signal. Call from the main thread."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 def parser() -> argparse.ArgumentParser:
     """Command-line options of `python -m teams_emulator`."""
     p = argparse.ArgumentParser(
@@ -111,6 +119,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m teams_emulator`."""
     args = parser().parse_args(argv)
+    stop_on_sigterm_as_on_ctrl_c()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             serve(

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.shares.delivery_flow import flow  # noqa: F401  (the share flow, for the worker process)
 
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from delivery.delivery_world import CHANNELS, Delivery

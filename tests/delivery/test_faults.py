@@ -161,6 +161,83 @@ async def test_a_removed_bot_fails_fast_and_disconnects_the_channel(
     assert other.id not in disconnected
 
 
+async def _disconnected(engine: AsyncEngine) -> set[str]:
+    table = msteams_channel_connections
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.select(table.c.channel_id, table.c.disconnected_at))).all()
+    return {channel_id for channel_id, at in rows if at is not None}
+
+
+async def test_a_deleted_channel_fails_at_once_and_is_disconnected(
+    delivery: Delivery, engine: AsyncEngine
+) -> None:
+    await _connect(engine, delivery)
+    channel, other = delivery.channels[0], delivery.channels[1]
+    await delivery.emu.driver.delete_channel(channel)
+    item = await delivery.enqueue(channel, "card")
+    kept = await delivery.enqueue(other, "card for the channel still there")
+    worker = delivery.worker()
+    await worker.run_once()
+    failed = await delivery.item(item.id)
+    assert failed.status is DeliveryStatus.FAILED
+    assert failed.attempts == 1
+    assert failed.last_error is not None and "404" in failed.last_error
+    assert "ConversationNotFound" in failed.last_error
+    assert [r.status for r in delivery.requests() if channel.id in r.request_body.decode()] == [404]
+    assert await _disconnected(engine) == {channel.id}
+    async with delivery.uows() as uow:
+        targets = [t.channel_id for t in await uow.shares.list_targets("t1")]
+    assert channel.id not in targets and other.id in targets
+    assert (await delivery.item(kept.id)).status is DeliveryStatus.SENT
+    assert delivery.texts(other) == ["card for the channel still there"]
+
+
+@pytest.mark.parametrize("status", [412, 504])
+async def test_a_412_or_504_is_retried_and_the_card_arrives_once(
+    delivery: Delivery, engine: AsyncEngine, status: int
+) -> None:
+    await _connect(engine, delivery)
+    channel = delivery.channels[0]
+    delivery.emu.emulator.faults.add("create_conversation", status=status, count=2)
+    item = await delivery.enqueue(channel, "card")
+    worker = delivery.worker()
+    await worker.run_once()
+    waiting = await delivery.item(item.id)
+    assert waiting.status is DeliveryStatus.RETRYING
+    assert waiting.last_error is not None and str(status) in waiting.last_error
+    await delivery.pump(worker)
+    sent = await delivery.item(item.id)
+    assert sent.status is DeliveryStatus.SENT and sent.attempts == 3
+    assert [r.status for r in delivery.requests()] == [status, status, 201]
+    assert delivery.texts(channel) == ["card"]
+    assert await _disconnected(engine) == set()
+
+
+async def test_a_connection_dropped_mid_send_is_retried_and_the_card_arrives_once(
+    delivery: Delivery,
+) -> None:
+    channel = delivery.channels[0]
+    # Teams closes the connection before answering, having stored nothing: the worker cannot
+    # know, so it tries again; Teams then has the card once.
+    delivery.emu.emulator.faults.add("create_conversation", drop=True, count=1)
+    item = await delivery.enqueue(channel, "card")
+    worker = delivery.worker()
+    await worker.run_once()
+    waiting = await delivery.item(item.id)
+    assert waiting.status is DeliveryStatus.RETRYING
+    assert waiting.last_error is not None
+    await delivery.pump(worker)
+    sent = await delivery.item(item.id)
+    assert sent.status is DeliveryStatus.SENT and sent.attempts == 2
+    calls = delivery.requests()
+    assert [(c.status, c.error) for c in calls] == [
+        (None, "connection dropped (injected)"),
+        (201, None),
+    ]
+    assert delivery.texts(channel) == ["card"]
+    assert worker.stats.failed == 0
+
+
 async def test_two_workers_on_one_outbox_never_send_a_row_twice(
     delivery: Delivery, config: Config
 ) -> None:

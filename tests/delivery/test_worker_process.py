@@ -13,20 +13,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.shares.delivery_flow import Flow
 
 from codestream.config import new_document
 from codestream.delivery.retry import deadline_at
 from codestream.domain.clock import system_clock
-from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation
+from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
+from codestream.domain.services.reply_threads import REPLY_KIND
+from codestream.storage.outbox import outbox_item
+from codestream.storage.tables import outbox
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from delivery.delivery_world import CHANNELS
 from teams_emulator import BotApp, Channel, RunningEmulator, Tenant, run_emulator, scene
 
 
-def _config(emu: RunningEmulator, bot: BotApp, path: Path) -> Path:
+def _config(
+    emu: RunningEmulator, bot: BotApp, path: Path, delivery: dict[str, Any] | None = None
+) -> Path:
     doc: dict[str, Any] = new_document("https://codestream.example.com")
     doc["integrations"] = {"msteams": {"microsoft.com": emu.msteams_block(bot)}}
+    if delivery is not None:
+        doc["delivery"] = delivery
     path.write_text(json.dumps(doc))
     return path
 
@@ -144,3 +153,47 @@ async def test_a_worker_killed_mid_batch_and_restarted_loses_nothing(
             if message.text not in seen:
                 seen.append(message.text)
         assert seen == texts[channel.id]
+
+
+@pytest.mark.slow
+async def test_a_worker_gives_up_on_a_reply_at_the_deadline_of_its_own_config(
+    flow: Flow, engine: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    w, emu = flow.world, flow.delivery.emu
+    await flow.share()  # the card waits: no worker runs yet
+    written = await w.client.post(
+        f"/api/v1/codemarks/{w.codemark['id']}/replies",
+        json={"text": "Capped at 5 attempts."},
+        headers=w.alice.headers,
+    )
+    assert written.status_code == 201, written.text
+    emu.emulator.faults.add("send_to_conversation", status=502)  # the reply never gets in
+
+    async def reply() -> OutboxItem | None:
+        async with engine.connect() as conn:
+            query = sa.select(outbox).where(outbox.c.kind == REPLY_KIND)
+            rows = (await conn.execute(query)).all()
+        return outbox_item(rows[0]) if rows else None
+
+    async def reply_finished() -> bool:
+        found = await reply()
+        return found is not None and found.status in (DeliveryStatus.SENT, DeliveryStatus.FAILED)
+
+    # The worker sends the card, then queues the reply written meanwhile: with its deadline.
+    config = _config(emu, flow.delivery.bot, tmp_path / "config.json", {"deadlineHours": 0.001})
+    process = await _start(config, database_url)
+    try:
+        await _until(reply_finished, 60)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, output.decode()
+    failed = await reply()
+    assert failed is not None and failed.status is DeliveryStatus.FAILED
+    assert failed.deadline_at - failed.created_at == 3_600  # 0.001 hours
+    assert failed.last_error is not None
+    assert "deadline" in failed.last_error and "502" in failed.last_error
+    refused = emu.emulator.transcript.query(route="send_to_conversation")
+    assert len(refused) == failed.attempts and {c.status for c in refused} == {502}
+    assert (await flow.status())["status"] == "sent"
+    assert len(flow.cards()) == 1

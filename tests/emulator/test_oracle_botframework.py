@@ -222,3 +222,76 @@ async def test_connector_client_creates_a_thread_and_sends(served_world: World) 
     # msrest percent-encodes the ids; the emulator decoded them once.
     paths = [e.url for e in world.emu.emulator.transcript.query(route="send_to_conversation")]
     assert "%3Bmessageid%3D" in paths[0]
+
+
+def _refusal(call: Callable[[], Any]) -> Any:
+    """The `ErrorResponseException` Microsoft's client raises for a refused call."""
+    from botframework.connector.models import ErrorResponseException
+
+    try:
+        call()
+    except ErrorResponseException as refused:
+        return refused
+    raise AssertionError("the call was not refused")
+
+
+async def test_connector_client_reads_the_emulators_refusals(served_world: World) -> None:
+    from botbuilder.schema import Activity
+    from botframework.connector import ConnectorClient
+    from botframework.connector.auth import MicrosoftAppCredentials
+
+    world = served_world
+    credentials = _credentials(world)
+
+    class ForgedCredentials(MicrosoftAppCredentials):  # type: ignore[misc]
+        """A token the emulator never issued."""
+
+        def get_access_token(self, force_refresh: bool = False) -> str:
+            return "not.a.token"
+
+    message = Activity(type="message", text="hello")
+    world.emu.emulator.faults.add("send_to_conversation", status=429, count=1)
+
+    def scenario() -> dict[str, Any]:
+        client = ConnectorClient(credentials, base_url=world.service_url)
+        forged = ConnectorClient(
+            ForgedCredentials(world.bot.app_id, "x", world.tenant.id), base_url=world.service_url
+        )
+        send = client.conversations.send_to_conversation
+        return {
+            "throttled": _refusal(lambda: send(world.channel.id, message)),
+            "unauthorized": _refusal(
+                lambda: forged.conversations.send_to_conversation(world.channel.id, message)
+            ),
+            "not found": _refusal(lambda: send("19:gone@thread.tacv2", message)),
+            "after the throttle": send(world.channel.id, message),
+        }
+
+    result = await asyncio.to_thread(scenario)
+    throttled = result["throttled"]
+    assert throttled.response.status_code == 429
+    assert throttled.response.headers["Retry-After"] == "1"
+    assert throttled.error.error.code == "Throttled"
+    assert result["after the throttle"].id
+    unauthorized = result["unauthorized"]
+    assert unauthorized.response.status_code == 401
+    assert unauthorized.response.json() == {
+        "message": "Authorization has been denied for this request."
+    }
+    not_found = result["not found"]
+    assert not_found.response.status_code == 404
+    assert not_found.error.error.code == "ConversationNotFound"
+
+    await world.emu.driver.remove_bot(world.bot, world.team, by=world.alice)
+
+    def after_removal() -> Any:
+        client = ConnectorClient(credentials, base_url=world.service_url)
+        return _refusal(
+            lambda: client.conversations.send_to_conversation(world.channel.id, message)
+        )
+
+    forbidden = await asyncio.to_thread(after_removal)
+    assert forbidden.response.status_code == 403
+    assert forbidden.error.error.code == "BotNotInConversationRoster"
+    statuses = [e.status for e in world.emu.emulator.transcript.query(route="send_to_conversation")]
+    assert statuses == [429, 401, 404, 201, 403]

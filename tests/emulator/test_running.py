@@ -139,3 +139,85 @@ def test_command_serves_prints_urls_and_stops_on_ctrl_c() -> None:
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+README_BOT_APP_ID = "00000000-0000-4000-8000-000000000001"
+README_BOT_APP_PASSWORD = "dev-only-secret"
+
+
+def test_codestream_emulator_as_the_readme_runs_it_serves_and_stops_on_sigterm() -> None:
+    import json
+    import signal
+    import socket
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "codestream",
+            "emulator",
+            "--port",
+            "0",
+            "--bot-endpoint",
+            "http://127.0.0.1:12079/no-auth/provider-action/msteams",
+            "--bot-app-id",
+            README_BOT_APP_ID,
+            "--bot-app-password",
+            README_BOT_APP_PASSWORD,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        printed: list[str] = []
+        while not printed or printed[-1] != "}\n":  # the config block is printed last
+            line = process.stdout.readline()
+            assert line, "".join(printed)
+            printed.append(line)
+        text = "".join(printed)
+        shown: dict[str, str] = {}  # "  Token URL:      http://..." -> {"Token URL": "http://..."}
+        for line in printed:
+            name, colon, value = line.strip().partition(":  ")
+            if colon:
+                shown[name] = value.strip()
+        base = text.split()[3]
+        assert base.startswith("http://127.0.0.1:"), text
+        block = json.loads(text[text.index("{") :])["integrations"]["msteams"]["microsoft.com"]
+        assert block["botAppId"] == README_BOT_APP_ID
+        assert block["botAppPassword"] == README_BOT_APP_PASSWORD
+
+        with httpx.Client(timeout=10) as http:
+            page = http.get(f"{base}/")
+            assert page.status_code == 200 and "Teams" in page.text
+            metadata = http.get(block["openIdMetadataUrl"])
+            assert metadata.status_code == 200
+            assert metadata.json()["issuer"] == shown["Token issuer"]
+            keys = http.get(metadata.json()["jwks_uri"]).json()["keys"]
+            assert keys and all(k["kty"] == "RSA" and "msteams" in k["endorsements"] for k in keys)
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": README_BOT_APP_ID,
+                "client_secret": README_BOT_APP_PASSWORD,
+                "scope": "https://api.botframework.com/.default",
+            }
+            token = http.post(shown["Token URL"], data=form)
+            assert token.status_code == 200, token.text
+            assert token.json()["token_type"] == "Bearer" and token.json()["access_token"]
+            wrong = http.post(shown["Token URL"], data={**form, "client_secret": "x"})
+            assert wrong.status_code == 401
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        rest = process.stdout.read()
+        assert "Traceback" not in rest, rest
+        port = int(base.rsplit(":", 1)[1])
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()

@@ -4,6 +4,7 @@ delivery worker to send the outbox."""
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from codestream.config import Config, config_from_document
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.cards import CONTENT_TYPE
 from delivery.delivery_world import Delivery
@@ -57,6 +59,14 @@ class Flow:
             for a in m.attachments
             if a.get("contentType") == CONTENT_TYPE
         ]
+
+
+def config_with(config: Config, **blocks: Any) -> Config:
+    """`config` (same database, same secrets, so the flow's users' tokens still work) with
+    top-level blocks replaced, e.g. `delivery={"deadlineHours": 0.05}`."""
+    document = copy.deepcopy(config.document)
+    document.update(blocks)
+    return config_from_document(document, environ={})
 
 
 @pytest.fixture

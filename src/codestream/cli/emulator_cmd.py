@@ -32,10 +32,12 @@ def emulator(
 ) -> None:
     """Run Microsoft's side of Teams on loopback: keys, tokens, Bot Connector, a Teams-like page.
 
-    Prints the URLs and the services-config block that point a bot at it.
+    Prints the URLs and the services-config block that point a bot at it. Stops on Ctrl-C or
+    SIGTERM.
     """
-    from teams_emulator.cli import serve
+    from teams_emulator.cli import serve, stop_on_sigterm_as_on_ctrl_c
 
+    stop_on_sigterm_as_on_ctrl_c()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             serve(
