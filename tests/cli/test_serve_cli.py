@@ -1,4 +1,4 @@
-"""`serve` refusing a taken port, and `demo` running end to end."""
+"""`serve` and `emulator` refusing a taken port, and `demo` running end to end."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ def test_it_says_when_the_port_is_taken(instance: Instance) -> None:
         result = instance.run("serve")
     assert result.exit_code == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.output
+
+
+def test_the_emulator_says_when_its_port_is_taken() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = CliRunner().invoke(app, ["emulator", "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_it_runs_the_demo_end_to_end(tmp_path: object) -> None:

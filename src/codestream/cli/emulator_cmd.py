@@ -7,6 +7,8 @@ import contextlib
 
 import typer
 
+from codestream.cli.processes import ensure_port_free
+
 
 def emulator(
     port: int = typer.Option(3979, "--port", help="Port to listen on (0 picks a free one)."),
@@ -37,6 +39,8 @@ def emulator(
     """
     from teams_emulator.cli import serve, stop_on_sigterm_as_on_ctrl_c
 
+    if port != 0:
+        ensure_port_free(host, port)
     stop_on_sigterm_as_on_ctrl_c()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(

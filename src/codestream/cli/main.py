@@ -53,11 +53,39 @@ def _register_commands() -> None:
     registry.register(app)
 
 
+GLOBAL_VALUE_OPTIONS = ("--config",)
+"""Options of `codestream` itself that users also type after the command."""
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """`codestream serve --config X` read as `codestream --config X serve`: people type the
+    global option after the command as often as before it. Nothing after `--` is moved."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        if arg in GLOBAL_VALUE_OPTIONS and index + 1 < len(args):
+            front += [arg, args[index + 1]]
+            index += 2
+            continue
+        if arg.split("=", 1)[0] in GLOBAL_VALUE_OPTIONS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     _register_commands()
+    args = hoist_global_options(argv if argv is not None else sys.argv[1:])
     try:
-        app(args=argv if argv is not None else sys.argv[1:], prog_name="codestream")
+        app(args=args, prog_name="codestream")
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)

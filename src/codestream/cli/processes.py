@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from codestream.cli.output import fail
 from codestream.config import expand_path
 
 __all__ = [
@@ -249,3 +250,10 @@ def uptime(started_at: float | None) -> str:
     if minutes:
         return f"{minutes}m {secs}s"
     return f"{secs}s"
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Exit 2 with a clear message when something already listens on host:port."""
+    problem = port_problem(host, port)
+    if problem is not None:
+        fail(f"{problem}; stop what uses it or pass --port")

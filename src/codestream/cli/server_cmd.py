@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from codestream.cli.output import console, fail
-from codestream.cli.processes import port_problem
+from codestream.cli.processes import ensure_port_free
 from codestream.cli.runtime import load
 from codestream.errors import CodeStreamError
 
@@ -18,13 +18,6 @@ def register(app: typer.Typer) -> None:
     """Attach `serve` and the `db` group."""
     app.command(name="serve")(serve)
     app.add_typer(db_app, name="db")
-
-
-def ensure_port_free(host: str, port: int) -> None:
-    """Exit 2 with a clear message when something already listens on host:port."""
-    problem = port_problem(host, port)
-    if problem is not None:
-        fail(f"{problem}; stop what uses it or pass --port")
 
 
 def serve(
