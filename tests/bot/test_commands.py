@@ -20,7 +20,7 @@ from support.teams_flow import (
     wait_for_card,
 )
 
-NEED_SIGNIN = "Please sign in first: send `signin` to the CodeStream bot in your personal chat"
+NEED_SIGNIN = "Please sign in first: send **signin** to the CodeStream bot in your personal chat"
 
 
 @pytest.fixture
@@ -68,12 +68,12 @@ async def test_commands_in_the_wrong_place_say_where_to_run_them(world: BotWorld
         answer = text_of(await say_in_channel(world, world.alice, command))
         expected = "signin" if command == "signin" else "signout"
         assert answer == (
-            f"Please run `{expected}` from your personal chat with the CodeStream bot."
+            f"Please run **{expected}** from your personal chat with the CodeStream bot."
         )
     for command in ("connect", "disconnect", "disconnectall"):
         answer = text_of(await say(world, world.alice, command))
         assert answer == (
-            f"Please run `{command}` in a team channel, mentioning me: @CodeStream {command}"
+            f"Please run **{command}** in a team channel, mentioning me: @CodeStream {command}"
         )
 
 

@@ -22,7 +22,7 @@ HELP_CHANNEL = (
 HELP_PERSONAL_NEXT = (
     "To share into a channel, add me to a team, then mention me there: @CodeStream connect."
 )
-HELP_CHANNEL_NEXT = "New here? Send me `signin` in a personal chat first."
+HELP_CHANNEL_NEXT = "New here? Send me **signin** in a personal chat first."
 
 WELCOME_PERSONAL_TITLE = "Welcome to CodeStream, {name}!"
 WELCOME_PERSONAL_TITLE_NO_NAME = "Welcome to CodeStream!"
@@ -32,8 +32,8 @@ WELCOME_PERSONAL_TEXT = (
 WELCOME_TEAM_TITLE = "Thanks for adding CodeStream to {team}!"
 WELCOME_TEAM_TITLE_NO_NAME = "Thanks for adding CodeStream to this team!"
 WELCOME_TEAM_TEXT = (
-    "To share codemarks into a channel: send me `signin` in a personal chat, then mention me "
-    "in the channel with `connect`."
+    "To share codemarks into a channel: send me **signin** in a personal chat, then mention me "
+    "in the channel with **connect**."
 )
 
 SIGNIN_TITLE = "Sign in to CodeStream to get started!"
@@ -51,26 +51,26 @@ SIGNED_IN = (
 LINKED_TEAMS = "Linked CodeStream teams"
 CODE_INVALID = (
     "That code didn't work: it may have expired, been used already, or belong to someone else. "
-    "Send `signin` to get a new one."
+    "Send **signin** to get a new one."
 )
 
 SIGNED_OUT = "You have been signed out of CodeStream."
-NOT_SIGNED_IN = "You aren't signed in to CodeStream. Send `signin` to sign in."
+NOT_SIGNED_IN = "You aren't signed in to CodeStream. Send **signin** to sign in."
 
-PERSONAL_ONLY = "Please run `{command}` from your personal chat with the CodeStream bot."
-CHANNEL_ONLY = "Please run `{command}` in a team channel, mentioning me: @CodeStream {command}"
+PERSONAL_ONLY = "Please run **{command}** from your personal chat with the CodeStream bot."
+CHANNEL_ONLY = "Please run **{command}** in a team channel, mentioning me: @CodeStream {command}"
 
 CONNECTED = "This channel is now ready to receive codemarks from CodeStream."
 ALREADY_CONNECTED = "This channel was already connected; it receives codemarks from CodeStream."
 CONNECTED_TEAMS = "For CodeStream teams"
 NEED_SIGNIN = (
-    "Please sign in first: send `signin` to the CodeStream bot in your personal chat, "
-    "then run `{command}` here again."
+    "Please sign in first: send **signin** to the CodeStream bot in your personal chat, "
+    "then run **{command}** here again."
 )
 NO_LINKED_TEAMS = (
     "None of your CodeStream teams is linked to this Microsoft Teams organization. Send "
-    "`signin` to the CodeStream bot in your personal chat and pick a team, then run "
-    "`{command}` here again."
+    "**signin** to the CodeStream bot in your personal chat and pick a team, then run "
+    "**{command}** here again."
 )
 UNKNOWN_CHANNEL = "Oops, I couldn't tell which channel this is. Please try again in a channel."
 
@@ -85,7 +85,7 @@ UNINSTALLED = (
 UNINSTALL_NOTHING = "None of your CodeStream teams is linked to this Microsoft Teams organization."
 
 REPLY_NEEDS_SIGNIN = (
-    "I couldn't add this to the codemark: you aren't signed in to CodeStream. Send `signin` to "
+    "I couldn't add this to the codemark: you aren't signed in to CodeStream. Send **signin** to "
     "the CodeStream bot in your personal chat, then reply here again."
 )
 REPLY_NO_ACCESS = (

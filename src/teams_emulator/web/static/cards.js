@@ -13,14 +13,15 @@
     let s = esc(text);
     s = s.replace(/\[([^\]]+)\]\(((?:https?:\/\/|mailto:)[^\s)]+)\)/g,
       '<a href="$2" target="_blank" rel="noopener noreferrer">$1</a>');
-    s = s.replace(/`([^`]+)`/g, "<code>$1</code>");
+    // Adaptive Cards' Markdown has no inline code: Microsoft's renderer shows the text plain.
+    s = s.replace(/`([^`]+)`/g, "$1");
     s = s.replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>");
     s = s.replace(/(^|[\s(])_([^_]+)_(?=$|[\s).,!?:;])/g, "$1<em>$2</em>");
     s = s.replace(/(^|[\s(])\*([^*\s][^*]*)\*(?=$|[\s).,!?:;])/g, "$1<em>$2</em>");
     return s;
   }
 
-  /* Markdown as Adaptive Cards define it: bold, italic, links, lists, paragraphs (+ inline code). */
+  /* Markdown as Adaptive Cards define it: bold, italic, links, lists, paragraphs; no inline code. */
   function markdown(text) {
     const out = [];
     let list = null;
