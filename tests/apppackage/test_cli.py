@@ -147,6 +147,24 @@ def test_it_warns_when_the_app_id_differs_from_the_configs_bot(
     assert f"differs from botAppId {other}" in err
 
 
+def test_it_warns_when_the_host_differs_from_the_public_url(
+    runner: CliRunner, isolated_home: Path
+) -> None:
+    config = isolated_home / ".codestream" / "codestream-services-config.json"
+    config.parent.mkdir()
+    document = {
+        "apiServer": {"publicApiUrl": "https://codestream.example.com:8443"},
+        "sharedSecrets": {"auth": "a" * 40, "cookie": "c" * 40},
+    }
+    config.write_text(json.dumps(document))
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, "cs.example.org")
+    assert code == 0, err
+    assert "the host cs.example.org differs from apiServer.publicApiUrl" in err
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, "CodeStream.example.com")
+    assert code == 0, err
+    assert "differs from apiServer.publicApiUrl" not in err
+
+
 def test_it_fails_clearly_on_a_corrupt_config(runner: CliRunner, isolated_home: Path) -> None:
     config = isolated_home / ".codestream" / "codestream-services-config.json"
     config.parent.mkdir()

@@ -7,6 +7,7 @@ The first builds the Teams app package from the app id, the public API host and 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import typer
 
@@ -52,10 +53,10 @@ def create_mst_app_package(
     """Build the Teams app package (manifest.json, color.png, outline.png) to side-load."""
     try:
         check_app_id(app_id)
-        check_host(public_api_hostname)
+        host = check_host(public_api_hostname)
     except CodeStreamError as exc:
         fail(exc.message)
-    settings = _settings_from_config(ctx, app_id)
+    settings = _settings_from_config(ctx, app_id, host)
     target = out if out is not None else default_package_path()
     try:
         built = create_package(
@@ -91,8 +92,9 @@ def validate_mst_app_package(
     console.print(f"{package} is a valid Teams app package.", soft_wrap=True, highlight=False)
 
 
-def _settings_from_config(ctx: typer.Context, app_id: str) -> PackageSettings:
-    """Settings from the config's `appPackage` block; defaults (with a note) if there is none."""
+def _settings_from_config(ctx: typer.Context, app_id: str, host: str) -> PackageSettings:
+    """Settings from the config's `appPackage` block; defaults (with a note) if there is none.
+    Warns when the app id or host differ from the config's bot and public URL."""
     state = ctx.find_object(CliState)
     path = config_path(state.config_path if state is not None else None)
     if not path.exists():
@@ -102,6 +104,7 @@ def _settings_from_config(ctx: typer.Context, app_id: str) -> PackageSettings:
         config = load_config(path)
     except CodeStreamError as exc:
         fail(f"{exc.message}\n(the app package reads its name and texts from {path})")
+    _warn_if_other_host(host, config.public_api_url, path)
     msteams = config.msteams
     if msteams is None:
         _note(f"{path} has no enabled integrations.msteams block; using the default name and texts")
@@ -117,6 +120,19 @@ def _settings_from_config(ctx: typer.Context, app_id: str) -> PackageSettings:
         )
     except CodeStreamError as exc:
         fail(f"{exc.message} (in {path})")
+
+
+def _warn_if_other_host(host: str, public_url: str, path: Path) -> None:
+    """The package's links and sign-in point at `host`; the server answers at `public_url`."""
+    try:
+        served = check_host(urlsplit(public_url).hostname or "")
+    except CodeStreamError:
+        return  # an IP or localhost URL: a dev setup, nothing to compare
+    if served != host:
+        warn(
+            f"the host {host} differs from apiServer.publicApiUrl {public_url} in {path}; "
+            f"the app's sign-in, links and valid domains will point at {host}, not at the server"
+        )
 
 
 def _note(message: str) -> None:
