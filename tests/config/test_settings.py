@@ -209,6 +209,16 @@ def test_it_warns_when_set_names_a_key_the_services_do_not_read(
     assert "Warning" not in cli("config", "set", f"{BLOCK_NAME}.appPackage", "{}").stderr
 
 
+def test_it_masks_the_echoed_value_of_a_mistyped_secret_key(cli: Cli, write_cfg: WriteCfg) -> None:
+    write_cfg()
+    result = cli("config", "set", f"{BLOCK_NAME}.botAppPasword", "hunter2-typed-wrong")
+    assert result.exit_code == 0, result.output
+    assert "hunter2-typed-wrong" not in result.output + result.stderr
+    assert f'Set {BLOCK_NAME}.botAppPasword = "********"' in result.output
+    assert f"did you mean {BLOCK_NAME}.botAppPassword?" in " ".join(result.stderr.split())
+    assert "shell history" in result.stderr
+
+
 def test_it_masks_the_echoed_value_of_any_key_named_like_a_secret(
     cli: Cli, write_cfg: WriteCfg
 ) -> None:

@@ -38,6 +38,7 @@ from codestream.config import (
     write_document,
 )
 from codestream.config.reference import render_reference
+from codestream.config.secret import MASK
 from codestream.config.settings import nearest_key, read_by_services
 
 __all__ = ["config_app", "init", "register"]
@@ -247,12 +248,17 @@ def set_(
     except ConfigError as exc:
         fail(exc.message)
     keys = resolve_key(updated, key)
+    nearest = None if read_by_services(keys) else nearest_key(keys)
     shown: Any = masked(updated)
     for part in keys:
         shown = shown[part]
+    if nearest is not None and is_secret_path(list[str | int](nearest.split("."))):
+        # A mistyped secret's key (`botAppPasword`) says no secret word: mask it all the same.
+        secret = True
+        if isinstance(shown, str) and shown:
+            shown = MASK
     typer.echo(f"Set {key} = {json.dumps(shown, ensure_ascii=False)} in {path}")
     if not read_by_services(keys):
-        nearest = nearest_key(keys)
         hint = f"; did you mean {nearest}?" if nearest else " (see `codestream config docs`)"
         warn(f"{key} is not a setting the services read, so it changes nothing{hint}")
     if backup is not None:
