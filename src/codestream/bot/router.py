@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from codestream.bot import cards, commands
 from codestream.bot.commands import BotOptions, Card, Context
 from codestream.bot.incoming import (
+    Command,
     Incoming,
     command_of,
     is_card_action,
@@ -109,7 +110,7 @@ class BotRouter:
         addressed = mentions_bot(incoming.activity)
         command = command_of(incoming.activity)
         if addressed and (commands.is_thread_command(command) or not command.typed):
-            await self._command(incoming, key)
+            await self._command(incoming, key, await self._context(incoming, command))
             return
         share = await self._services.read(
             shared_card_thread, incoming.tenant_id, incoming.conversation_id
@@ -117,7 +118,7 @@ class BotRouter:
         if share is not None:
             await self._thread_reply(incoming, key, share, addressed=addressed)
         elif addressed:
-            await self._command(incoming, key)
+            await self._command(incoming, key, await self._context(incoming, command))
         # else: channel chatter the team lets us read, not meant for us: nothing is stored
 
     async def _thread_reply(
@@ -147,8 +148,10 @@ class BotRouter:
         await self._services.turns.run(key, work)
 
     # -- helpers -------------------------------------------------------------------------------
-    async def _context(self, incoming: Incoming) -> Context:
-        command = command_of(incoming.activity)
+    async def _context(self, incoming: Incoming, command: Command | None = None) -> Context:
+        """The command's inputs; `command` when the caller has read it from the activity."""
+        if command is None:
+            command = command_of(incoming.activity)
         team_info = await commands.prepare(incoming, command, self._connector)
         return Context(incoming, command, self._services, self._options, team_info)
 
