@@ -74,6 +74,7 @@ class Driver:
         self.send_personal_message = messaging.send_personal_message
         self.submit_action = messaging.submit_action
         self.execute_action = messaging.execute_action
+        self.verify_signin_state = messaging.verify_signin_state
         self.install_bot = lifecycle.install_bot
         self.remove_bot = lifecycle.remove_bot
         self.install_bot_personal = lifecycle.install_bot_personal

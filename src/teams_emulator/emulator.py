@@ -20,6 +20,8 @@ from teams_emulator.transcript import Transcript
 from teams_emulator.world import World
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3978"
+# Where the emulator serves its stand-in for Microsoft's TeamsJS library (sign-in pages load it).
+TEAMS_JS_PATH = "/_emulator/teamsjs/MicrosoftTeams.js"
 
 
 class Emulator:
@@ -72,6 +74,11 @@ class Emulator:
     def token_issuer(self) -> str:
         """The `iss` of channel tokens."""
         return BOT_FRAMEWORK_ISSUER
+
+    @property
+    def teams_js_url(self) -> str:
+        """The emulator's TeamsJS stand-in, for pages opened in its authentication window."""
+        return f"{self.base_url}{TEAMS_JS_PATH}"
 
     def token_url(self, tenant: str = "botframework.com") -> str:
         """The token endpoint of one tenant."""

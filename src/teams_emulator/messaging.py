@@ -210,3 +210,39 @@ class Messaging:
                     self.world.touch()
                     break
         return response
+
+    # -- the authentication flow ---------------------------------------------------------------
+    async def verify_signin_state(
+        self,
+        where: Message | Conversation,
+        user: User,
+        state: str,
+        *,
+        bot: BotApp | None = None,
+    ) -> BotResponse:
+        """The hand-back of Teams' bot authentication flow: after the page in the sign-in popup
+        called `microsoftTeams.authentication.notifySuccess(state)`, Teams sends the bot a
+        `signin/verifyState` invoke with `value: {"state": state}` from the user who clicked.
+
+        `where` is the message holding the sign-in card (the invoke then replies to it, as a card
+        action does), or a conversation when there is no card to point at.
+        """
+        if isinstance(where, Message):
+            target, activity = self._action_frame("invoke", where, user, bot)
+        else:
+            target, activity = self._conversation_frame("invoke", where, user, bot)
+        activity.update(name="signin/verifyState", value={"state": state})
+        return await self.sender.send(target, activity)
+
+    def _conversation_frame(
+        self, kind: str, conversation: Conversation, user: User, bot: BotApp | None
+    ) -> tuple[BotApp, dict[str, Any]]:
+        if conversation.kind == "personal":
+            target = bot or self.world.bots.get(conversation.bot_app_id or "")
+        else:
+            team = self.world.teams[conversation.team_id or ""]
+            target = self.sender.pick_bot(team, bot)
+        if target is None:
+            raise ValueError(f"no bot to send to in {conversation.id}: pass bot=")
+        where, data = self._where(conversation, None)
+        return target, self.sender.frame(kind, target, user, where, data)

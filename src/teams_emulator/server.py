@@ -94,6 +94,11 @@ class RunningEmulator:
         """`iss` of channel tokens (configure as tokenIssuer)."""
         return self.emulator.token_issuer
 
+    @property
+    def teams_js_url(self) -> str:
+        """The TeamsJS stand-in a sign-in page loads (configure as teamsJsUrl)."""
+        return self.emulator.teams_js_url
+
     def token_url(self, tenant: str = "botframework.com") -> str:
         """The token endpoint of a tenant."""
         return self.emulator.token_url(tenant)
@@ -106,8 +111,8 @@ class RunningEmulator:
         """The bot's block of a services config (`integrations.msteams.<name>`) pointing here.
 
         Plain config keys (botAppId, botAppPassword, botAppTenantId for a single-tenant bot,
-        openIdMetadataUrl, tokenIssuer when asked, loginUrl, serviceUrlAllowList), so the
-        emulator needs nothing of the service it tests.
+        openIdMetadataUrl, tokenIssuer when asked, loginUrl, serviceUrlAllowList, teamsJsUrl), so
+        the emulator needs nothing of the service it tests.
         """
         block: dict[str, Any] = {"botAppId": bot.app_id, "botAppPassword": bot.secret}
         if bot.home_tenant_id is not None:
@@ -117,6 +122,7 @@ class RunningEmulator:
             block["tokenIssuer"] = self.token_issuer
         block["loginUrl"] = self.login_url
         block["serviceUrlAllowList"] = [urlsplit(self.base_url).hostname]
+        block["teamsJsUrl"] = self.teams_js_url
         return block
 
 

@@ -225,3 +225,47 @@ async def test_page_updates_live_and_threads_replies(page_world: tuple[World, An
     # The sidebar lists both channels; switching shows the other one.
     await page.locator(".tree .item", has_text="General").click()
     await expect(page.locator(".title")).to_have_text("General")
+
+
+async def test_card_enum_values_match_case_insensitively(page_world: tuple[World, Any]) -> None:
+    """Microsoft's renderer reads "Bolder", "Medium", "Good", "Emphasis", "Person" as their
+    lower-case selves; so does the page."""
+    from playwright.async_api import expect
+
+    world, page = page_world
+    card = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "body": [
+            {
+                "type": "Container",
+                "style": "Emphasis",
+                "items": [
+                    {
+                        "type": "TextBlock",
+                        "text": "Loud",
+                        "size": "Medium",
+                        "weight": "Bolder",
+                        "color": "Good",
+                    },
+                    {"type": "TextBlock", "text": "Quiet", "size": "Small", "weight": "Lighter"},
+                    {"type": "Image", "url": PIXEL, "size": "Small", "style": "Person"},
+                ],
+            }
+        ],
+    }
+    attachment = {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+    await _bot_posts(world, {"type": "message", "attachments": [attachment]})
+    await page.goto(f"{world.emu.base_url}/?poll=100#{quote(world.channel.id, safe='')}")
+
+    loud = page.locator(".ac-text", has_text="Loud")
+    await expect(loud).to_have_css("font-weight", "600")
+    await expect(loud).to_have_css("font-size", "16px")
+    await expect(loud).to_have_css("color", "rgb(35, 123, 75)")
+    quiet = page.locator(".ac-text", has_text="Quiet")
+    await expect(quiet).to_have_css("font-weight", "300")
+    await expect(quiet).to_have_css("font-size", "12px")
+    container = page.locator(".ac-container")
+    await expect(container).to_have_css("background-color", "rgb(245, 245, 245)")
+    await expect(page.locator(".ac-image")).to_have_css("border-radius", "50%")
+    await expect(page.locator(".ac-image")).to_have_css("width", "40px")

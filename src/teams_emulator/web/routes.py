@@ -14,13 +14,14 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from teams_emulator.driver import Driver
-from teams_emulator.emulator import Emulator
+from teams_emulator.emulator import TEAMS_JS_PATH, Emulator
 from teams_emulator.routing import json_body
 from teams_emulator.web.views import conversation_view, sidebar_state
 
 STATIC = {
     "app.js": "text/javascript; charset=utf-8",
     "cards.js": "text/javascript; charset=utf-8",
+    "signin.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
 }
 
@@ -60,6 +61,10 @@ class WebApi:
         if name not in STATIC:
             return Response(status_code=404)
         return Response(_static(name), media_type=STATIC[name])
+
+    async def teams_js(self, request: Request) -> Response:
+        """The TeamsJS stand-in: a sign-in page in the authentication window loads it."""
+        return Response(_static("teamsjs.js"), media_type=STATIC["app.js"])
 
     async def state(self, request: Request) -> Response:
         """Teams, channels, chats, users and bots for the sidebar."""
@@ -121,6 +126,18 @@ class WebApi:
             response = await driver.submit_action(message, user, data, inputs=inputs)
         return _result(response)
 
+    async def signin(self, request: Request) -> Response:
+        """The sign-in window handed back `state` (its page called `notifySuccess(state)`):
+        `{conversationId, messageId, userId, state}`; Teams sends the bot `signin/verifyState`."""
+        spec = json_body(await request.body()) or {}
+        conversation = self.world.conversations.get(str(spec.get("conversationId")))
+        user = self.world.users.get(str(spec.get("userId")))
+        message = conversation.messages.get(str(spec.get("messageId"))) if conversation else None
+        state = spec.get("state")
+        if message is None or not message.from_bot or user is None or not isinstance(state, str):
+            return JSONResponse({"error": "conversationId, messageId, userId, state"}, 400)
+        return _result(await self.driver.verify_signin_state(message, user, state))
+
     async def install(self, request: Request) -> Response:
         """Add or remove a bot: `{appId, teamId | userId, remove?, consent?: [RSC names]}`."""
         spec = json_body(await request.body()) or {}
@@ -161,5 +178,7 @@ def web_routes(emulator: Emulator, driver: Driver) -> list[Route]:
         Route("/_emulator/ui/conversations/{conversation_id}", api.conversation, methods=["GET"]),
         Route("/_emulator/ui/messages", api.post_message, methods=["POST"]),
         Route("/_emulator/ui/actions", api.action, methods=["POST"]),
+        Route("/_emulator/ui/signin", api.signin, methods=["POST"]),
+        Route(TEAMS_JS_PATH, api.teams_js, methods=["GET"]),
         Route("/_emulator/ui/install", api.install, methods=["POST"]),
     ]

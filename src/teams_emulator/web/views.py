@@ -26,7 +26,15 @@ def sidebar_state(emulator: Emulator) -> dict[str, Any]:
             if team.tenant_id == tenant.id
         ]
         users = [
-            {"id": u.id, "name": u.name} for u in world.users.values() if u.tenant_id == tenant.id
+            {
+                "id": u.id,
+                "name": u.name,
+                "aadObjectId": u.aad_object_id,
+                "email": u.email,
+                "locale": u.locale,
+            }
+            for u in world.users.values()
+            if u.tenant_id == tenant.id
         ]
         chats = [
             {
@@ -59,6 +67,7 @@ def sidebar_state(emulator: Emulator) -> dict[str, Any]:
             "openIdMetadata": emulator.openid_metadata_url,
             "login": emulator.login_url,
             "tokenIssuer": emulator.token_issuer,
+            "teamsJs": emulator.teams_js_url,
         },
     }
 

@@ -1,9 +1,15 @@
-/* The emulator's Teams-like page: sidebar, threads, composer, card actions, live refresh. */
+/* The emulator's Teams-like page: sidebar, threads, composer, card actions, live refresh, and
+   Teams' side of the bot authentication flow (the sign-in window and its hand-back). */
 (function () {
   "use strict";
   const AC = window.AdaptiveCardRenderer;
   const $ = (id) => document.getElementById(id);
   const state = { version: -1, sidebar: null, selected: null, conversation: null, drafts: {} };
+  const SIGNIN_CARDS = ["application/vnd.microsoft.card.signin", "application/vnd.microsoft.card.oauth"];
+  const authWindow = window.EmulatorAuthWindow({
+    api, toast, refresh: () => refresh(true), status: $("signin-status"),
+    currentUser: () => state.sidebar.tenants.flatMap((t) => t.users).find((u) => u.id === $("as-user").value),
+  });
 
   async function api(path, body) {
     const response = await fetch(path, body === undefined ? {} : {
@@ -103,8 +109,12 @@
     const body = node.querySelector(".msg-body");
     if (!message.deleted) {
       for (const attachment of message.attachments) {
+        const onSignin = (url) => authWindow.start(conversation, message, url);
         if (attachment.contentType === "application/vnd.microsoft.card.adaptive") {
-          body.appendChild(AC.render(attachment.content, (action, inputs) => clickAction(conversation, message, action, inputs)));
+          body.appendChild(AC.render(attachment.content,
+            (action, inputs) => clickAction(conversation, message, action, inputs), onSignin));
+        } else if (SIGNIN_CARDS.includes(attachment.contentType)) {
+          body.appendChild(AC.renderSigninCard(attachment.content, onSignin));
         } else {
           const other = document.createElement("div");
           other.className = "attachment-other";
@@ -152,6 +162,7 @@
     }
     threads.scrollTop = threads.scrollHeight;
     renderComposer(conversation);
+    authWindow.markButtons();
   }
 
   function replyForm(conversation, rootId) {

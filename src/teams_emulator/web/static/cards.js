@@ -1,5 +1,8 @@
 /* A small Adaptive Card renderer (the subset Teams bots use), written for the emulator's page.
-   Exposes window.AdaptiveCardRenderer = { render(card, onAction), markdown(text) }. */
+   Exposes window.AdaptiveCardRenderer = { render(card, onAction, onSignin), renderSigninCard(content,
+   onSignin), markdown(text), escape(text) }. Sign-in actions (an Action.Submit whose data.msteams
+   is {type: "signin", value: url}, a signin card's or OAuth card's "signin" button) call
+   onSignin(url, title) instead of being submitted, as Teams starts its authentication flow. */
 (function () {
   "use strict";
 
@@ -46,6 +49,12 @@
     return out.join("");
   }
 
+  /* Enum values (size, weight, color, style, ...) match case-insensitively, as in Microsoft's
+     renderer: "Bolder" is "bolder". */
+  function lower(value) {
+    return value == null ? "" : String(value).toLowerCase();
+  }
+
   function el(tag, className, html) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -55,9 +64,9 @@
 
   function textBlock(item) {
     const classes = ["ac-text"];
-    if (item.size) classes.push("size-" + item.size);
-    if (item.weight) classes.push("weight-" + item.weight);
-    if (item.color) classes.push("color-" + String(item.color).toLowerCase());
+    if (item.size) classes.push("size-" + lower(item.size));
+    if (item.weight) classes.push("weight-" + lower(item.weight));
+    if (item.color) classes.push("color-" + lower(item.color));
     if (item.isSubtle) classes.push("subtle");
     return el("div", classes.join(" "), markdown(item.text));
   }
@@ -66,7 +75,7 @@
     const node = el("div", "ac-text");
     const p = el("p");
     for (const run of item.inlines || []) {
-      const span = el(run.italic ? "em" : run.weight === "bolder" ? "strong" : "span", null,
+      const span = el(run.italic ? "em" : lower(run.weight) === "bolder" ? "strong" : "span", null,
         esc(typeof run === "string" ? run : run.text));
       p.appendChild(span);
     }
@@ -86,8 +95,8 @@
   }
 
   function image(item) {
-    const img = el("img", "ac-image" + (item.size ? " size-" + String(item.size).toLowerCase() : "")
-      + (item.style === "person" ? " person" : ""));
+    const img = el("img", "ac-image" + (item.size ? " size-" + lower(item.size) : "")
+      + (lower(item.style) === "person" ? " person" : ""));
     if (/^(https?:|data:image\/)/.test(item.url || "")) img.src = item.url;
     img.alt = item.altText || "";
     return img;
@@ -150,6 +159,44 @@
     return values;
   }
 
+  /* The URL of a sign-in action: an Action.Submit with data.msteams {type: "signin", value}. */
+  function signinUrl(action) {
+    const teams = action.type === "Action.Submit" && action.data && action.data.msteams;
+    if (!teams || typeof teams !== "object" || lower(teams.type) !== "signin") return null;
+    return typeof teams.value === "string" ? teams.value : "";
+  }
+
+  function signinButton(url, title, onSignin) {
+    const button = el("button", "ac-action ac-signin", esc(title || "Sign in"));
+    button.type = "button";
+    button.dataset.signinUrl = url;
+    button.dataset.title = title || "Sign in";
+    button.addEventListener("click", () => { if (onSignin) onSignin(url, title || "Sign in"); });
+    return button;
+  }
+
+  /* A Bot Framework signin card or OAuth card: text and buttons; "signin" buttons start the flow. */
+  function renderSigninCard(content, onSignin) {
+    const card = content || {};
+    const root = el("div", "ac-card signin-card");
+    if (card.text) root.appendChild(el("div", "ac-text", markdown(card.text)));
+    const bar = el("div", "ac-actions");
+    for (const button of card.buttons || []) {
+      const kind = lower(button.type);
+      if (kind === "signin") {
+        bar.appendChild(signinButton(String(button.value || ""), button.title, onSignin));
+      } else if (kind === "openurl") {
+        const link = el("a", "ac-action", esc(button.title || button.value));
+        if (/^https?:/.test(button.value || "")) link.href = button.value;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        bar.appendChild(link);
+      }
+    }
+    root.appendChild(bar);
+    return root;
+  }
+
   function actionSet(actions, ctx) {
     const wrap = el("div");
     const bar = el("div", "ac-actions");
@@ -164,6 +211,11 @@
         link.target = "_blank";
         link.rel = "noopener noreferrer";
         bar.appendChild(link);
+        continue;
+      }
+      const signin = signinUrl(action);
+      if (signin !== null) {
+        bar.appendChild(signinButton(signin, action.title, ctx.onSignin));
         continue;
       }
       const button = el("button", "ac-action", title);
@@ -206,15 +258,15 @@
         case "Input.Text": case "Input.Toggle": case "Input.ChoiceSet": case "Input.Number":
         case "Input.Date": case "Input.Time": node = input(item); break;
         case "Container":
-          node = el("div", "ac-container" + (item.style ? " style-" + item.style : ""));
+          node = el("div", "ac-container" + (item.style ? " style-" + lower(item.style) : ""));
           elements(item.items, ctx).forEach((child) => node.appendChild(child));
           break;
         case "ColumnSet":
           node = el("div", "ac-columns");
           for (const column of item.columns || []) {
             const col = el("div", "ac-column");
-            const width = column.width;
-            col.style.flex = width === "auto" ? "0 0 auto" : /^\d+px$/.test(width || "")
+            const width = lower(column.width);
+            col.style.flex = width === "auto" ? "0 0 auto" : /^\d+px$/.test(width)
               ? `0 0 ${width}` : `${Number(width) || 1} 1 0`;
             elements(column.items, ctx).forEach((child) => col.appendChild(child));
             node.appendChild(col);
@@ -233,14 +285,15 @@
   function renderCard(card, ctx, nested) {
     const root = el("div", "ac-card" + (nested ? " nested" : ""));
     root.dataset.acVersion = card.version || "";
-    const own = nested ? ctx : { onAction: ctx.onAction, root };
+    const own = nested ? ctx : { onAction: ctx.onAction, onSignin: ctx.onSignin, root };
     elements(card.body, own).forEach((node) => root.appendChild(node));
     if (card.actions && card.actions.length) root.appendChild(actionSet(card.actions, own));
     return root;
   }
 
   window.AdaptiveCardRenderer = {
-    render: (card, onAction) => renderCard(card || {}, { onAction }, false),
+    render: (card, onAction, onSignin) => renderCard(card || {}, { onAction, onSignin }, false),
+    renderSigninCard,
     markdown,
     escape: esc,
   };
