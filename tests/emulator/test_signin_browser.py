@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ from .conftest import World, make_world
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "build" / "screenshots" / "emulator-signin.png"
 
 # The bot's sign-in page: `mode` says what it hands back once TeamsJS is initialized.
 SIGNIN_PAGE = """<!doctype html>
@@ -152,6 +154,8 @@ async def test_sign_in_popup_hands_the_state_to_the_bot_from_the_clicking_user(
     assert invoke["conversation"]["id"] == f"{scene.world.channel.id};messageid={card_id}"
     assert invoke["channelData"]["tenant"] == {"id": scene.world.tenant.id}
     await expect(page.locator(".ac-signin")).to_have_text("Sign in")
+    # A sign-in action starts the flow instead of submitting: no message carried its data.
+    assert [a for a in scene.world.recorder.of_type("message") if "value" in a] == []
 
     # The bot refuses the next hand-back: the page says so.
     scene.world.recorder.answer = lambda activity: (403, None)
@@ -196,6 +200,8 @@ async def test_a_window_closed_or_failed_sends_nothing(scene: Scene) -> None:
     await expect(popup.locator("#out")).to_have_text(f"initialized for {scene.world.alice.email}")
     await expect(page.locator("#signin-status")).to_contain_text("Signing in…")
     await expect(page.locator(".ac-signin").first).to_have_text("Signing in…")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOT))
     await popup.close()
     await expect(page.locator("#signin-status")).to_contain_text("nothing was sent")
 
