@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
 from support.browser import async_chromium
@@ -50,15 +50,20 @@ def _signin_site(teams_js: str) -> Starlette:
     async def signin(request: Request) -> HTMLResponse:
         return HTMLResponse(SIGNIN_PAGE.format(teams_js=teams_js))
 
-    return Starlette(routes=[Route("/signin", signin)])
+    async def hop(request: Request) -> RedirectResponse:
+        return RedirectResponse(request.query_params["to"], 302)
+
+    return Starlette(routes=[Route("/signin", signin), Route("/hop", hop)])
 
 
 @dataclass
 class Scene:
-    """The emulator's world, the sign-in site's base URL and the emulator's page."""
+    """The emulator's world, the sign-in site and another origin serving the same pages, and the
+    emulator's page."""
 
     world: World
     site: str
+    elsewhere: str
     page: Any
 
     def invokes(self) -> list[dict[str, Any]]:
@@ -115,10 +120,11 @@ async def scene(browser: Any) -> AsyncIterator[Scene]:
     """A served emulator with the standard world, a sign-in site on another port, a fresh page."""
     async with run_emulator() as served:
         world = await make_world(served)
-        with serve_in_thread(_signin_site(served.teams_js_url)) as site:
+        pages = _signin_site(served.teams_js_url)
+        with serve_in_thread(pages) as site, serve_in_thread(pages) as elsewhere:
             context = await browser.new_context(viewport={"width": 1280, "height": 860})
             page = await context.new_page()
-            yield Scene(world, site, page)
+            yield Scene(world, site, elsewhere, page)
             await context.close()
         await world.http.aclose()
 
@@ -225,3 +231,29 @@ async def test_the_sign_in_page_opened_directly_never_initializes(scene: Scene) 
     initialized = await direct.evaluate("microsoftTeams.app.isInitialized()")
     assert initialized is False
     assert scene.invokes() == []
+
+
+async def test_a_hand_back_from_another_origin_than_the_sign_in_urls_is_ignored(
+    scene: Scene,
+) -> None:
+    """The card's URL redirects the window to another origin, whose page tries to initialize and
+    call notifySuccess: the emulator's page answers and hears only the sign-in URL's origin, so
+    the page there never initializes and nothing reaches the bot."""
+    from playwright.async_api import expect
+
+    target = quote(f"{scene.elsewhere}/signin?mode=success", safe="")
+    await scene.bot_posts(_submit_signin_card(f"{scene.site}/hop?to={target}"))
+    await scene.open_channel("Bob Jones")
+    page = scene.page
+
+    async with page.expect_popup() as opened:
+        await page.locator(".ac-signin").click()
+    popup = await opened.value
+    await popup.wait_for_url(f"{scene.elsewhere}/signin?mode=success")
+    await popup.wait_for_load_state()
+    await asyncio.sleep(0.5)
+    await expect(popup.locator("#out")).to_have_text("waiting for Teams")
+    await expect(page.locator("#signin-status")).to_contain_text("Signing in…")
+    assert scene.invokes() == []
+    await popup.close()
+    await expect(page.locator("#signin-status")).to_contain_text("nothing was sent")
