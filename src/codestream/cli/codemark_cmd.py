@@ -304,7 +304,11 @@ def codemark_channels(
     if not targets:
         console.print("No connected channels yet: say `@CodeStream connect` in a Teams channel.")
         return
-    table = Table("TEAM/CHANNEL", "ORGANIZATION", Column("channel id", no_wrap=True))
+    table = Table(
+        Column("TEAM/CHANNEL", no_wrap=True),
+        Column("ORGANIZATION", overflow="fold"),
+        Column("channel id", no_wrap=True),
+    )
     for target in targets:
         table.add_row(
             escape(target["name"]),
