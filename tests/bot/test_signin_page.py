@@ -1,5 +1,6 @@
 """The sign-in link and page: tampered, expired, reused or cross-session requests are refused with
-a clear page and change nothing; the paste-a-code path completes a sign-in."""
+a clear page and change nothing; the page itself links nothing, and pasting its code into the
+personal chat (as the Teams user who asked) completes a sign-in."""
 
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from support.teams_flow import (
     bot_messages,
     browser,
     card_of,
-    code_on,
     csrf_on,
-    open_url,
+    pick_teams,
     say,
     sign_in,
+    signin_url,
     text_of,
     wait_for_card,
 )
@@ -55,7 +56,7 @@ async def setup(database_url: str) -> AsyncIterator[SignInWorld]:
 
 
 async def _link(world: BotWorld) -> str:
-    return open_url(card_of(await say(world, world.alice, "signin")))
+    return signin_url(card_of(await say(world, world.alice, "signin")))
 
 
 def _tamper(url: str) -> str:
@@ -144,10 +145,8 @@ async def test_another_session_cannot_submit_and_bad_picks_change_nothing(
 async def test_pasting_the_code_completes_a_sign_in(setup: SignInWorld) -> None:
     world = setup.world
     chat = world.emu.driver.personal_chat(world.bot, world.alice).id
-    code = await sign_in(world, world.alice, setup.alice, [setup.team_id])
-    assert text_of(await say(world, world.alice, "logout")) == (
-        "You have been signed out of CodeStream."
-    )
+    _card, code = await pick_teams(world, world.alice, setup.alice, [setup.team_id])
+    await _still_signed_out(world)  # the page linked nothing
     pasted = text_of(await say(world, world.alice, code.lower()))
     assert pasted.startswith(f"You're signed in to CodeStream as {setup.alice.email}.")
     assert "Linked CodeStream teams: Plant Eaters" in pasted
@@ -155,12 +154,8 @@ async def test_pasting_the_code_completes_a_sign_in(setup: SignInWorld) -> None:
 
     # The card's own box: Action.Submit with signInCode, after a second sign-in on the web.
     await say(world, world.alice, "logout")
-    card = await say(world, world.alice, "signin")
-    async with browser(world) as person:
-        picker = await person.open_signin(open_url(card_of(card)), setup.alice.email, PASSWORD)
-        second = code_on(await person.submit(picker, [setup.team_id]))
-    await wait_for_card(world, chat, "You're signed in", since=len(bot_messages(world, chat)) - 1)
-    await say(world, world.alice, "logout")
+    card, second = await pick_teams(world, world.alice, setup.alice, [setup.team_id])
+    await _still_signed_out(world)
     before = len(bot_messages(world, chat))
     clicked = await world.emu.driver.submit_action(
         card, world.alice, {"action": "signincode"}, inputs={"signInCode": f" {second} "}
@@ -176,9 +171,9 @@ async def test_a_code_is_refused_after_10_minutes_and_for_another_teams_user(
 ) -> None:
     world = setup.world
     await world.emu.driver.install_bot_personal(world.bot, world.bob)
-    code = await sign_in(world, world.alice, setup.alice, [setup.team_id])
-    await say(world, world.alice, "logout")
+    _card, code = await pick_teams(world, world.alice, setup.alice, [setup.team_id])
     assert text_of(await say(world, world.bob, code)).startswith("That code didn't work")
+    assert NOT_SIGNED_IN in text_of(await say(world, world.bob, "status"))
     setup.clock.advance(minutes=10)
     assert text_of(await say(world, world.alice, code)).startswith("That code didn't work")
     await _still_signed_out(world)

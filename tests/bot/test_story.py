@@ -1,5 +1,6 @@
 """The README's story, through real HTTP: install the bot, sign in from the personal chat by
-following the card's link, connect a channel, and see it listed for the IDE."""
+following the card's link (Teams hands the page's code back to the bot), connect a channel, and
+see it listed for the IDE."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ import pytest
 
 from support.api import Api
 from support.bots import BotWorld, start_bot_world
-from support.teams_flow import browser, card_of, card_text, code_on, open_url, wait_for_card
+from support.teams_flow import (
+    browser,
+    card_of,
+    card_text,
+    code_on,
+    hand_back,
+    signin_url,
+    wait_for_card,
+)
 
 
 @pytest.fixture
@@ -39,17 +48,21 @@ async def test_install_sign_in_connect_and_list(story: BotWorld) -> None:
     answer = await driver.send_personal_message(world.bot, world.alice, "signin")
     assert answer.status == 200
     signin = await wait_for_card(world, chat, "Sign in to CodeStream to get started!")
-    url = open_url(card_of(signin))
+    url = signin_url(card_of(signin))
     assert url.startswith(f"{world.app_client.base_url}/web/msteams/signin?state=")
 
     async with browser(world) as alices_browser:
         picker = await alices_browser.open_signin(url, alice.email, "correct horse 1")
         assert picker.status_code == 200, picker.text
         assert "Alice Smith" in picker.text and world.tenant.id in picker.text
-        assert "Plant Eaters" in picker.text
+        assert world.alice.email in picker.text and "Plant Eaters" in picker.text
         done = await alices_browser.submit(picker, [team["id"]])
         assert done.status_code == 200, done.text
-        assert len(code_on(done).replace("-", "")) >= 8
+        code = code_on(done)
+        assert len(code.replace("-", "")) >= 8
+
+    handed_back = await hand_back(world, world.alice, code)
+    assert handed_back.status == 200
 
     await wait_for_card(
         world,
@@ -80,6 +93,7 @@ async def test_install_sign_in_connect_and_list(story: BotWorld) -> None:
                 "tenantId": world.tenant.id,
                 "teamName": "Engineering",
                 "channelName": "Releases",
+                "organization": world.alice.email.split("@")[1],
             }
         ]
     }

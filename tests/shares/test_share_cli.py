@@ -116,6 +116,7 @@ def test_channels_lists_what_can_be_shared_to(session: Session) -> None:
     assert result.exit_code == 0, result.output
     assert "Engineering/Code review" in result.output
     assert "Finance/Ledger" in result.output
+    assert "ORGANIZATION" in result.output  # tells look-alikes in two tenants apart
 
 
 def test_create_with_share_queues_the_card(session: Session) -> None:

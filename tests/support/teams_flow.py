@@ -20,6 +20,8 @@ from support.api import Member
 from support.bots import BotWorld
 from support.databases import undelivered
 from teams_emulator import Channel, Message, User
+from teams_emulator import activities as act
+from teams_emulator.delivery import BotResponse
 
 PASSWORD = "correct horse 1"
 """The password `Api.sign_up` gives users."""
@@ -63,9 +65,15 @@ def card_text(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def open_url(card: dict[str, Any]) -> str:
-    """The URL of the card's Action.OpenUrl."""
-    urls = [a["url"] for a in card.get("actions", []) if a["type"] == "Action.OpenUrl"]
+def signin_url(card: dict[str, Any]) -> str:
+    """The page the card's sign-in button opens in Teams' authentication window: an
+    Action.Submit whose data is `{"msteams": {"type": "signin", "value": <url>}}`."""
+    urls = [
+        a["data"]["msteams"]["value"]
+        for a in card.get("actions", [])
+        if a["type"] == "Action.Submit"
+        and a.get("data", {}).get("msteams", {}).get("type") == "signin"
+    ]
     assert len(urls) == 1, card
     return str(urls[0])
 
@@ -236,21 +244,55 @@ def text_of(message: Message) -> str:
     return card_text(card_of(message))
 
 
-async def sign_in(
+async def send_invoke(world: BotWorld, user: User, name: str, value: Any) -> BotResponse:
+    """A signed invoke named `name` from `user` in their personal chat with the bot."""
+    chat = world.emu.driver.personal_chat(world.bot, user)
+    activity = world.emu.driver.sender.frame(
+        "invoke",
+        world.bot,
+        user,
+        act.personal_conversation(chat),
+        {"tenant": {"id": chat.tenant_id}, "source": {"name": "message"}},
+    )
+    activity.update(name=name, value=value)
+    return await world.emu.driver.send_activity(world.bot, activity)
+
+
+async def hand_back(world: BotWorld, user: User, state: Any) -> BotResponse:
+    """What Teams does when the sign-in page calls `authentication.notifySuccess(state)`: a
+    `signin/verifyState` invoke from `user` in their personal chat with the bot."""
+    return await send_invoke(world, user, "signin/verifyState", {"state": state})
+
+
+async def pick_teams(
     world: BotWorld, user: User, member: Member, team_ids: list[str], password: str = PASSWORD
-) -> str:
-    """The whole sign-in from Teams for `user` as `member`; the one-time code the page showed."""
+) -> tuple[Message, str]:
+    """`user` sends `signin`; `member` opens the card's page, signs in and picks the teams. The
+    sign-in card and the one-time code the page showed (nothing is linked yet)."""
     chat = world.emu.driver.personal_chat(world.bot, user).id
     before = len(bot_messages(world, chat))
     sent = await world.emu.driver.send_personal_message(world.bot, user, "signin")
     assert sent.status == 200
     card = await wait_for_card(world, chat, "Sign in to CodeStream", since=before)
     async with browser(world) as person:
-        picker = await person.open_signin(open_url(card_of(card)), member.email, password)
+        picker = await person.open_signin(signin_url(card_of(card)), member.email, password)
         assert picker.status_code == 200, picker.text
         done = await person.submit(picker, team_ids)
         assert done.status_code == 200, done.text
+    return card, code_on(done)
+
+
+async def sign_in(
+    world: BotWorld, user: User, member: Member, team_ids: list[str], password: str = PASSWORD
+) -> str:
+    """The whole sign-in from Teams for `user` as `member`, the code handed back by Teams'
+    authentication flow; the one-time code the page showed (used up)."""
+    chat = world.emu.driver.personal_chat(world.bot, user).id
+    before = len(bot_messages(world, chat))
+    _card, code = await pick_teams(world, user, member, team_ids, password)
+    answered = await hand_back(world, user, code)
+    assert answered.status == 200, answered.body
     await wait_for_card(
         world, chat, f"You're signed in to CodeStream as {member.email}", since=before
     )
-    return code_on(done)
+    return code

@@ -17,7 +17,6 @@ from microsoft_teams.cards import (
     CardElement,
     Fact,
     FactSet,
-    OpenUrlAction,
     SubmitAction,
     TextBlock,
     TextInput,
@@ -123,13 +122,20 @@ def welcome_team(ms_team_name: str) -> dict[str, Any]:
     )
 
 
+def signin_action(title: str, url: str) -> SubmitAction:
+    """A button that opens `url` in Teams' authentication window (`msteams` type `signin`);
+    the page hands its result back to the bot as a `signin/verifyState` invoke."""
+    return SubmitAction(title=title, data={"msteams": {"type": "signin", "value": url}})
+
+
 def signin_card(url: str) -> dict[str, Any]:
-    """The answer to `signin`: a button to the sign-in page, and a box for the one-time code."""
+    """The answer to `signin`: a button to the sign-in page through Teams' authentication
+    flow, and a box for pasting the one-time code."""
     return _card(
         texts.SIGNIN_TITLE,
         [texts.SIGNIN_TEXT],
         actions=[
-            OpenUrlAction(title=texts.BUTTON_SIGNIN, url=url),
+            signin_action(texts.BUTTON_SIGNIN, url),
             submit(texts.BUTTON_SUBMIT_CODE, "signincode"),
         ],
         extra=[
@@ -147,6 +153,35 @@ def signed_in_card(email: str, cs_team_names: Sequence[str]) -> dict[str, Any]:
         else []
     )
     return _card(None, [texts.SIGNED_IN.format(email=email)], facts)
+
+
+def signin_failed_card(reason: str) -> dict[str, Any]:
+    """Teams' authentication flow ended without handing back a code."""
+    shown = plain(reason, 200) or texts.SIGNIN_FAILED_NO_REASON
+    return text_card(
+        texts.SIGNIN_FAILED.format(reason=shown), submit(texts.BUTTON_SIGNIN, "signin")
+    )
+
+
+def teams_linked_card(
+    cs_email: str,
+    teams_name: str,
+    teams_email: str,
+    organization: str,
+    when: str,
+    account_url: str,
+) -> dict[str, Any]:
+    """Told to a user's older linked Teams chat: another Teams account was linked to them."""
+    account = plain(teams_email, 200) or texts.UNKNOWN_EMAIL
+    if plain(teams_name, 100):
+        account = f"{account} ({plain(teams_name, 100)})"
+    facts = [
+        (texts.TEAMS_LINKED_ACCOUNT, account),
+        (texts.TEAMS_LINKED_ORGANIZATION, plain(organization, 200)),
+        (texts.TEAMS_LINKED_WHEN, when),
+    ]
+    text = texts.TEAMS_LINKED_TEXT.format(email=cs_email, url=account_url)
+    return _card(texts.TEAMS_LINKED_TITLE, [text], facts)
 
 
 def connected_card(cs_team_names: Sequence[str], *, already: bool) -> dict[str, Any]:

@@ -17,13 +17,15 @@ from urllib.parse import quote
 from codestream.bot import cards, texts
 from codestream.bot.incoming import Command, Incoming
 from codestream.bot.lifecycle import describe_team, team_from_event
+from codestream.bot.members import describe_sender
 from codestream.domain.models import Team, User
+from codestream.domain.msteams import TeamsProfile
 from codestream.domain.services import Services
 from codestream.domain.services import msteams_channels as channels
 from codestream.domain.services import msteams_installs as installs
 from codestream.domain.services import msteams_links as links
 from codestream.domain.services.msteams_installs import TeamInfo
-from codestream.domain.services.msteams_signin import looks_like_code
+from codestream.domain.services.msteams_signin_tokens import looks_like_code
 from codestream.domain.services.msteams_turns import Turn
 from codestream.teams.connector import ConnectorClient
 
@@ -44,10 +46,19 @@ class BotOptions:
 
 
 @dataclass(frozen=True)
+class LookedUp:
+    """What a command's lookup found in Teams before the turn: the channel's team, the
+    sender's profile (email, sign-in name)."""
+
+    team_info: TeamInfo | None = None
+    profile: TeamsProfile | None = None
+
+
+@dataclass(frozen=True)
 class Context:
-    """One command's inputs. `team_info` is what the command's lookup found in Teams before
-    the turn (so no transaction waits on Teams); `user` the sender's CodeStream user, for
-    commands that ask for it (`Who`)."""
+    """One command's inputs. `team_info` and `profile` are what the command's lookup found in
+    Teams before the turn (so no transaction waits on Teams); `user` the sender's CodeStream
+    user, for commands that ask for it (`Who`)."""
 
     incoming: Incoming
     command: Command
@@ -55,6 +66,7 @@ class Context:
     options: BotOptions
     team_info: TeamInfo | None = None
     user: User | None = None
+    profile: TeamsProfile | None = None
 
 
 class Where(Enum):
@@ -77,7 +89,7 @@ class Who(Enum):
 
 
 Handler = Callable[[Context, Turn], Awaitable[Card]]
-Lookup = Callable[[Incoming, ConnectorClient | None], Awaitable[TeamInfo | None]]
+Lookup = Callable[[Incoming, ConnectorClient | None], Awaitable[LookedUp]]
 
 
 @dataclass(frozen=True)
@@ -143,11 +155,11 @@ def is_thread_command(command_: Command) -> bool:
 
 async def prepare(
     incoming: Incoming, command_: Command, connector: ConnectorClient | None
-) -> TeamInfo | None:
+) -> LookedUp:
     """Run the command's lookup in Teams, if it declares one (before the turn)."""
     spec = spec_of(command_)
-    if spec is None or spec.before_turn is None or not incoming.in_channel:
-        return None
+    if spec is None or spec.before_turn is None:
+        return LookedUp()
     return await spec.before_turn(incoming, connector)
 
 
@@ -211,7 +223,13 @@ async def _help(ctx: Context, _turn: Turn) -> Card:
     return cards.help_card(personal=ctx.incoming.personal)
 
 
-@command("signin", aliases=("login",), where=Where.PERSONAL)
+async def _describe_sender(incoming: Incoming, connector: ConnectorClient | None) -> LookedUp:
+    if not incoming.personal:
+        return LookedUp()
+    return LookedUp(profile=await describe_sender(incoming, connector))
+
+
+@command("signin", aliases=("login",), where=Where.PERSONAL, before_turn=_describe_sender)
 async def _signin(ctx: Context, turn: Turn) -> Card:
     incoming = ctx.incoming
     if incoming.user_id is None:
@@ -222,18 +240,25 @@ async def _signin(ctx: Context, turn: Turn) -> Card:
         teams_user_id=incoming.user_id,
         aad_object_id=incoming.aad_object_id,
         conversation_id=incoming.conversation_id,
+        profile=ctx.profile,
     )
     return cards.signin_card(f"{ctx.options.signin_page}?state={quote(state, safe='')}")
 
 
 @command("signincode", where=Where.PERSONAL, in_threads=False, shown_as="signin")
 async def _signin_code(ctx: Context, turn: Turn) -> Card:
+    """A one-time code handed back by the Teams user who asked: pasted into the chat, or by
+    Teams' authentication flow (`signin/verifyState`, which the router reads as this)."""
     incoming = ctx.incoming
     code = ctx.command.code or ""
     redeemed = None
     if incoming.user_id is not None and code:
         redeemed = await ctx.services.signin.redeem_code(
-            turn, code, tenant_id=incoming.tenant_id, teams_user_id=incoming.user_id
+            turn,
+            code,
+            tenant_id=incoming.tenant_id,
+            teams_user_id=incoming.user_id,
+            aad_object_id=incoming.aad_object_id,
         )
     if redeemed is None:
         return cards.text_card(texts.CODE_INVALID, cards.submit(texts.BUTTON_SIGNIN, "signin"))
@@ -250,11 +275,9 @@ async def _signout(ctx: Context, turn: Turn) -> Card:
     return cards.text_card(texts.SIGNED_OUT)
 
 
-async def _describe_channel_team(
-    incoming: Incoming, connector: ConnectorClient | None
-) -> TeamInfo | None:
-    info = team_from_event(incoming)
-    return await describe_team(connector, info) if info is not None else None
+async def _describe_channel_team(incoming: Incoming, connector: ConnectorClient | None) -> LookedUp:
+    info = team_from_event(incoming) if incoming.in_channel else None
+    return LookedUp(team_info=await describe_team(connector, info) if info is not None else None)
 
 
 @command("connect", where=Where.CHANNEL, who=Who.SIGNED_IN, before_turn=_describe_channel_team)

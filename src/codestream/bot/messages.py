@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from codestream.bot import cards
 from codestream.bot.codemark_card import render_codemark_activity, render_reply_activity
-from codestream.domain.messages import Activity, CodemarkCardData, ReplyCardData
-from codestream.domain.models import Team, User
+from codestream.domain.messages import Activity, CodemarkCardData, ReplyCardData, TeamsLinkNotice
 
 
 class BotMessages:
-    """Adaptive Card messages for codemarks, replies and sign-in confirmations."""
+    """Adaptive Card messages for codemarks, replies and notices of new Teams links."""
 
     def codemark(self, data: CodemarkCardData) -> Activity:
         """The codemark's card, shrunk to fit Teams' message size."""
@@ -19,6 +20,15 @@ class BotMessages:
         """The reply's message in a card's thread."""
         return render_reply_activity(data)
 
-    def signed_in(self, user: User, teams: list[Team]) -> Activity:
-        """The personal chat's confirmation of a sign-in completed on the web page."""
-        return cards.message(cards.signed_in_card(user.email, [t.name for t in teams]))
+    def teams_linked(self, notice: TeamsLinkNotice) -> Activity:
+        """The notice to an older linked chat: which Teams account was linked, when, where."""
+        moment = datetime.fromtimestamp(notice.linked_at / 1000, UTC)
+        card = cards.teams_linked_card(
+            notice.user.email,
+            notice.teams_name,
+            notice.teams_email,
+            notice.organization,
+            f"{moment:%Y-%m-%d %H:%M} UTC",
+            notice.account_url,
+        )
+        return cards.message(card)

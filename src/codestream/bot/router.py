@@ -19,6 +19,7 @@ from codestream.bot.commands import BotOptions, Card, Context
 from codestream.bot.incoming import (
     Command,
     Incoming,
+    clean_text,
     command_of,
     is_card_action,
     mentions_bot,
@@ -42,6 +43,10 @@ from codestream.teams.routing import Routes, is_invoke, is_type
 log = logging.getLogger("codestream.bot")
 
 CARD_ACTION = "adaptiveCard/action"
+VERIFY_STATE = "signin/verifyState"
+"""Teams hands back what the sign-in page passed to `authentication.notifySuccess`."""
+SIGNIN_FAILURE = "signin/failure"
+"""Teams' authentication flow ended without a result (closed popup, `notifyFailure`, ...)."""
 NOT_IMPLEMENTED = InvokeResponse(501)
 """The answer to an invoke the bot has no handler for (Microsoft's ActivityHandler's)."""
 
@@ -68,6 +73,8 @@ class BotRouter:
         self.routes: Routes[Incoming, RouteHandler] = Routes()
         add = self.routes.add
         add("card action", lambda i: is_invoke(i.activity, CARD_ACTION), self._card_action)
+        add("sign-in code handed back", lambda i: is_invoke(i.activity, VERIFY_STATE), self._code)
+        add("sign-in failed", lambda i: is_invoke(i.activity, SIGNIN_FAILURE), self._signin_failed)
         add("command in a chat, or a card click", _chat_or_click, self._command)
         add("message in a channel thread", _in_channel_thread, self._in_thread)
         add("command in a channel", _addressed, self._command)
@@ -91,6 +98,27 @@ class BotRouter:
         if isinstance(card, Duplicate):
             return InvokeResponse(200)
         return InvokeResponse(200, {"statusCode": 200, "type": CONTENT_TYPE, "value": card})
+
+    async def _code(self, incoming: Incoming, key: str | None) -> InvokeResponse:
+        """The one-time code the sign-in page handed back through Teams: the `signincode`
+        command, answered in the chat; the invoke itself always gets 200."""
+        state = _value(incoming).get("state")
+        code = clean_text(state, 40) if isinstance(state, str) else ""
+        command = Command("signincode", "signincode", code)
+        await self._command(incoming, key, await self._context(incoming, command))
+        return InvokeResponse(200, {})
+
+    async def _signin_failed(self, incoming: Incoming, key: str | None) -> InvokeResponse:
+        """Teams' authentication flow ended without a code: say so, and what to do."""
+        value = _value(incoming)
+        reason = clean_text(value.get("message"), 200) or clean_text(value.get("code"), 100)
+        card = cards.signin_failed_card(reason)
+
+        async def work(turn: Turn) -> None:
+            await self._answer(turn, incoming, card)
+
+        await self._services.turns.run(key, work)
+        return InvokeResponse(200, {})
 
     async def _command(
         self, incoming: Incoming, key: str | None, ctx: Context | None = None
@@ -152,8 +180,15 @@ class BotRouter:
         """The command's inputs; `command` when the caller has read it from the activity."""
         if command is None:
             command = command_of(incoming.activity)
-        team_info = await commands.prepare(incoming, command, self._connector)
-        return Context(incoming, command, self._services, self._options, team_info)
+        looked_up = await commands.prepare(incoming, command, self._connector)
+        return Context(
+            incoming,
+            command,
+            self._services,
+            self._options,
+            team_info=looked_up.team_info,
+            profile=looked_up.profile,
+        )
 
     async def _run(self, ctx: Context, turn: Turn) -> Card:
         chat = chat_of(ctx.incoming)
@@ -172,6 +207,11 @@ class BotRouter:
                 payload=cards.message(card),
             )
         )
+
+
+def _value(incoming: Incoming) -> dict[str, object]:
+    value = incoming.activity.value
+    return value if isinstance(value, dict) else {}
 
 
 # -- selectors: what an activity looks like, nothing stored ----------------------------------

@@ -38,11 +38,20 @@ WELCOME_TEAM_TEXT = (
 
 SIGNIN_TITLE = "Sign in to CodeStream to get started!"
 SIGNIN_TEXT = (
-    "The button opens a page where you sign in and pick the CodeStream teams to link to this "
-    "Microsoft Teams organization. The link works once, for 10 minutes."
+    "The button opens a page where you sign in to CodeStream and pick the CodeStream teams to "
+    "link to this Microsoft Teams organization; Teams then hands the page's one-time code back "
+    "to me. The link works once, for 10 minutes."
 )
-SIGNIN_CODE_HINT = "If I don't confirm here after you sign in, paste the code the page shows:"
+SIGNIN_CODE_HINT = (
+    "If I don't confirm here, paste the code the page shows. Paste it only here, in your own "
+    "chat with me: whoever types your code becomes you in CodeStream."
+)
 SIGNIN_CODE_PLACEHOLDER = "XXXX-XXXX-XXXX"
+SIGNIN_FAILED = (
+    "Sign-in didn't finish ({reason}). Send **signin** to try again, or paste here the code "
+    "the sign-in page shows."
+)
+SIGNIN_FAILED_NO_REASON = "Teams gave no reason"
 
 SIGNED_IN = (
     "You're signed in to CodeStream as {email}. "
@@ -53,6 +62,17 @@ CODE_INVALID = (
     "That code didn't work: it may have expired, been used already, or belong to someone else. "
     "Send **signin** to get a new one."
 )
+
+TEAMS_LINKED_TITLE = "A new Microsoft Teams account was linked to your CodeStream account"
+TEAMS_LINKED_TEXT = (
+    "From now on it acts as you ({email}) in CodeStream: its replies are posted as you, it can "
+    "connect channels to your teams, and codemarks are shared there. If this wasn't you, "
+    "revoke it now at {url} or with the codestream CLI, and change your password."
+)
+TEAMS_LINKED_ACCOUNT = "Teams account"
+TEAMS_LINKED_ORGANIZATION = "Organization"
+TEAMS_LINKED_WHEN = "Linked"
+UNKNOWN_EMAIL = "email unknown"
 
 SIGNED_OUT = "You have been signed out of CodeStream."
 NOT_SIGNED_IN = "You aren't signed in to CodeStream. Send **signin** to sign in."

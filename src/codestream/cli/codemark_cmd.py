@@ -204,8 +204,14 @@ def codemark_show(codemark_id: str = typer.Argument(..., help="The codemark's id
         print_shares(item["sharedTo"])
 
 
+def _target_name(target: dict[str, Any]) -> str:
+    return f"{target['name']} ({target.get('organization') or target['tenantId']})"
+
+
 def _target_names(targets: list[dict[str, Any]]) -> str:
-    return ", ".join(t["name"] for t in targets) or "none (say `@CodeStream connect` in a channel)"
+    return ", ".join(_target_name(t) for t in targets) or (
+        "none (say `@CodeStream connect` in a channel)"
+    )
 
 
 def resolve_channels(
@@ -225,7 +231,7 @@ def resolve_channels(
         if not matches:
             fail(f"{option} {spec!r}: not a connected channel; connected: {_target_names(targets)}")
         if len(matches) > 1:
-            ids = ", ".join(t["channelId"] for t in matches)
+            ids = ", ".join(f"{t['channelId']} ({_target_name(t)})" for t in matches)
             fail(f"{option} {spec!r}: several channels have that name; pass one of the ids: {ids}")
         if matches[0]["channelId"] not in found:
             found.append(matches[0]["channelId"])
@@ -298,7 +304,15 @@ def codemark_channels(
     if not targets:
         console.print("No connected channels yet: say `@CodeStream connect` in a Teams channel.")
         return
-    table = Table("TEAM/CHANNEL", Column("channel id", no_wrap=True))
+    table = Table(
+        Column("TEAM/CHANNEL", no_wrap=True),
+        Column("ORGANIZATION", overflow="fold"),
+        Column("channel id", no_wrap=True),
+    )
     for target in targets:
-        table.add_row(escape(target["name"]), escape(target["channelId"]))
+        table.add_row(
+            escape(target["name"]),
+            escape(target.get("organization") or target["tenantId"]),
+            escape(target["channelId"]),
+        )
     console.print(table)

@@ -21,6 +21,7 @@ from codestream.cli.demo_flow import (
     EmulatorThread,
     TeamsSide,
     connect_channel,
+    hand_back_code,
     install_and_ask_to_sign_in,
     share,
     sign_in_on_the_web,
@@ -178,8 +179,9 @@ def play_story(base: str, emulator: EmulatorThread, teams: TeamsSide, seeded: De
     """Install the bot, sign in from Teams, connect the channel, share; wait for the card."""
     console.print("Installing the bot in Engineering and Ada's personal chat…")
     link = emulator.call(install_and_ask_to_sign_in(teams))
-    console.print("Signing in from Teams (following the card's link)…")
-    sign_in_on_the_web(base, link, DEMO_EMAIL, DEMO_PASSWORD, seeded.team_id)
+    console.print("Signing in from Teams (following the card's link, pasting the code)…")
+    code = sign_in_on_the_web(base, link, DEMO_EMAIL, DEMO_PASSWORD, seeded.team_id)
+    emulator.call(hand_back_code(teams, code))
     console.print("Connecting Engineering / Code review (@CodeStream connect)…")
     emulator.call(connect_channel(teams))
     console.print("Sharing the codemark to Code review…")

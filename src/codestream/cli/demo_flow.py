@@ -26,6 +26,7 @@ T = TypeVar("T")
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _STATE = re.compile(r'name="state" value="([^"]+)"')
+_CODE = re.compile(r'id="signin-code">([^<]+)<')
 
 
 class DemoError(Exception):
@@ -118,14 +119,17 @@ def _card_texts(message: Any) -> list[str]:
     return texts
 
 
-def _open_urls(message: Any) -> list[str]:
-    return [
-        action["url"]
-        for attachment in message.attachments
-        if attachment.get("contentType") == CONTENT_TYPE
-        for action in attachment["content"].get("actions", [])
-        if action.get("type") == "Action.OpenUrl"
-    ]
+def _signin_urls(message: Any) -> list[str]:
+    """The pages the card's sign-in buttons open (Action.Submit with `msteams` type `signin`)."""
+    urls = []
+    for attachment in message.attachments:
+        if attachment.get("contentType") != CONTENT_TYPE:
+            continue
+        for action in attachment["content"].get("actions", []):
+            msteams = (action.get("data") or {}).get("msteams") or {}
+            if msteams.get("type") == "signin" and isinstance(msteams.get("value"), str):
+                urls.append(msteams["value"])
+    return urls
 
 
 async def wait_for_bot_message(
@@ -156,14 +160,15 @@ async def install_and_ask_to_sign_in(side: TeamsSide) -> str:
     if answer.status != 200:
         raise DemoError(f"the bot answered {answer.status} to `signin`")
     card = await wait_for_bot_message(side, chat, "Sign in to CodeStream")
-    urls = _open_urls(card)
+    urls = _signin_urls(card)
     if not urls:
         raise DemoError("the sign-in card has no link")
     return urls[0]
 
 
-def sign_in_on_the_web(server: str, link: str, email: str, password: str, cs_team_id: str) -> None:
-    """Follow the sign-in link like a browser: log in, pick the CodeStream team, submit."""
+def sign_in_on_the_web(server: str, link: str, email: str, password: str, cs_team_id: str) -> str:
+    """Follow the sign-in link like a browser: log in, pick the CodeStream team, submit; the
+    one-time code the page shows."""
     parts = urlsplit(link)
     path = f"{parts.path}?{parts.query}"
     with httpx.Client(base_url=server, timeout=20) as browser:
@@ -186,9 +191,22 @@ def sign_in_on_the_web(server: str, link: str, email: str, password: str, cs_tea
             "state": html.unescape(state.group(1)),
             "team_id": cs_team_id,
         }
-        linked = browser.post("/web/msteams/signin", data=fields)
-        if linked.status_code != 200:
-            raise DemoError(f"linking Teams to CodeStream answered {linked.status_code}")
+        picked = browser.post("/web/msteams/signin", data=fields)
+        code = _CODE.search(picked.text)
+        if picked.status_code != 200 or code is None:
+            raise DemoError(f"linking Teams to CodeStream answered {picked.status_code}")
+        return code.group(1).strip()
+
+
+async def hand_back_code(side: TeamsSide, code: str) -> None:
+    """Paste the page's one-time code into the personal chat, as the user who asked; wait for
+    the bot's confirmation."""
+    driver = side.emu.driver
+    answer = await driver.send_personal_message(side.bot, side.user, code)
+    if answer.status != 200:
+        raise DemoError(f"the bot answered {answer.status} to the sign-in code")
+    chat = driver.personal_chat(side.bot, side.user).id
+    await wait_for_bot_message(side, chat, "You're signed in to CodeStream")
 
 
 async def connect_channel(side: TeamsSide) -> None:

@@ -46,6 +46,7 @@ _SQLITE_PATH: Final[str] = default_of("storage.sqlite.path")
 _API_HOST: Final[str] = default_of("apiServer.host")
 _API_PORT: Final[int] = default_of("apiServer.port")
 _CLOUD: Final[str] = default_of(f"{BLOCK}.cloud")
+_TEAMS_JS_URL: Final[str] = default_of(f"{BLOCK}.teamsJsUrl")
 
 
 class ConfigInvalid(ConfigError):
@@ -76,6 +77,7 @@ class MsTeamsConfig:
     service_url_allow_list: tuple[str, ...] | None
     disabled: bool
     app_package: Mapping[str, Any] = field(default_factory=dict)  # a copy; {} if absent
+    teams_js_url: str = _TEAMS_JS_URL
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,7 @@ def _msteams(doc: Mapping[str, Any]) -> MsTeamsConfig | None:
             ),
             disabled=False,
             app_package=copy.deepcopy(block.get("appPackage") or {}),
+            teams_js_url=block.get("teamsJsUrl") or _TEAMS_JS_URL,
         )
     return None
 

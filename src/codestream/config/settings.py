@@ -21,6 +21,8 @@ __all__ = [
     "BLOCK",
     "DEFAULT_API_HOST",
     "DEFAULT_API_PORT",
+    "DEFAULT_TEAMS_JS_INTEGRITY",
+    "DEFAULT_TEAMS_JS_URL",
     "SETTINGS",
     "Setting",
     "default_of",
@@ -34,6 +36,13 @@ __all__ = [
 BLOCK: Final = "integrations.msteams.<name>"
 DEFAULT_API_HOST: Final = "127.0.0.1"
 DEFAULT_API_PORT: Final = 12079
+DEFAULT_TEAMS_JS_URL: Final = "https://res.cdn.office.net/teams-js/2.58.0/js/MicrosoftTeams.min.js"
+"""Microsoft's CDN build of @microsoft/teams-js 2.58.0 (npm's `dist/umd/MicrosoftTeams.min.js`)."""
+DEFAULT_TEAMS_JS_INTEGRITY: Final = (
+    "sha384-sMo/EOqQPa1OCup2/VBRum7oFeOS22kvs8WGDc45xK53tUVZzFR5WwFYDUYN1LO4"
+)
+"""The SRI hash of that file, computed from the npm registry's tarball of 2.58.0; used only
+when `teamsJsUrl` is the default."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +178,14 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "The exact hosts the bot may send to.",
         shown_default="Teams' hosts for the cloud",
         items=checks.HOST,
+    ),
+    Setting(
+        f"{BLOCK}.teamsJsUrl",
+        checks.HTTP_URL,
+        "Where the sign-in page loads Microsoft's TeamsJS library, which hands the one-time code "
+        "back to Teams; the page's Content-Security-Policy allows scripts from this origin only "
+        "(the emulator serves its own).",
+        default=DEFAULT_TEAMS_JS_URL,
     ),
     Setting(
         f"{BLOCK}.disabled",

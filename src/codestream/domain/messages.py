@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from codestream.domain.models import Codemark, Post, Repo, Team, User
+from codestream.domain.models import Codemark, Post, Repo, User
 
 Activity = dict[str, Any]
 """A message activity as the Bot Connector takes it (type `message`, with attachments)."""
@@ -38,6 +38,19 @@ class ReplyCardData:
     permalink: str
 
 
+@dataclass(frozen=True)
+class TeamsLinkNotice:
+    """A new Teams identity was linked to `user`: told to the user's older linked chats."""
+
+    user: User
+    teams_email: str
+    teams_name: str
+    organization: str
+    linked_at: int
+    account_url: str
+    """Where the user sees and revokes their Teams links."""
+
+
 class TeamsMessages(Protocol):
     """Renders the message activities the domain sends to Teams."""
 
@@ -49,6 +62,6 @@ class TeamsMessages(Protocol):
         """A reply, posted into the thread of a card of its codemark."""
         ...
 
-    def signed_in(self, user: User, teams: list[Team]) -> Activity:
-        """The confirmation of a sign-in completed on the web page, in the personal chat."""
+    def teams_linked(self, notice: TeamsLinkNotice) -> Activity:
+        """The notice to a user's older linked Teams chat that a new Teams account was linked."""
         ...

@@ -29,6 +29,42 @@ class MsTeamsTenant:
     service_url: str
     created_at: int
     modified_at: int
+    domain: str | None = None
+    """The domain of the sign-in name of the Teams user who first linked it: its label."""
+
+    @property
+    def label(self) -> str:
+        """How people tell this organization from another: its domain, else its id."""
+        return organization_label(self.domain, self.id)
+
+
+def organization_label(domain: str | None, tenant_id: str) -> str:
+    """An organization as people see it: its domain (Teams sends no tenant name), else its id."""
+    return domain or f"tenant {tenant_id}"
+
+
+@dataclass(frozen=True)
+class TeamsProfile:
+    """What Teams' member lookup says about a user: display name, email, sign-in name (UPN)."""
+
+    name: str = ""
+    email: str = ""
+    user_principal_name: str = ""
+
+    @property
+    def shown_email(self) -> str:
+        """The address to show people: the email, else the sign-in name."""
+        return self.email or self.user_principal_name
+
+    @property
+    def domain(self) -> str:
+        """The organization's domain: of the sign-in name (a domain the tenant verified), else
+        of the email; '' when Teams said neither."""
+        for address in (self.user_principal_name, self.email):
+            local, at, domain = address.rpartition("@")
+            if at and local and domain:
+                return domain.lower()
+        return ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +166,9 @@ class SignInGrant:
     user_id: str | None = None
     code_hash: str | None = None
     used_at: int | None = None
+    teams_user_email: str | None = None
+    teams_user_name: str | None = None
+    tenant_domain: str | None = None
 
 
 class MsTeamsRepository(Protocol):
@@ -178,6 +217,10 @@ class MsTeamsRepository(Protocol):
 
     async def get_user_link(self, tenant_id: str, teams_user_id: str) -> UserLink | None:
         """The CodeStream user a Teams user signed in as."""
+        ...
+
+    async def list_user_links_of(self, user_id: str) -> list[UserLink]:
+        """Every Teams user signed in as this CodeStream user, oldest first."""
         ...
 
     async def save_user_link(self, link: UserLink) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codestream.domain.msteams import split_thread
+from codestream.domain.msteams import organization_label, split_thread
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,12 @@ class ShareTarget:
     tenant_id: str
     service_url: str
     aad_group_id: str | None = None
+    tenant_domain: str | None = None
+
+    @property
+    def organization(self) -> str:
+        """The tenant as people tell it apart: its domain, else its id."""
+        return organization_label(self.tenant_domain, self.tenant_id)
 
 
 @dataclass(frozen=True)

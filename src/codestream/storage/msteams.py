@@ -99,6 +99,11 @@ class SqlMsTeams:
         row = await self._one(query)
         return None if row is None else from_row(UserLink, row)
 
+    async def list_user_links_of(self, user_id: str) -> list[UserLink]:
+        table = msteams_user_links
+        query = table.select().where(table.c.user_id == user_id).order_by(table.c.created_at)
+        return [from_row(UserLink, row) for row in await self._conn.execute(query)]
+
     async def save_user_link(self, link: UserLink) -> None:
         await upsert(
             self._conn, msteams_user_links, values_of(link), ["tenant_id", "teams_user_id"]

@@ -14,6 +14,7 @@ from codestream.storage.tables import (
     msteams_channel_connections,
     msteams_channels,
     msteams_teams,
+    msteams_tenants,
     outbox,
 )
 
@@ -99,6 +100,7 @@ class SqlShares:
         """Active connections of the team to channels that exist, in Teams teams the bot is still
         installed in; by Teams team name, then channel name (General, unnamed, first)."""
         conn_t, channel_t, team_t = msteams_channel_connections, msteams_channels, msteams_teams
+        tenant_t = msteams_tenants
         query = (
             sa.select(
                 channel_t.c.id.label("channel_id"),
@@ -108,11 +110,12 @@ class SqlShares:
                 team_t.c.tenant_id,
                 team_t.c.service_url,
                 team_t.c.aad_group_id,
+                tenant_t.c.domain.label("tenant_domain"),
             )
             .select_from(
-                conn_t.join(channel_t, channel_t.c.id == conn_t.c.channel_id).join(
-                    team_t, team_t.c.id == channel_t.c.team_id
-                )
+                conn_t.join(channel_t, channel_t.c.id == conn_t.c.channel_id)
+                .join(team_t, team_t.c.id == channel_t.c.team_id)
+                .outerjoin(tenant_t, tenant_t.c.id == team_t.c.tenant_id)
             )
             .where(
                 conn_t.c.team_id == team_id,

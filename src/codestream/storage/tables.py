@@ -174,8 +174,10 @@ msteams_tenants = sa.Table(
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("service_url", sa.String(2048), nullable=False),
+    sa.Column("domain", sa.String(255), nullable=True),
     *_times(),
 )
+"""`domain`: the organization's label, from the sign-in name of the user who first linked it."""
 
 msteams_tenant_links = sa.Table(
     "msteams_tenant_links",
@@ -256,6 +258,9 @@ msteams_signin_grants = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("expires_at", sa.BigInteger, nullable=False),
     sa.Column("used_at", sa.BigInteger, nullable=True),
+    sa.Column("teams_user_email", sa.String(320), nullable=True),
+    sa.Column("teams_user_name", sa.String(255), nullable=True),
+    sa.Column("tenant_domain", sa.String(255), nullable=True),
 )
 """Sign-in state nonces (single use) and the one-time codes shown for the paste-a-code path."""
 

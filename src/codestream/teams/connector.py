@@ -140,6 +140,11 @@ class ConnectorClient:
         path = f"/v3/teams/{_segment(team_id)}/conversations"
         return await self._call("GET", service_url, path, None)
 
+    async def get_member(self, service_url: str, conversation_id: str, member_id: str) -> Any:
+        """GET one member of a conversation: `name`, `email`, `userPrincipalName`, ids."""
+        path = f"/v3/conversations/{_segment(conversation_id)}/members/{_segment(member_id)}"
+        return await self._call("GET", service_url, path, None)
+
     async def get_paged_members(
         self,
         service_url: str,

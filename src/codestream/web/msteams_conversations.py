@@ -2,7 +2,8 @@
 
 The original CodeStream's call, kept for its IDE clients: `?teamId=<CodeStream team>&tenantId=`
 (optional), bearer auth, any member of the team. Answers `{"msteams_conversations": [...]}` with
-`conversationId`, `msTeamsTeamId`, `tenantId`, `teamName`, `channelName`. Unlike the original's
+`conversationId`, `msTeamsTeamId`, `tenantId`, `teamName`, `channelName` (and `organization`, the
+tenant's domain, which tells apart look-alike channels in two organizations). Unlike the original's
 confusing "parameterRequired: ids", a team not linked to Teams gets a 409 that says what to do.
 """
 
@@ -27,6 +28,10 @@ class MsTeamsConversationOut(Model):
     tenant_id: str = Field(description="The Microsoft 365 tenant")
     team_name: str = Field(description="The Teams team's name")
     channel_name: str = Field(description="The channel's name (`General` for the default one)")
+    organization: str = Field(
+        description="The Microsoft organization as people tell it apart: its domain (else "
+        "its tenant id)"
+    )
 
 
 class MsTeamsConversationsOut(Model):
@@ -70,6 +75,7 @@ async def list_msteams_conversations(
                 tenant_id=c.tenant_id,
                 team_name=c.team_name,
                 channel_name=c.channel_name,
+                organization=c.organization,
             )
             for c in found
         ]

@@ -127,7 +127,7 @@ def build_services(
         repos=RepoService(clock),
         codemarks=CodemarkService(clock, shares=shares, reply_threads=threads),
         shares=shares,
-        signin=SignInService(clock, signing_key, messages=messages),
+        signin=SignInService(clock, signing_key, messages=messages, public_url=public_url),
         turns=TurnGroups(units, clock, in_flight=turns_in_flight),
         reply_threads=threads,
     )

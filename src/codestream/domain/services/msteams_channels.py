@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codestream.domain.models import Team, User
-from codestream.domain.msteams import ChannelConnection
+from codestream.domain.msteams import ChannelConnection, organization_label
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services.access import require_member
 from codestream.errors import Conflict
@@ -23,6 +23,8 @@ class ConnectedChannel:
     tenant_id: str
     team_name: str
     channel_name: str
+    organization: str = ""
+    """The tenant as people tell it apart (`MsTeamsTenant.label`): its domain, else its id."""
 
 
 async def connect(
@@ -72,10 +74,16 @@ async def connected_channels(
     """The channels a team shares into, in tenants it is (still) linked to, by team and channel
     name as people see them (General by its name, not first or last)."""
     tenants = {link.tenant_id for link in await uow.msteams.list_tenant_links_of_team(team_id)}
+    labels: dict[str, str] = {}
     found = []
     for connection, channel, msteams_team in await uow.msteams.list_connected_channels(team_id):
         if channel.tenant_id not in tenants or (tenant_id and channel.tenant_id != tenant_id):
             continue
+        if channel.tenant_id not in labels:
+            tenant = await uow.msteams.get_tenant(channel.tenant_id)
+            labels[channel.tenant_id] = (
+                tenant.label if tenant else organization_label(None, channel.tenant_id)
+            )
         found.append(
             ConnectedChannel(
                 conversation_id=connection.channel_id,
@@ -83,6 +91,7 @@ async def connected_channels(
                 tenant_id=channel.tenant_id,
                 team_name=msteams_team.name,
                 channel_name=channel.display_name,
+                organization=labels[channel.tenant_id],
             )
         )
     return sorted(

@@ -1,220 +1,144 @@
-"""Sign-in from Teams: the use cases, the signed `state` of the sign-in link, and the one-time
-paste code.
+"""Sign-in from Teams: the link the bot hands out, the page that records the choice, and the
+one-time code that completes it.
 
-The state is `base64url(JSON payload) "." base64url(HMAC-SHA256(key, payload))`. The payload binds
-the tenant, the Teams user (id and Entra object id), the personal chat, a random grant id (a stored
-SignInGrant, which makes the link single use) and when it was issued; it is good for 10 minutes.
+The page never links anyone: whoever opens it only picks teams and gets a one-time code. The link
+is made when that code comes back from the Teams user who asked (the same tenant and Teams user
+as the grant): handed back by Teams' authentication flow (a `signin/verifyState` invoke) or
+pasted into the personal chat. Both end in `redeem_code`. The first link of a Microsoft
+organization to a CodeStream team needs an admin of that team. When a new Teams identity is
+linked to a CodeStream user who already has one, the older one's personal chat is told.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from codestream.domain.clock import Clock
-from codestream.domain.messages import TeamsMessages
+from codestream.domain.messages import TeamsLinkNotice, TeamsMessages
 from codestream.domain.models import Team, User
-from codestream.domain.msteams import SignInGrant
+from codestream.domain.msteams import SignInGrant, TeamsProfile, organization_label
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services import msteams_links as links
-from codestream.domain.services.msteams_turns import BOT_REPLY, REPLY_TTL_MS, Turn
-from codestream.errors import CodeStreamError, InvalidInput, ServiceUnavailable
+from codestream.domain.services.msteams_signin_tokens import (
+    CODE_TTL_MS,
+    SIGNIN_TTL_MS,
+    SignInLinkExpired,
+    SignInLinkInvalid,
+    SignInState,
+    decode_state,
+    encode_state,
+    hash_code,
+    new_code,
+    new_grant_id,
+    normalize_code,
+)
+from codestream.domain.services.msteams_turns import BOT_REPLY, Turn
+from codestream.errors import InvalidInput, ServiceUnavailable
 
-SIGNIN_TTL_MS = 10 * 60 * 1000
-CODE_TTL_MS = 10 * 60 * 1000
-MAX_STATE_LENGTH = 1500
-_FUTURE_SKEW_MS = 60 * 1000
-_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
-_CODE_GROUPS = 3
-_CODE_GROUP_LENGTH = 4
+ACCOUNT_PAGE = "/web/account"
+"""Where a CodeStream user sees and revokes their Teams links."""
 
-
-class SignInLinkInvalid(CodeStreamError):
-    """The sign-in link was altered, is not ours, or doesn't match its grant."""
-
-    code = "signin_link_invalid"
-    http_status = 400
-
-
-class SignInLinkExpired(CodeStreamError):
-    """The sign-in link is too old, or was used already."""
-
-    code = "signin_link_expired"
-    http_status = 410
-
-
-@dataclass(frozen=True)
-class SignInState:
-    """What a sign-in link is about."""
-
-    tenant_id: str
-    teams_user_id: str
-    aad_object_id: str | None
-    conversation_id: str
-    grant_id: str
-    issued_at: int
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(key: bytes, payload: str) -> str:
-    digest = hmac.new(key, b"msteams-signin\x00" + payload.encode("ascii"), hashlib.sha256)
-    return _b64(digest.digest())
-
-
-def encode_state(key: bytes, state: SignInState) -> str:
-    """The signed token for a sign-in link."""
-    payload = _b64(
-        json.dumps(
-            {
-                "v": 1,
-                "tid": state.tenant_id,
-                "uid": state.teams_user_id,
-                "aad": state.aad_object_id,
-                "cid": state.conversation_id,
-                "gid": state.grant_id,
-                "iat": state.issued_at,
-            },
-            separators=(",", ":"),
-        ).encode()
-    )
-    return f"{payload}.{_mac(key, payload)}"
-
-
-def decode_state(key: bytes, token: str, *, now: int) -> SignInState:
-    """Check a state token's signature, shape and age; raises SignInLinkInvalid/Expired."""
-    invalid = SignInLinkInvalid(
-        "This sign-in link is not valid. Run `signin` in your personal chat with the CodeStream "
-        "bot to get a new one."
-    )
-    if not token or len(token) > MAX_STATE_LENGTH or not token.isascii() or token.count(".") != 1:
-        raise invalid
-    payload, signature = token.split(".")
-    if not hmac.compare_digest(_mac(key, payload).encode(), signature.encode()):
-        raise invalid
-    try:
-        data: Any = json.loads(_unb64(payload))
-    except (ValueError, binascii.Error):
-        raise invalid from None
-    if not isinstance(data, dict) or data.get("v") != 1:
-        raise invalid
-    strings = [data.get(name) for name in ("tid", "uid", "cid", "gid")]
-    issued_at, aad = data.get("iat"), data.get("aad")
-    if not all(isinstance(s, str) and s for s in strings) or type(issued_at) is not int:
-        raise invalid
-    if aad is not None and not isinstance(aad, str):
-        raise invalid
-    if issued_at > now + _FUTURE_SKEW_MS:
-        raise invalid
-    if now >= issued_at + SIGNIN_TTL_MS:
-        raise SignInLinkExpired(
-            "This sign-in link has expired (links work for 10 minutes). Run `signin` again in "
-            "your personal chat with the CodeStream bot."
-        )
-    tenant_id, teams_user_id, conversation_id, grant_id = (str(s) for s in strings)
-    return SignInState(tenant_id, teams_user_id, aad, conversation_id, grant_id, issued_at)
-
-
-def new_grant_id() -> str:
-    """A random, unguessable grant id."""
-    return secrets.token_urlsafe(18)
-
-
-def new_code() -> str:
-    """A one-time code to paste in Teams: `XXXX-XXXX-XXXX`, 60 random bits."""
-    groups = (
-        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_GROUP_LENGTH))
-        for _ in range(_CODE_GROUPS)
-    )
-    return "-".join(groups)
-
-
-def normalize_code(text: str) -> str | None:
-    """The code in a pasted text (any case, with or without dashes), or None if it is not one."""
-    cleaned = text.strip().upper().replace("-", "").replace(" ", "")
-    if len(cleaned) != _CODE_GROUPS * _CODE_GROUP_LENGTH:
-        return None
-    if any(ch not in _CODE_ALPHABET for ch in cleaned):
-        return None
-    return cleaned
-
-
-def looks_like_code(text: str) -> bool:
-    """Whether a chat message is a pasted code: exactly `XXXX-XXXX-XXXX`, any case."""
-    parts = text.strip().split("-")
-    return (
-        len(parts) == _CODE_GROUPS
-        and all(len(part) == _CODE_GROUP_LENGTH for part in parts)
-        and normalize_code(text) is not None
-    )
-
-
-def hash_code(normalized: str) -> str:
-    """The stored form of a code: its SHA-256, hex."""
-    return hashlib.sha256(f"msteams-code\x00{normalized}".encode()).hexdigest()
-
-
+LINK_INVALID = (
+    "This sign-in link is not valid. Run `signin` in your personal chat with the CodeStream "
+    "bot to get a new one."
+)
+LINK_EXPIRED = (
+    "This sign-in link has expired (links work for 10 minutes). Run `signin` again in your "
+    "personal chat with the CodeStream bot."
+)
 LINK_USED = (
     "This sign-in link was used already. If you aren't signed in yet, run `signin` again in "
     "your personal chat with the CodeStream bot."
 )
+FIRST_LINK_NEEDS_ADMIN = (
+    "Not linked to this Microsoft organization yet: only an admin of this team can link it."
+)
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    """A CodeStream team on the sign-in page: whether the user may pick it, and if not, why."""
+
+    team: Team
+    linked: bool
+    """Already linked to this Microsoft organization."""
+    allowed: bool
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class SignInView:
-    """What the sign-in page shows: who is signing in from where, and the teams to pick from."""
+    """What the sign-in page shows: which Teams account from which organization asks to be
+    linked, and the teams to pick from."""
 
     state: SignInState
     teams_user_name: str
-    teams: list[Team]
-    linked_team_ids: frozenset[str]
+    teams_user_email: str
+    organization: str
+    choices: list[TeamChoice]
     signed_in_as: User | None
 
 
 @dataclass(frozen=True)
-class SignInResult:
-    """A completed sign-in: the linked teams and the one-time code for clients that need it."""
+class PendingSignIn:
+    """A choice recorded on the page: nothing is linked until `code` comes back from Teams."""
 
     user: User
     teams: list[Team]
     code: str
     code_expires_at: int
+    teams_user_name: str
+    teams_user_email: str
+    organization: str
 
 
 @dataclass(frozen=True)
 class CodeRedeemed:
-    """A pasted code completed (or confirmed) a sign-in."""
+    """A code handed back by its Teams user completed the sign-in."""
 
     user: User
     teams: list[Team]
 
 
+async def team_choices(uow: UnitOfWork, tenant_id: str, user: User) -> list[TeamChoice]:
+    """The user's active CodeStream teams, by name, each allowed if it is linked to the tenant
+    already or the user is one of its admins."""
+    linked = {link.team_id for link in await uow.msteams.list_tenant_links(tenant_id)}
+    choices = []
+    for team in await uow.teams.list_for_user(user.id):
+        if team.deactivated:
+            continue
+        membership = await uow.teams.get_membership(team.id, user.id)
+        admin = membership is not None and membership.is_admin
+        allowed = team.id in linked or admin
+        reason = "" if allowed else FIRST_LINK_NEEDS_ADMIN
+        choices.append(TeamChoice(team, team.id in linked, allowed, reason))
+    return sorted(choices, key=lambda c: (c.team.name.lower(), c.team.id))
+
+
+def _organization(grant: SignInGrant) -> str:
+    return organization_label(grant.tenant_domain, grant.tenant_id)
+
+
 class SignInService:
-    """Linking a Teams user to a CodeStream user: the link the bot hands out (`start_signin`,
-    in a turn), the page that opens and completes it, and the pasted one-time code.
-    `signing_key` signs the links (the config's `sharedSecrets.auth`); `messages` renders the
-    confirmation sent to the personal chat."""
+    """Linking a Teams user to a CodeStream user. `signing_key` signs the links (the config's
+    `sharedSecrets.auth`); `messages` renders what is sent to Teams; `public_url` is where the
+    account page is (named in the notice to an older linked chat)."""
 
     def __init__(
-        self, clock: Clock, signing_key: bytes, *, messages: TeamsMessages | None = None
+        self,
+        clock: Clock,
+        signing_key: bytes,
+        *,
+        messages: TeamsMessages | None = None,
+        public_url: str = "",
     ) -> None:
         self._clock = clock
         self._key = signing_key
         self._messages = messages
+        self._account_url = public_url.rstrip("/") + ACCOUNT_PAGE
 
     def __repr__(self) -> str:
         return "SignInService()"
@@ -227,8 +151,11 @@ class SignInService:
         teams_user_id: str,
         aad_object_id: str | None,
         conversation_id: str,
+        profile: TeamsProfile | None = None,
     ) -> str:
-        """Store a new grant in the turn; the signed state for the sign-in link."""
+        """Store a new grant in the turn, with what Teams said about the user (`profile`); the
+        signed state for the sign-in link."""
+        profile = profile or TeamsProfile()
         grant = SignInGrant(
             id=new_grant_id(),
             tenant_id=tenant_id,
@@ -236,6 +163,9 @@ class SignInService:
             conversation_id=conversation_id,
             created_at=turn.now,
             expires_at=turn.now + SIGNIN_TTL_MS,
+            teams_user_email=profile.shown_email or None,
+            teams_user_name=profile.name or None,
+            tenant_domain=profile.domain or None,
         )
         await turn.uow.msteams.add_grant(grant)
         state = SignInState(
@@ -255,17 +185,11 @@ class SignInService:
             state.teams_user_id,
             state.conversation_id,
         ):
-            raise SignInLinkInvalid(
-                "This sign-in link is not valid. Run `signin` in your personal chat with the "
-                "CodeStream bot to get a new one."
-            )
+            raise SignInLinkInvalid(LINK_INVALID)
         if grant.used_at is not None:
             raise SignInLinkExpired(LINK_USED)
         if now >= grant.expires_at:
-            raise SignInLinkExpired(
-                "This sign-in link has expired (links work for 10 minutes). Run `signin` again "
-                "in your personal chat with the CodeStream bot."
-            )
+            raise SignInLinkExpired(LINK_EXPIRED)
         return grant
 
     def check_link(self, state_token: str) -> SignInState:
@@ -277,25 +201,23 @@ class SignInService:
         """Check a sign-in link for the page; raises SignInLinkInvalid/Expired."""
         now = self._clock()
         state = decode_state(self._key, state_token, now=now)
-        await self._grant_for(uow, state, now)
+        grant = await self._grant_for(uow, state, now)
         chat = await uow.msteams.get_personal_chat(state.conversation_id)
-        teams = [t for t in await uow.teams.list_for_user(user.id) if not t.deactivated]
-        tenant_links = await uow.msteams.list_tenant_links(state.tenant_id)
-        current = await links.linked_user(uow, state.tenant_id, state.teams_user_id)
         return SignInView(
             state=state,
-            teams_user_name=chat.user_name if chat else "",
-            teams=sorted(teams, key=lambda t: (t.name.lower(), t.id)),
-            linked_team_ids=frozenset(link.team_id for link in tenant_links),
-            signed_in_as=current,
+            teams_user_name=grant.teams_user_name or (chat.user_name if chat else ""),
+            teams_user_email=grant.teams_user_email or "",
+            organization=_organization(grant),
+            choices=await team_choices(uow, state.tenant_id, user),
+            signed_in_as=await links.linked_user(uow, state.tenant_id, state.teams_user_id),
         )
 
-    async def complete_signin(
+    async def record_choice(
         self, uow: UnitOfWork, state_token: str, user: User, team_ids: Sequence[str]
-    ) -> SignInResult:
-        """Link the Teams user to `user` and the tenant to the chosen teams, use up the link,
-        and queue the confirmation (`TeamsMessages.signed_in`) in the personal chat; all or
-        nothing (the caller's unit of work)."""
+    ) -> PendingSignIn:
+        """Record who signed in on the page and the teams they picked, use up the link, and
+        issue the one-time code; nothing is linked (see `redeem_code`). InvalidInput for no
+        pick, a team the user isn't in, or a first link the user may not make."""
         if self._messages is None:
             raise ServiceUnavailable("Microsoft Teams is not set up on this server")
         now = self._clock()
@@ -304,19 +226,25 @@ class SignInService:
         if not wanted:
             raise InvalidInput("Pick at least one CodeStream team to link.", field="team_id")
         grant = await self._grant_for(uow, state, now)
-        mine = {t.id: t for t in await uow.teams.list_for_user(user.id) if not t.deactivated}
-        if any(team_id not in mine for team_id in wanted):
+        choices = {c.team.id: c for c in await team_choices(uow, state.tenant_id, user)}
+        if any(team_id not in choices for team_id in wanted):
             raise InvalidInput(
                 "You can link only CodeStream teams you are a member of.", field="team_id"
             )
-        chosen = [mine[team_id] for team_id in wanted]
-        tenant = await uow.msteams.get_tenant(state.tenant_id)
-        chat = await uow.msteams.get_personal_chat(state.conversation_id)
-        if tenant is None or not await uow.msteams.claim_grant(grant.id, now):
+        refused = [choices[t].team.name for t in wanted if not choices[t].allowed]
+        if refused:
+            raise InvalidInput(
+                f"Only an admin of {', '.join(refused)} can link it to this Microsoft "
+                "organization for the first time. Pick a team that is linked already, or ask "
+                "an admin of that team to sign in.",
+                field="team_id",
+            )
+        if not await uow.msteams.claim_grant(grant.id, now):
             raise SignInLinkExpired(LINK_USED)
         code = new_code()
         normalized = normalize_code(code)
         assert normalized is not None
+        chosen = [choices[t].team for t in wanted]
         await uow.msteams.update_grant(
             replace(
                 grant,
@@ -327,34 +255,29 @@ class SignInService:
                 expires_at=now + CODE_TTL_MS,
             )
         )
-        await links.link(
-            uow,
-            tenant_id=state.tenant_id,
-            teams_user_id=state.teams_user_id,
-            aad_object_id=state.aad_object_id,
+        return PendingSignIn(
             user=user,
-            team_ids=[t.id for t in chosen],
-            now=now,
+            teams=chosen,
+            code=code,
+            code_expires_at=now + CODE_TTL_MS,
+            teams_user_name=grant.teams_user_name or "",
+            teams_user_email=grant.teams_user_email or "",
+            organization=_organization(grant),
         )
-        await uow.outbox.enqueue(
-            NewOutboxItem(
-                kind=BOT_REPLY,
-                tenant_id=state.tenant_id,
-                service_url=chat.service_url if chat else tenant.service_url,
-                conversation_id=state.conversation_id,
-                operation=Operation.SEND,
-                payload=self._messages.signed_in(user, chosen),
-            ),
-            now=now,
-            deadline_at=now + REPLY_TTL_MS,
-        )
-        return SignInResult(user=user, teams=chosen, code=code, code_expires_at=now + CODE_TTL_MS)
 
     async def redeem_code(
-        self, turn: Turn, code_text: str, *, tenant_id: str, teams_user_id: str
+        self,
+        turn: Turn,
+        code_text: str,
+        *,
+        tenant_id: str,
+        teams_user_id: str,
+        aad_object_id: str | None = None,
     ) -> CodeRedeemed | None:
-        """Complete a sign-in with a pasted one-time code, in the turn; None if the code is not
-        valid for this Teams user (unknown, expired, used, or someone else's)."""
+        """Complete a sign-in with a one-time code handed back by a Teams user, in the turn:
+        link the Teams user and the tenant, label the tenant, and tell the user's older linked
+        chats. None if the code is not valid for this Teams user (unknown, expired, used, or
+        issued to someone else): then nothing changes."""
         normalized = normalize_code(code_text)
         if normalized is None:
             return None
@@ -370,16 +293,61 @@ class SignInService:
         user = await uow.users.get(grant.user_id)
         if user is None or user.deactivated:
             return None
-        mine = {t.id: t for t in await uow.teams.list_for_user(user.id) if not t.deactivated}
-        teams = [mine[team_id] for team_id in grant.team_ids if team_id in mine]
+        choices = {c.team.id: c for c in await team_choices(uow, tenant_id, user)}
+        teams = [choices[t].team for t in grant.team_ids if t in choices and choices[t].allowed]
+        previous = await uow.msteams.get_user_link(tenant_id, teams_user_id)
+        others = [
+            link
+            for link in await uow.msteams.list_user_links_of(user.id)
+            if (link.tenant_id, link.teams_user_id) != (tenant_id, teams_user_id)
+        ]
         await links.link(
             uow,
             tenant_id=tenant_id,
             teams_user_id=teams_user_id,
-            aad_object_id=None,
+            aad_object_id=aad_object_id,
             user=user,
             team_ids=[t.id for t in teams],
             now=turn.now,
         )
         await uow.msteams.update_grant(replace(grant, code_hash=None))
+        tenant = await uow.msteams.get_tenant(tenant_id)
+        if tenant is not None and not tenant.domain and grant.tenant_domain:
+            await uow.msteams.save_tenant(replace(tenant, domain=grant.tenant_domain))
+        if previous is None or previous.user_id != user.id:
+            identities = [(other.tenant_id, other.teams_user_id) for other in others]
+            await self._tell_older_chats(turn, user, grant, identities)
         return CodeRedeemed(user=user, teams=teams)
+
+    async def _tell_older_chats(
+        self, turn: Turn, user: User, grant: SignInGrant, identities: list[tuple[str, str]]
+    ) -> None:
+        """Queue the notice of a new link into the personal chat of each older linked identity."""
+        if self._messages is None or not identities:
+            return
+        notice = self._messages.teams_linked(
+            TeamsLinkNotice(
+                user=user,
+                teams_email=grant.teams_user_email or "",
+                teams_name=grant.teams_user_name or "",
+                organization=_organization(grant),
+                linked_at=turn.now,
+                account_url=self._account_url,
+            )
+        )
+        told: set[str] = set()
+        for tenant_id, teams_user_id in identities:
+            chat = await turn.uow.msteams.find_personal_chat(tenant_id, teams_user_id)
+            if chat is None or not chat.bot_installed or chat.id in told:
+                continue
+            told.add(chat.id)
+            await turn.send(
+                NewOutboxItem(
+                    kind=BOT_REPLY,
+                    tenant_id=chat.tenant_id,
+                    service_url=chat.service_url,
+                    conversation_id=chat.id,
+                    operation=Operation.SEND,
+                    payload=notice,
+                )
+            )

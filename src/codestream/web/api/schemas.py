@@ -319,4 +319,8 @@ class ShareTargetOut(Model):
     team_id: str = Field(description="The Teams team's id")
     team_name: str
     tenant_id: str
+    organization: str = Field(
+        description="The Microsoft organization: its domain (else its tenant id), which tells "
+        "apart two channels with the same team and channel names in different organizations"
+    )
     name: str = Field(description="`team name/channel name`, as the CLI's --channel takes it")

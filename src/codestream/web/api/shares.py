@@ -32,6 +32,7 @@ def target_out(target: ShareTarget) -> ShareTargetOut:
     return ShareTargetOut.of(
         target,
         team_id=target.msteams_team_id,
+        organization=target.organization,
         name=f"{target.team_name}/{target.channel_name}",
     )
 

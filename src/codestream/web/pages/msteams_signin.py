@@ -1,30 +1,39 @@
-"""`/web/msteams/signin`: where the bot's Sign in button leads.
+"""`/web/msteams/signin`: where the bot's Sign in button leads (in Teams' authentication window).
 
 GET checks the signed `state` (400 if altered or not ours, 410 if expired or used), sends a visitor
-without a web session to the sign-in page and back, then shows which Teams user and Microsoft
-tenant are being linked and the user's CodeStream teams to pick from. POST (CSRF-checked) links
-them, uses up the link, queues the bot's confirmation in the personal chat, and shows a one-time
-code for Teams clients that can't confirm. A refused request changes nothing.
+without a web session to the sign-in page and back, then names the Teams account (email) and
+organization asking to be linked, says what linking allows, and lists the user's CodeStream teams,
+none picked (a first link of the organization needs the team's admin). POST (CSRF-checked)
+records the pick, uses up the link and shows a one-time code; it links nothing. Inside Teams the
+page hands the code back through TeamsJS (`notifySuccess`), and the bot links the Teams user who
+asked when it arrives; anywhere else the code stays on screen, to be pasted into the personal chat
+by that Teams user only. A refused request changes nothing.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from codestream.config.settings import DEFAULT_TEAMS_JS_INTEGRITY, DEFAULT_TEAMS_JS_URL
 from codestream.domain.models import User
 from codestream.domain.services import Services
-from codestream.domain.services.msteams_signin import (
+from codestream.domain.services.msteams_signin import PendingSignIn, SignInView
+from codestream.domain.services.msteams_signin_tokens import (
     MAX_STATE_LENGTH,
     SignInLinkExpired,
     SignInLinkInvalid,
-    SignInView,
 )
 from codestream.errors import CodeStreamError, InvalidInput
 from codestream.web.pages.csrf import CSRF_FIELD, check_csrf
-from codestream.web.pages.render import csrf_failure_page, error_page, render_page
+from codestream.web.pages.render import (
+    csrf_failure_page,
+    error_page,
+    headers_running_scripts,
+    render_page,
+)
 from codestream.web.pages.session import context_of, current_web_user, login_redirect
 
 router = APIRouter(include_in_schema=False)
@@ -52,10 +61,6 @@ def _form(
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    if checked is None:
-        checked = set(view.linked_team_ids) & {t.id for t in view.teams}
-        if not checked and len(view.teams) == 1:
-            checked = {view.teams[0].id}
     return render_page(
         request,
         "msteams_signin.html",
@@ -63,9 +68,27 @@ def _form(
         user=user,
         view=view,
         state=state,
-        teams_user_name=view.teams_user_name,
-        checked=checked,
+        checked=checked or set(),
         error=error,
+    )
+
+
+def _code_page(request: Request, pending: PendingSignIn) -> HTMLResponse:
+    """The one-time code, the warning, and the scripts that hand the code back to Teams."""
+    msteams = context_of(request).config.msteams
+    script_url = msteams.teams_js_url if msteams is not None else DEFAULT_TEAMS_JS_URL
+    parts = urlsplit(script_url)
+    return render_page(
+        request,
+        "msteams_signin_code.html",
+        user=pending.user,
+        headers=headers_running_scripts(f"{parts.scheme}://{parts.netloc}"),
+        pending=pending,
+        team_names=", ".join(t.name for t in pending.teams),
+        teams_js_url=script_url,
+        teams_js_integrity=(
+            DEFAULT_TEAMS_JS_INTEGRITY if script_url == DEFAULT_TEAMS_JS_URL else None
+        ),
     )
 
 
@@ -80,7 +103,7 @@ def _precheck(services: Services, state: str) -> CodeStreamError | None:
 
 @router.get(PATH)
 async def signin_page(request: Request, state: str = "") -> Response:
-    """Show who is being linked and the team picker."""
+    """Show which Teams account asks to be linked, what linking allows, and the team picker."""
     services = context_of(request).services
     user = await current_web_user(request)
     problem = _precheck(services, state[: MAX_STATE_LENGTH + 1])
@@ -97,7 +120,7 @@ async def signin_page(request: Request, state: str = "") -> Response:
 
 @router.post(PATH)
 async def signin_submit(request: Request) -> Response:
-    """Link the Teams user and tenant to the signed-in user and the picked teams."""
+    """Record the picked teams and show the one-time code; nothing is linked here."""
     form = await request.form()
     submitted = form.get(CSRF_FIELD)
     if not check_csrf(request, submitted if isinstance(submitted, str) else None):
@@ -110,8 +133,8 @@ async def signin_submit(request: Request) -> Response:
         return login_redirect(_page_path(state))
     team_ids = [v for v in form.getlist("team_id") if isinstance(v, str) and len(v) <= 64]
     try:
-        result = await services.write(
-            services.signin.complete_signin, state, user, team_ids[:_MAX_TEAMS]
+        pending = await services.write(
+            services.signin.record_choice, state, user, team_ids[:_MAX_TEAMS]
         )
     except (SignInLinkInvalid, SignInLinkExpired) as exc:
         return _link_error(request, exc, user)
@@ -123,10 +146,4 @@ async def signin_submit(request: Request) -> Response:
         return _form(
             request, user, view, state, checked=set(team_ids), error=exc.message, status=400
         )
-    return render_page(
-        request,
-        "msteams_signed_in.html",
-        user=user,
-        code=result.code,
-        team_names=", ".join(t.name for t in result.teams),
-    )
+    return _code_page(request, pending)

@@ -16,11 +16,12 @@ from codestream.web.pages.csrf import CSRF_FIELD, apply_csrf_cookie, issue_csrf
 from codestream.web.pages.markdown import render_markdown
 
 # Pages load only our own stylesheet; nothing runs, nothing frames us, forms post only to us.
+_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
+    "Content-Security-Policy": _CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -62,10 +63,22 @@ def environment() -> Environment:
     return env
 
 
+def headers_running_scripts(origin: str) -> dict[str, str]:
+    """SECURITY_HEADERS for a page that runs our own scripts and a library from `origin`
+    (scheme://host[:port]), which it may also fetch from; nothing else is loosened."""
+    csp = f"{_CSP}; script-src 'self' {origin}; connect-src {origin}"
+    return {**SECURITY_HEADERS, "Content-Security-Policy": csp}
+
+
 @cache
+def static_file(name: str) -> bytes:
+    """A file of the pages' `static` folder (the stylesheet, our scripts), from the package."""
+    return (files("codestream.web.pages") / "static" / name).read_bytes()
+
+
 def stylesheet() -> bytes:
     """The pages' CSS, from the package."""
-    return (files("codestream.web.pages") / "static" / "style.css").read_bytes()
+    return static_file("style.css")
 
 
 def render_page(
@@ -74,9 +87,11 @@ def render_page(
     *,
     status: int = 200,
     user: User | None = None,
+    headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render a template into an HTML response with a CSRF token, its cookie, and safe headers.
+    """Render a template into an HTML response with a CSRF token, its cookie, and safe headers
+    (`headers`: instead of SECURITY_HEADERS, for a page that runs scripts).
 
     Templates get `user` (the signed-in user or None), `csrf_field` and `csrf_token` for forms.
     """
@@ -86,7 +101,7 @@ def render_page(
         .get_template(template)
         .render(user=user, csrf_field=CSRF_FIELD, csrf_token=token, **context)
     )
-    response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    response = HTMLResponse(html, status_code=status, headers=headers or SECURITY_HEADERS)
     apply_csrf_cookie(request, response)
     return response
 

@@ -16,7 +16,13 @@ from codestream.domain.models import Codemark, Team
 from codestream.errors import CodeStreamError, NotAuthenticated, NotFound
 from codestream.web.pages.csrf import CSRF_FIELD, check_csrf
 from codestream.web.pages.permalink import load_permalink
-from codestream.web.pages.render import csrf_failure_page, error_page, render_page, stylesheet
+from codestream.web.pages.render import (
+    csrf_failure_page,
+    error_page,
+    render_page,
+    static_file,
+    stylesheet,
+)
 from codestream.web.pages.session import (
     context_of,
     current_web_user,
@@ -44,6 +50,16 @@ async def style() -> Response:
     return Response(
         stylesheet(),
         media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/web/static/msteams-signin.js")
+async def signin_script() -> Response:
+    """The sign-in page's script: hands the one-time code back to Teams, inside Teams."""
+    return Response(
+        static_file("msteams-signin.js"),
+        media_type="text/javascript; charset=utf-8",
         headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
 
