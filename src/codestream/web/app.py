@@ -22,7 +22,7 @@ from codestream.domain.ports import PasswordHasher
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.web import msteams_conversations, msteams_share
-from codestream.web.api import accounts, codemarks, shares, teams
+from codestream.web.api import accounts, codemarks, lifecycle, msteams_links, shares, teams
 from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
 from codestream.web.context import WebContext
@@ -132,6 +132,8 @@ def create_app(
     app.include_router(teams.router, prefix="/api/v1")
     app.include_router(codemarks.router, prefix="/api/v1")
     app.include_router(shares.router, prefix="/api/v1")
+    app.include_router(lifecycle.router, prefix="/api/v1")
+    app.include_router(msteams_links.router, prefix="/api/v1")
     app.include_router(msteams_share.router)
     app.include_router(msteams_conversations.router)
     app.include_router(pages.router)
