@@ -118,6 +118,7 @@ class Services:
 
     async def set_password(self, email_or_username: str, new: str) -> tuple[User, SignInsEnded]:
         """Set a user's password on the operator's authority; ends all their sign-ins."""
+        await self.read(self.lifecycle.find_as_operator, email_or_username)
         new_hash = self.accounts.hash_new_password(new)
         return await self.write(
             self.lifecycle.set_password_as_operator, email_or_username, new_hash

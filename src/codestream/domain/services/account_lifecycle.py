@@ -132,6 +132,10 @@ class AccountLifecycle:
         await self._store_password(uow, current, new_hash)
         return await end_sign_ins(uow, user.id, keep_token=keep_token)
 
+    async def find_as_operator(self, uow: UnitOfWork, email_or_username: str) -> User:
+        """A user by email or username, deactivated ones too (the operator's commands)."""
+        return await _any_user(uow, email_or_username)
+
     async def set_password_as_operator(
         self, uow: UnitOfWork, email_or_username: str, new_hash: str
     ) -> tuple[User, SignInsEnded]:
@@ -266,19 +270,25 @@ class AccountLifecycle:
         await require_admin(uow, team_id, actor)
         return await self._invite(uow, team_id, new, admin=admin)
 
-    async def invite_as_operator(
+    async def create_as_operator(
         self, uow: UnitOfWork, team_id: str | None, new: NewAccount, *, admin: bool = False
-    ) -> tuple[User, PasswordLink]:
-        """A new account with a set-password link, in a team if one is given (the admin CLI)."""
+    ) -> User:
+        """A new account, in a team if one is given (the admin CLI)."""
         if team_id is not None:
             await _team(uow, team_id)
         user = await self._accounts.sign_up(uow, new)
         if team_id is not None:
-            await uow.teams.add_member(
-                Membership(
-                    team_id=team_id, user_id=user.id, is_admin=admin, created_at=self._clock()
-                )
+            membership = Membership(
+                team_id=team_id, user_id=user.id, is_admin=admin, created_at=self._clock()
             )
+            await uow.teams.add_member(membership)
+        return user
+
+    async def invite_as_operator(
+        self, uow: UnitOfWork, team_id: str | None, new: NewAccount, *, admin: bool = False
+    ) -> tuple[User, PasswordLink]:
+        """`create_as_operator` for an account without a password, and its set-password link."""
+        user = await self.create_as_operator(uow, team_id, new, admin=admin)
         return user, self.password_link(user)
 
     # -- helpers --------------------------------------------------------------------------------

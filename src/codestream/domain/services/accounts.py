@@ -59,15 +59,17 @@ class AccountService:
             password_hash=password_hash,
         )
 
-    def new_invited_account(self, *, email: str, full_name: str = "") -> NewAccount:
+    def new_invited_account(
+        self, *, email: str, full_name: str = "", username: str | None = None
+    ) -> NewAccount:
         """Check an account an admin creates for someone: it has no usable password until they
         set one with their set-password link (so nothing is hashed here)."""
         clean_email = rules.email(email)
         clean_name = rules.text(full_name, field="fullName", required=False, limit=rules.MAX_NAME)
         return NewAccount(
             email=clean_email,
-            username=_username_from(clean_email),
-            username_chosen=False,
+            username=rules.username(username) if username else _username_from(clean_email),
+            username_chosen=bool(username),
             full_name=clean_name,
             password_hash=unusable_password_hash(),
         )
