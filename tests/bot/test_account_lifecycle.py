@@ -4,13 +4,22 @@ team's links are for its admins only. All through signed activities from the emu
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
 
 from support.api import Api, Member
 from support.bots import BotWorld, start_bot_world
-from support.teams_flow import say, say_in_channel, sign_in, text_of, wait_for_card
+from support.teams_flow import (
+    browser,
+    csrf_on,
+    say,
+    say_in_channel,
+    sign_in,
+    text_of,
+    wait_for_card,
+)
 from teams_emulator import User
 
 NEED_SIGNIN = "Please sign in first: send **signin** to the CodeStream bot in your personal chat"
@@ -206,3 +215,29 @@ async def test_teams_sign_ins_are_listed_and_revoked_by_their_user_and_team_admi
     assert text_of(await say_in_channel(world, world.alice, "connect")).startswith(
         "None of your CodeStream teams is linked to this Microsoft Teams organization."
     )
+
+
+async def test_a_user_signs_a_teams_user_out_on_the_account_page(world: BotWorld) -> None:
+    api = Api(world.app_client)
+    alice = await api.sign_up("alice")
+    plants = await api.create_team(alice, "Plant Eaters")
+    await sign_in(world, world.alice, alice, [plants["id"]])
+    async with browser(world) as person:
+        page = await person.log_in(alice.email, "correct horse 1", "/web/account")
+        assert page.status_code == 200, page.text
+        assert world.alice.name in page.text and world.tenant.id in page.text
+        link_id = re.search(r'name="link_id" value="([^"]+)"', page.text)
+        assert link_id is not None
+        forged = await person.post_form(
+            "/web/account/msteams-links/revoke", [("link_id", link_id[1])]
+        )
+        assert forged.status_code == 403
+        assert await _signed_in_as(world, world.alice) == alice.email
+        done = await person.post_form(
+            "/web/account/msteams-links/revoke",
+            [("csrf_token", csrf_on(page)), ("link_id", link_id[1])],
+        )
+        assert done.status_code == 200, done.text
+        assert f"Teams user {world.alice.name} was signed out." in done.text
+        assert "No Teams user is signed in as you." in done.text
+    await _assert_stranger(world, world.alice)

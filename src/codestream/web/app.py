@@ -30,7 +30,8 @@ from codestream.web.errors import install_error_handlers
 from codestream.web.fastpath import FastPathApp
 from codestream.web.health import health_router
 from codestream.web.limits import BodySizeLimit
-from codestream.web.pages import msteams_signin
+from codestream.web.pages import account as account_pages
+from codestream.web.pages import msteams_signin, team_admin
 from codestream.web.pages import routes as pages
 from codestream.wiring import build_runtime
 
@@ -138,5 +139,7 @@ def create_app(
     app.include_router(msteams_conversations.router)
     app.include_router(pages.router)
     app.include_router(msteams_signin.router)
+    app.include_router(account_pages.router)
+    app.include_router(team_admin.router)
     app.add_middleware(BodySizeLimit)
     return app
