@@ -241,3 +241,53 @@ async def test_a_user_signs_a_teams_user_out_on_the_account_page(world: BotWorld
         assert f"Teams user {world.alice.name} was signed out." in done.text
         assert "No Teams user is signed in as you." in done.text
     await _assert_stranger(world, world.alice)
+
+
+async def test_a_team_admin_revokes_a_members_sign_in_and_the_organization_on_the_web(
+    world: BotWorld,
+) -> None:
+    api = Api(world.app_client)
+    alice, bob = await api.sign_up("alice"), await api.sign_up("bob")
+    plants = await api.create_team(alice, "Plant Eaters")
+    await api.add_member(alice, plants["id"], bob)
+    await sign_in(world, world.alice, alice, [plants["id"]])
+    await sign_in(world, world.bob, bob, [plants["id"]])
+    await say_in_channel(world, world.alice, "connect")
+    page_path = f"/web/teams/{plants['id']}"
+
+    async with browser(world) as bobs:
+        page = await bobs.log_in(bob.email, "correct horse 1", page_path)
+        assert page.status_code == 200 and "Signed in from Microsoft Teams" not in page.text
+        refused = await bobs.post_form(
+            f"{page_path}/msteams-tenants/revoke",
+            [("csrf_token", csrf_on(page)), ("tenant_id", world.tenant.id)],
+        )
+        assert refused.status_code == 403
+    assert await _connected(world, alice, plants["id"]) == 1
+
+    async with browser(world) as alices:
+        page = await alices.log_in(alice.email, "correct horse 1", page_path)
+        assert world.bob.name in page.text and world.tenant.id in page.text
+        bobs_link = re.search(
+            rf"{re.escape(bob.email)}</td>\s*<td>{world.tenant.id}</td>.*?"
+            r'name="link_id" value="([^"]+)"',
+            page.text,
+            re.S,
+        )
+        assert bobs_link is not None, page.text
+        done = await alices.post_form(
+            f"{page_path}/msteams-links/revoke",
+            [("csrf_token", csrf_on(page)), ("link_id", bobs_link[1])],
+        )
+        assert done.status_code == 200, done.text
+        assert f"Teams user {world.bob.name} was signed out of {bob.email}." in done.text
+        await _assert_stranger(world, world.bob)
+        assert await _signed_in_as(world, world.alice) == alice.email
+
+        unlinked = await alices.post_form(
+            f"{page_path}/msteams-tenants/revoke",
+            [("csrf_token", csrf_on(done)), ("tenant_id", world.tenant.id)],
+        )
+        assert unlinked.status_code == 200, unlinked.text
+        assert "No Microsoft organization is linked to this team." in unlinked.text
+    assert await _connected(world, alice, plants["id"]) == 0
