@@ -67,6 +67,8 @@ class Context:
     team_info: TeamInfo | None = None
     user: User | None = None
     profile: TeamsProfile | None = None
+    admin_teams: tuple[Team, ...] = ()
+    other_teams: tuple[Team, ...] = ()
 
 
 class Where(Enum):
@@ -86,6 +88,11 @@ class Who(Enum):
     """The sender's CodeStream user, if linked (`ctx.user` may be None)."""
     SIGNED_IN = "signed in"
     """A linked user; others are told to sign in first."""
+    ADMIN = "admin"
+    """A linked user who is an admin of at least one of their CodeStream teams linked to this
+    organization (`ctx.admin_teams`; `ctx.other_teams` are the linked ones they don't
+    administer); others are refused, and nothing changes. For commands that change a whole
+    team's links."""
 
 
 Handler = Callable[[Context, Turn], Awaitable[Card]]
@@ -189,12 +196,33 @@ async def sender_when_needed(spec: CommandSpec, ctx: Context, turn: Turn, then: 
         if user_id is not None
         else None
     )
-    if user is None and spec.who is Who.SIGNED_IN:
+    if user is None and spec.who in (Who.SIGNED_IN, Who.ADMIN):
         return cards.text_card(texts.NEED_SIGNIN.format(command=spec.label))
     return await then(replace(ctx, user=user))
 
 
-MIDDLEWARE: tuple[Middleware, ...] = (only_where_allowed, sender_when_needed)
+async def admins_only(spec: CommandSpec, ctx: Context, turn: Turn, then: Next) -> Card:
+    """Refuse a `Who.ADMIN` command to a sender who administers none of their CodeStream teams
+    linked to this organization; hand the command the teams they do administer."""
+    if spec.who is not Who.ADMIN:
+        return await then(ctx)
+    user = _user(ctx)
+    admin_teams: list[Team] = []
+    other_teams: list[Team] = []
+    linked = await links.linked_teams_of(turn.uow, ctx.incoming.tenant_id, user)
+    if not linked:
+        return cards.text_card(texts.NOTHING_LINKED)
+    for team in linked:
+        membership = await turn.uow.teams.get_membership(team.id, user.id)
+        (admin_teams if membership is not None and membership.is_admin else other_teams).append(
+            team
+        )
+    if not admin_teams:
+        return cards.text_card(texts.ADMIN_ONLY.format(command=spec.label))
+    return await then(replace(ctx, admin_teams=tuple(admin_teams), other_teams=tuple(other_teams)))
+
+
+MIDDLEWARE: tuple[Middleware, ...] = (only_where_allowed, sender_when_needed, admins_only)
 
 
 async def dispatch(ctx: Context, turn: Turn) -> Card:
@@ -310,13 +338,12 @@ async def _disconnect(ctx: Context, turn: Turn) -> Card:
     return cards.text_card(texts.DISCONNECTED if ended else texts.NOT_CONNECTED)
 
 
-@command("disconnectall", where=Where.CHANNEL, who=Who.SIGNED_IN)
+@command("disconnectall", where=Where.CHANNEL, who=Who.ADMIN)
 async def _disconnect_all(ctx: Context, turn: Turn) -> Card:
     ms_team_id = ctx.incoming.team_id
     assert ms_team_id is not None  # in_channel
-    mine = await _cs_teams_of(turn, _user(ctx))
-    ended = await channels.disconnect_all(turn.uow, ms_team_id, mine, turn.now)
-    return cards.text_card(texts.DISCONNECTED_ALL.format(count=ended))
+    ended = await channels.disconnect_all(turn.uow, ms_team_id, list(ctx.admin_teams), turn.now)
+    return cards.text_card(texts.DISCONNECTED_ALL.format(count=ended) + _left_alone(ctx))
 
 
 @command("status", who=Who.LOOKED_UP)
@@ -366,13 +393,20 @@ async def _debug(ctx: Context, turn: Turn) -> Card:
     return cards.facts_card(texts.DEBUG_TITLE, facts)
 
 
-@command("uninstall", who=Who.SIGNED_IN)
+@command("uninstall", who=Who.ADMIN)
 async def _uninstall(ctx: Context, turn: Turn) -> Card:
-    cs_teams = await links.unlink_tenant(turn.uow, ctx.incoming.tenant_id, _user(ctx), turn.now)
-    if not cs_teams:
-        return cards.text_card(texts.UNINSTALL_NOTHING)
+    cs_teams = list(ctx.admin_teams)
+    await links.unlink_tenant_teams(turn.uow, ctx.incoming.tenant_id, cs_teams, turn.now)
     names = ", ".join(cards.plain(t.name, 80) for t in cs_teams)
-    return cards.text_card(texts.UNINSTALLED.format(teams=names))
+    return cards.text_card(texts.UNINSTALLED.format(teams=names) + _left_alone(ctx))
+
+
+def _left_alone(ctx: Context) -> str:
+    """A sentence naming the linked teams an admin-only command left alone, if any."""
+    if not ctx.other_teams:
+        return ""
+    names = ", ".join(cards.plain(t.name, 80) for t in ctx.other_teams)
+    return " " + texts.LEFT_ALONE.format(teams=names)
 
 
 def _user(ctx: Context) -> User:

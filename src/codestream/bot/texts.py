@@ -15,7 +15,7 @@ HELP_PERSONAL = (
 HELP_CHANNEL = (
     ("connect", "Connect this channel to CodeStream."),
     ("disconnect", "Disconnect this channel from CodeStream."),
-    ("disconnectall", "Disconnect every channel of this team from your CodeStream teams."),
+    ("disconnectall", "Disconnect every channel of this team (CodeStream team admins)."),
     ("status", "Show what is linked and connected."),
     ("help", "Show this help."),
 )
@@ -102,7 +102,16 @@ UNINSTALLED = (
     "CodeStream is no longer linked to this Microsoft Teams organization for: {teams}. "
     "Their channels were disconnected."
 )
-UNINSTALL_NOTHING = "None of your CodeStream teams is linked to this Microsoft Teams organization."
+NOTHING_LINKED = (
+    "None of your CodeStream teams is linked to this Microsoft Teams organization; nothing was "
+    "changed."
+)
+ADMIN_ONLY = (
+    "Only an admin of a CodeStream team linked to this Microsoft Teams organization may run "
+    "**{command}**: it changes the whole team's links. Nothing was changed. Ask an admin of your "
+    "CodeStream team."
+)
+LEFT_ALONE = "Left as they were, since you aren't their admin: {teams}."
 
 REPLY_NEEDS_SIGNIN = (
     "I couldn't add this to the codemark: you aren't signed in to CodeStream. Send **signin** to "

@@ -1,4 +1,5 @@
-"""`codestream user create|list` and `codestream team create|add-member`: the operator's tools.
+"""`codestream user create|list` and `codestream team create|add-member`: the operator's tools
+(account lifecycle commands on the same groups: `account_cmd`).
 
 They act on the configured database directly, with the server operator's authority.
 """
@@ -10,12 +11,12 @@ import sys
 import typer
 from rich.table import Table
 
-from codestream.cli.output import console, fail
+from codestream.cli.output import console, fail, say
 from codestream.cli.runtime import load, open_services, run
 from codestream.config import Config
 
-user_app = typer.Typer(help="Create and list user accounts.", no_args_is_help=True)
-team_app = typer.Typer(help="Create teams and add members.", no_args_is_help=True)
+user_app = typer.Typer(help="Create, list and manage user accounts.", no_args_is_help=True)
+team_app = typer.Typer(help="Create teams and manage their members.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -44,17 +45,46 @@ def user_create(
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from standard input."
     ),
+    team: str | None = typer.Option(None, "--team", help="Also add them to this team (its id)."),
+    admin: bool = typer.Option(False, "--admin", help="With --team: as an admin of the team."),
+    link: bool = typer.Option(
+        False,
+        "--link",
+        help="Set no password; print a one-time link (good for 72 hours) for them to set one.",
+    ),
 ) -> None:
-    """Create a user account. The password is prompted for (or read from stdin)."""
+    """Create a user account; the password is prompted for, or read from stdin, or set by them.
+
+    With --link no password is set: the person sets one with the one-time link printed.
+    """
     config = load(ctx)
-    password = read_password(password_stdin, confirm=True)
+    if admin and team is None:
+        fail("--admin needs --team TEAM_ID: the team to make them an admin of")
+    if link and password_stdin:
+        fail("--link and --password-stdin: choose one (--link sets no password)")
+    password = None if link else read_password(password_stdin, confirm=True)
 
     async def create(config: Config) -> None:
         async with open_services(config) as services:
-            user = await services.sign_up(
+            where = f" in team {team} as {'admin' if admin else 'member'}" if team else ""
+            if password is None:
+                invited = services.accounts.new_invited_account(
+                    email=email, full_name=full_name, username=username
+                )
+                user, made = await services.write(
+                    services.lifecycle.invite_as_operator, team, invited, admin=admin
+                )
+                say(f"Created user {user.email} (id {user.id}){where}, no password yet.")
+                say("Give them this one-time link to set their password:")
+                typer.echo(made.url)
+                return
+            new = services.accounts.new_account(
                 email=email, password=password, full_name=full_name, username=username
             )
-        console.print(f"Created user {user.email} (username {user.username}, id {user.id}).")
+            user = await services.write(
+                services.lifecycle.create_as_operator, team, new, admin=admin
+            )
+        say(f"Created user {user.email} (username {user.username}, id {user.id}){where}.")
 
     run(create(config))
 

@@ -3,6 +3,7 @@
 - `console`: rich console on stdout, for tables and progress.
 - `err_console`: rich console on stderr, for errors, warnings and hints.
 - `fail(message)`: print `Error: message` in red on stderr and exit with code 2.
+- `say(message)`: print a sentence on stdout, literally and unwrapped.
 - `warn(message)`: print `Warning: message` in yellow on stderr and carry on.
 
 Messages are printed literally (rich markup in them is escaped) and never wrapped, so paths and
@@ -19,13 +20,18 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["EXIT_USAGE", "console", "err_console", "fail", "warn"]
+__all__ = ["EXIT_USAGE", "console", "err_console", "fail", "say", "warn"]
 
 #: Exit code for every error a user can fix: bad input, bad config, unwritable location.
 EXIT_USAGE: Final = 2
 
 console: Final = Console()
 err_console: Final = Console(stderr=True)
+
+
+def say(message: str) -> None:
+    """Print a sentence on stdout, literally (markup escaped) and unwrapped."""
+    console.print(escape(message), soft_wrap=True, highlight=False)
 
 
 def fail(message: str) -> NoReturn:

@@ -8,6 +8,7 @@ import typer
 def register(app: typer.Typer) -> None:
     """Attach every command module to the root app."""
     from codestream.cli import (
+        account_cmd,
         admin_cmd,
         codemark_cmd,
         config_cmd,
@@ -20,6 +21,7 @@ def register(app: typer.Typer) -> None:
     package_cmd.register(app)
     server_cmd.register(app)  # serve, db upgrade|current
     admin_cmd.register(app)  # user create|list, team create|add-member
+    account_cmd.register()  # user set-password|deactivate|..., team remove-member|msteams-links
     codemark_cmd.register(app)  # login, codemark create|list|show
     demo_cmd.register(app)  # demo
     __import__("codestream.cli.service_cmd", fromlist=["register"]).register(app)  # start|stop|…

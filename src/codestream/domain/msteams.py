@@ -231,6 +231,14 @@ class MsTeamsRepository(Protocol):
         """Remove a user link; True if there was one."""
         ...
 
+    async def list_user_links_of_users(self, user_ids: Sequence[str]) -> list[UserLink]:
+        """The Teams users signed in as any of these CodeStream users, oldest first."""
+        ...
+
+    async def delete_user_links_of_user(self, user_id: str) -> int:
+        """Sign every Teams user linked to a CodeStream user out; how many were."""
+        ...
+
     async def list_tenant_links(self, tenant_id: str) -> list[TenantLink]:
         """The CodeStream teams linked to a tenant."""
         ...

@@ -84,3 +84,15 @@ class SqlTokens:
         await self._conn.execute(
             access_tokens.update().where(access_tokens.c.id == token.id).values(**values_of(token))
         )
+
+    async def revoke_all(self, user_id: str, *, keep_hash: str | None = None) -> int:
+        conditions = [access_tokens.c.user_id == user_id, access_tokens.c.revoked.is_(False)]
+        if keep_hash is not None:
+            conditions.append(access_tokens.c.token_hash != keep_hash)
+        result = await self._conn.execute(
+            access_tokens.update()
+            .where(*conditions)
+            .values(revoked=True)
+            .returning(access_tokens.c.id)
+        )
+        return len(result.all())

@@ -118,6 +118,24 @@ class SqlMsTeams:
         )
         return result.first() is not None
 
+    async def list_user_links_of_users(self, user_ids: Sequence[str]) -> list[UserLink]:
+        if not user_ids:
+            return []
+        table = msteams_user_links
+        query = (
+            table.select()
+            .where(table.c.user_id.in_(list(user_ids)))
+            .order_by(table.c.created_at, table.c.tenant_id, table.c.teams_user_id)
+        )
+        return [from_row(UserLink, row) for row in await self._conn.execute(query)]
+
+    async def delete_user_links_of_user(self, user_id: str) -> int:
+        table = msteams_user_links
+        result = await self._conn.execute(
+            table.delete().where(table.c.user_id == user_id).returning(table.c.teams_user_id)
+        )
+        return len(result.all())
+
     async def list_tenant_links(self, tenant_id: str) -> list[TenantLink]:
         table = msteams_tenant_links
         query = table.select().where(table.c.tenant_id == tenant_id).order_by(table.c.created_at)

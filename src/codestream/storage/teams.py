@@ -61,6 +61,14 @@ class SqlTeams:
         )
         return [from_row(Membership, row) for row in await self._conn.execute(query)]
 
+    async def remove_member(self, team_id: str, user_id: str) -> bool:
+        result = await self._conn.execute(
+            team_members.delete()
+            .where(team_members.c.team_id == team_id, team_members.c.user_id == user_id)
+            .returning(team_members.c.user_id)
+        )
+        return result.first() is not None
+
 
 class SqlRepos:
     """RepoRepository on SQL."""

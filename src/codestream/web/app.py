@@ -22,7 +22,7 @@ from codestream.domain.ports import PasswordHasher
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.web import msteams_conversations, msteams_share
-from codestream.web.api import accounts, codemarks, shares, teams
+from codestream.web.api import accounts, codemarks, lifecycle, msteams_links, shares, teams
 from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
 from codestream.web.context import WebContext
@@ -30,7 +30,8 @@ from codestream.web.errors import install_error_handlers
 from codestream.web.fastpath import FastPathApp
 from codestream.web.health import health_router
 from codestream.web.limits import BodySizeLimit
-from codestream.web.pages import msteams_signin
+from codestream.web.pages import account as account_pages
+from codestream.web.pages import msteams_signin, team_admin
 from codestream.web.pages import routes as pages
 from codestream.wiring import build_runtime
 
@@ -132,9 +133,13 @@ def create_app(
     app.include_router(teams.router, prefix="/api/v1")
     app.include_router(codemarks.router, prefix="/api/v1")
     app.include_router(shares.router, prefix="/api/v1")
+    app.include_router(lifecycle.router, prefix="/api/v1")
+    app.include_router(msteams_links.router, prefix="/api/v1")
     app.include_router(msteams_share.router)
     app.include_router(msteams_conversations.router)
     app.include_router(pages.router)
     app.include_router(msteams_signin.router)
+    app.include_router(account_pages.router)
+    app.include_router(team_admin.router)
     app.add_middleware(BodySizeLimit)
     return app

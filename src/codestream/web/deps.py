@@ -35,6 +35,16 @@ async def current_user(
     return await services.write(services.accounts.authenticate, credentials.credentials)
 
 
+async def current_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The request's bearer token's value (routes that use it take `CurrentUser` too, which
+    checks it)."""
+    if credentials is None:
+        raise NotAuthenticated("send an access token: Authorization: Bearer <token>")
+    return credentials.credentials
+
+
 async def json_body(request: Request) -> None:
     """415 when a request body says it is something other than JSON.
 
@@ -57,3 +67,4 @@ async def json_body(request: Request) -> None:
 
 Context = Annotated[WebContext, Depends(get_context)]
 CurrentUser = Annotated[User, Depends(current_user)]
+CurrentToken = Annotated[str, Depends(current_token)]

@@ -18,6 +18,10 @@ from codestream.domain.clock import Clock, system_clock
 from codestream.domain.messages import TeamsMessages
 from codestream.domain.models import User
 from codestream.domain.ports import PasswordHasher, UnitOfWork, UnitOfWorkFactory
+from codestream.domain.services.account_lifecycle import (
+    AccountLifecycle,
+    SignInsEnded,
+)
 from codestream.domain.services.accounts import AccountService
 from codestream.domain.services.codemarks import CodemarkService
 from codestream.domain.services.msteams_signin import SignInService
@@ -26,6 +30,7 @@ from codestream.domain.services.reply_threads import ReplyThreads
 from codestream.domain.services.repos import RepoService
 from codestream.domain.services.shares import DEFAULT_DELIVERY_DEADLINE_MS, ShareService
 from codestream.domain.services.teams import TeamService
+from codestream.errors import InvalidInput
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,6 +47,7 @@ class Services:
     units: UnitOfWorkFactory
     clock: Clock
     accounts: AccountService
+    lifecycle: AccountLifecycle
     teams: TeamService
     repos: RepoService
     codemarks: CodemarkService
@@ -94,6 +100,36 @@ class Services:
         token = await self.write(self.accounts.issue_token, user.id, name=token_name, ttl_ms=ttl_ms)
         return user, token
 
+    async def change_password(
+        self, user: User, *, current: str, new: str, keep_token: str | None
+    ) -> SignInsEnded:
+        """Check the user's current password, then store the new one (hashed outside any
+        transaction) and end every other session, token and Teams sign-in of theirs."""
+        if not self.accounts.verify_password(user, current):
+            raise InvalidInput(
+                "currentPassword: that is not your current password",
+                field="currentPassword",
+                code="wrong_password",
+            )
+        new_hash = self.accounts.hash_new_password(new)
+        return await self.write(
+            self.lifecycle.change_password, user, new_hash, keep_token=keep_token
+        )
+
+    async def set_password(self, email_or_username: str, new: str) -> tuple[User, SignInsEnded]:
+        """Set a user's password on the operator's authority; ends all their sign-ins."""
+        await self.read(self.lifecycle.find_as_operator, email_or_username)
+        new_hash = self.accounts.hash_new_password(new)
+        return await self.write(
+            self.lifecycle.set_password_as_operator, email_or_username, new_hash
+        )
+
+    async def set_password_with_link(self, token: str, new: str) -> tuple[User, SignInsEnded]:
+        """Set a password with a one-time link; the link is checked before any hashing."""
+        await self.read(self.lifecycle.user_of_password_link, token)
+        new_hash = self.accounts.hash_new_password(new)
+        return await self.write(self.lifecycle.set_password_with_link, token, new_hash)
+
 
 def build_services(
     units: UnitOfWorkFactory,
@@ -119,10 +155,12 @@ def build_services(
     shares = ShareService(
         clock, messages=messages, public_url=public_url, delivery_deadline_ms=delivery_deadline_ms
     )
+    accounts = AccountService(hasher, clock)
     return Services(
         units=units,
         clock=clock,
-        accounts=AccountService(hasher, clock),
+        accounts=accounts,
+        lifecycle=AccountLifecycle(accounts, clock, signing_key=signing_key, public_url=public_url),
         teams=TeamService(clock),
         repos=RepoService(clock),
         codemarks=CodemarkService(clock, shares=shares, reply_threads=threads),
@@ -134,6 +172,7 @@ def build_services(
 
 
 __all__ = [
+    "AccountLifecycle",
     "AccountService",
     "CodemarkService",
     "RepoService",

@@ -44,3 +44,32 @@ async def visible_codemark(uow: UnitOfWork, actor: User, codemark_id: str) -> Co
     ):
         raise NotFound(f"codemark {codemark_id!r:.40} not found")
     return codemark
+
+
+async def require_admin_of_every_team(
+    uow: UnitOfWork, actor: User, target: User, *, action: str
+) -> list[Team]:
+    """The target's teams, if the actor administers every one of them.
+
+    This is the rule for what one user may do to another's whole account (reset their password,
+    deactivate them): an admin of one team must not take over a person who is also in a team
+    they don't administer. NotFound when the two share no team (so user ids don't leak);
+    PermissionDenied, naming no other team, when the target is in a team the actor doesn't
+    administer.
+    """
+    teams = await uow.teams.list_for_user(target.id)
+    shared, administered = 0, 0
+    for team in teams:
+        membership = await uow.teams.get_membership(team.id, actor.id)
+        shared += membership is not None
+        administered += membership is not None and membership.is_admin
+    if shared == 0:
+        raise NotFound(f"user {target.id!r:.40} not found")
+    if administered < len(teams):
+        raise PermissionDenied(
+            f"only an admin of every team {target.email} belongs to may {action} them; they are "
+            "in a team you are not an admin of. Ask its admins, or the server operator "
+            "(codestream user ... on the server).",
+            code="not_an_admin",
+        )
+    return teams

@@ -48,7 +48,7 @@ class AccountService:
     ) -> NewAccount:
         """Check what a sign-up submits and hash the password; InvalidInput naming a bad field."""
         clean_email = rules.email(email)
-        rules.password(password)
+        password_hash = self.hash_new_password(password)
         clean_name = rules.text(full_name, field="fullName", required=False, limit=rules.MAX_NAME)
         clean_username = rules.username(username) if username else _username_from(clean_email)
         return NewAccount(
@@ -56,8 +56,33 @@ class AccountService:
             username=clean_username,
             username_chosen=bool(username),
             full_name=clean_name,
-            password_hash=self._hasher.hash(password),
+            password_hash=password_hash,
         )
+
+    def new_invited_account(
+        self, *, email: str, full_name: str = "", username: str | None = None
+    ) -> NewAccount:
+        """Check an account an admin creates for someone: it has no usable password until they
+        set one with their set-password link (so nothing is hashed here)."""
+        clean_email = rules.email(email)
+        clean_name = rules.text(full_name, field="fullName", required=False, limit=rules.MAX_NAME)
+        return NewAccount(
+            email=clean_email,
+            username=rules.username(username) if username else _username_from(clean_email),
+            username_chosen=bool(username),
+            full_name=clean_name,
+            password_hash=unusable_password_hash(),
+        )
+
+    def hash_new_password(self, password: str) -> str:
+        """Check a password someone chose against the password rules and hash it: the one way
+        every new password (sign-up, change, reset, set by the operator) is accepted."""
+        rules.password(password)
+        return self._hasher.hash(password)
+
+    def verify_password(self, user: User, password: str) -> bool:
+        """Whether `password` is the user's current one."""
+        return self._hasher.verify(user.password_hash, password)
 
     async def sign_up(self, uow: UnitOfWork, new: NewAccount) -> User:
         """Create a user; the email and username must be free."""
@@ -196,6 +221,17 @@ async def find_by_key(uow: UnitOfWork, email_or_username: str) -> User | None:
     if kind == "email":
         return await uow.users.get_by_email(value)
     return await uow.users.get_by_username(value)
+
+
+UNUSABLE_PASSWORD_PREFIX = "!"
+"""Starts a stored password hash that no password matches (the hasher refuses it as malformed):
+an invited account's before its set-password link is used, or a reset one's."""
+
+
+def unusable_password_hash() -> str:
+    """A stored hash no password matches, random so every reset changes it (which is what ends
+    the set-password links made before)."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16)
 
 
 def _username_from(email: str) -> str:

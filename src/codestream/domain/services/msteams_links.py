@@ -69,13 +69,11 @@ async def unlink_user(uow: UnitOfWork, tenant_id: str, teams_user_id: str) -> bo
     return await uow.msteams.delete_user_link(tenant_id, teams_user_id)
 
 
-async def unlink_tenant(uow: UnitOfWork, tenant_id: str, user: User, now: int) -> list[Team]:
-    """Unlink the tenant from the user's CodeStream teams and disconnect those teams' channels
-    in it; the teams that were unlinked."""
-    teams = await linked_teams_of(uow, tenant_id, user)
+async def unlink_tenant_teams(uow: UnitOfWork, tenant_id: str, teams: list[Team], now: int) -> None:
+    """Unlink the tenant from these CodeStream teams (the caller checked who may) and disconnect
+    their channels in it."""
     for team in teams:
         await uow.msteams.delete_tenant_link(tenant_id, team.id)
     await uow.msteams.disconnect_channels(
         now=now, tenant_id=tenant_id, team_ids=[team.id for team in teams]
     )
-    return teams

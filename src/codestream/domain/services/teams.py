@@ -41,8 +41,22 @@ class TeamService:
         admin: bool = False,
     ) -> tuple[Membership, User]:
         """Add an existing user to the team; only admins may."""
-        key = email_or_username.strip()
         await require_admin(uow, team_id, actor)
+        return await self._add(uow, team_id, email_or_username, admin=admin)
+
+    async def add_member_as_operator(
+        self, uow: UnitOfWork, team_id: str, email_or_username: str, *, admin: bool = False
+    ) -> tuple[Membership, User]:
+        """Add a user to a team on the server operator's authority (the admin CLI)."""
+        team = await uow.teams.get(team_id) if is_id(team_id) else None
+        if team is None or team.deactivated:
+            raise NotFound(f"team {team_id!r:.40} not found")
+        return await self._add(uow, team_id, email_or_username, admin=admin)
+
+    async def _add(
+        self, uow: UnitOfWork, team_id: str, email_or_username: str, *, admin: bool
+    ) -> tuple[Membership, User]:
+        key = email_or_username.strip()
         user = await find_by_key(uow, key)
         if user is None or user.deactivated:
             raise NotFound(f"no user {key!r:.80}; they must sign up first")
@@ -53,17 +67,6 @@ class TeamService:
         )
         await uow.teams.add_member(membership)
         return membership, user
-
-    async def add_member_as_operator(
-        self, uow: UnitOfWork, team_id: str, email_or_username: str, *, admin: bool = False
-    ) -> tuple[Membership, User]:
-        """Add a user to a team on the server operator's authority (the admin CLI)."""
-        team = await uow.teams.get(team_id) if is_id(team_id) else None
-        if team is None or team.deactivated:
-            raise NotFound(f"team {team_id!r:.40} not found")
-        creator = await uow.users.get(team.creator_id)
-        assert creator is not None
-        return await self.add_member(uow, creator, team_id, email_or_username, admin=admin)
 
     async def get_team(self, uow: UnitOfWork, actor: User, team_id: str) -> Team:
         """A team the actor belongs to."""

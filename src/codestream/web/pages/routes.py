@@ -38,7 +38,7 @@ router = APIRouter(include_in_schema=False)
 _HOME_CODEMARKS = 20
 
 
-def _field(form: FormData, name: str, limit: int = 10_000) -> str:
+def form_field(form: FormData, name: str, limit: int = 10_000) -> str:
     """A text field of a form; empty when absent, a file, or too long."""
     value = form.get(name)
     return value if isinstance(value, str) and len(value) <= limit else ""
@@ -77,12 +77,12 @@ async def login_form(request: Request, next: str = "") -> Response:
 async def login_submit(request: Request) -> Response:
     """Check the CSRF token and the password; on success set the session and go to `next`."""
     form = await request.form()
-    if not check_csrf(request, _field(form, CSRF_FIELD)):
+    if not check_csrf(request, form_field(form, CSRF_FIELD)):
         return csrf_failure_page(request)
-    target = safe_next(_field(form, "next"))
-    email = _field(form, "email", limit=320)
+    target = safe_next(form_field(form, "next"))
+    email = form_field(form, "email", limit=320)
     try:
-        _user, token = await log_in(request, email, _field(form, "password", limit=1000))
+        _user, token = await log_in(request, email, form_field(form, "password", limit=1000))
     except NotAuthenticated:
         return render_page(
             request,
@@ -101,7 +101,7 @@ async def login_submit(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     """End the session (the token is revoked) and go to the sign-in page."""
     form = await request.form()
-    if not check_csrf(request, _field(form, CSRF_FIELD)):
+    if not check_csrf(request, form_field(form, CSRF_FIELD)):
         return csrf_failure_page(request)
     response = RedirectResponse("/web/login", status_code=303)
     await end_session(request, response)
