@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from codestream.bot.commands import BotOptions
+from codestream.bot.command_registry import BotOptions
 from codestream.bot.messages import BotMessages
 from codestream.bot.router import BotRouter
 from codestream.config import Config

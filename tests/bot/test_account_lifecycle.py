@@ -127,6 +127,7 @@ async def test_password_change_sign_out_everywhere_and_deactivation_end_teams_si
     alice, bob = await api.sign_up("alice"), await api.sign_up("bob")
     plants = await api.create_team(bob, "Plant Eaters")
     await api.add_member(bob, plants["id"], alice)
+    await sign_in(world, world.bob, bob, [plants["id"]])  # an admin links the organization first
 
     await sign_in(world, world.alice, alice, [plants["id"]])
     assert await _signed_in_as(world, world.alice) == alice.email

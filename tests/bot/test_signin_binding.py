@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -171,16 +173,22 @@ async def test_bad_hand_backs_and_failures_get_200_and_a_message(story: Story) -
 async def test_the_code_page_loads_teamsjs_and_our_script_under_a_narrow_policy(
     story: Story,
 ) -> None:
+    """The scripts come from the configured `teamsJsUrl` (here the emulator's stand-in for
+    TeamsJS) and our own origin, and nowhere else; pages before the code run no script."""
     world = story.world
+    teams_js = world.emu.teams_js_url
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(teams_js))
     url = signin_url(card_of(await say(world, world.alice, "signin")))
     async with browser(world) as person:
         picker = await person.open_signin(url, story.victim.email, PASSWORD)
         done = await person.submit(picker, [story.team_id])
         policy = done.headers["content-security-policy"]
-        assert "script-src 'self' https://res.cdn.office.net;" in policy
-        assert "connect-src https://res.cdn.office.net" in policy
+        assert f"script-src 'self' {origin};" in policy
+        assert f"connect-src {origin}" in policy
         assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
-        assert 'integrity="sha384-' in done.text
+        assert "cross-origin-opener-policy" not in done.headers  # would cut the popup's opener
+        assert f'<script src="{teams_js}"' in done.text
+        assert "integrity=" not in done.text  # the SRI hash belongs to Microsoft's build only
         assert '<script src="/web/static/msteams-signin.js"></script>' in done.text
         script = await person.client.get("/web/static/msteams-signin.js")
         assert script.status_code == 200
@@ -188,3 +196,29 @@ async def test_the_code_page_loads_teamsjs_and_our_script_under_a_narrow_policy(
         assert "app.initialize()" in script.text and "notifySuccess(" in script.text
         # Other pages still run nothing.
         assert "script-src" not in picker.headers["content-security-policy"]
+
+
+async def test_by_default_the_code_page_loads_microsofts_teamsjs_pinned_by_its_hash(
+    database_url: str,
+) -> None:
+    def without_teams_js(block: dict[str, Any]) -> None:
+        block.pop("teamsJsUrl", None)
+
+    async with start_bot_world(
+        database_url, public_url_is_served=True, migrate=False, edit=without_teams_js
+    ) as world:
+        await world.emu.driver.install_bot_personal(world.bot, world.alice)
+        await wait_for_card(world, _chat(world, world.alice), "Welcome to CodeStream")
+        victim = await Api(world.app_client).sign_up("victim")
+        team = await Api(world.app_client).create_team(victim, "Plant Eaters")
+        url = signin_url(card_of(await say(world, world.alice, "signin")))
+        async with browser(world) as person:
+            picker = await person.open_signin(url, victim.email, PASSWORD)
+            done = await person.submit(picker, [team["id"]])
+    policy = done.headers["content-security-policy"]
+    assert "script-src 'self' https://res.cdn.office.net;" in policy
+    assert re.search(
+        r'<script src="https://res\.cdn\.office\.net/teams-js/[0-9.]+/js/MicrosoftTeams\.min\.js"'
+        r' integrity="sha384-[A-Za-z0-9+/=]{64}" crossorigin="anonymous"',
+        done.text,
+    ), done.text

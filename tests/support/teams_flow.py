@@ -260,8 +260,12 @@ async def send_invoke(world: BotWorld, user: User, name: str, value: Any) -> Bot
 
 async def hand_back(world: BotWorld, user: User, state: Any) -> BotResponse:
     """What Teams does when the sign-in page calls `authentication.notifySuccess(state)`: a
-    `signin/verifyState` invoke from `user` in their personal chat with the bot."""
-    return await send_invoke(world, user, "signin/verifyState", {"state": state})
+    `signin/verifyState` invoke from `user` in their personal chat with the bot (the emulator's
+    own hand-back for a text; a malformed `state` is framed here, as no Teams client sends one)."""
+    if not isinstance(state, str):
+        return await send_invoke(world, user, "signin/verifyState", {"state": state})
+    chat = world.emu.driver.personal_chat(world.bot, user)
+    return await world.emu.driver.verify_signin_state(chat, user, state, bot=world.bot)
 
 
 async def pick_teams(

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from codestream.bot import cards, commands
-from codestream.bot.commands import BotOptions, Card, Context
+from codestream.bot.command_registry import BotOptions, Card, Context
 from codestream.bot.incoming import (
     Command,
     Incoming,
