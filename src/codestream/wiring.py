@@ -81,7 +81,7 @@ def build_runtime(
     )
     if bot is None:
         return Runtime(services, delivery_settings, None, None, None, None, None)
-    connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_hosts)
+    connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_origins)
     threads = services.reply_threads
     delivery = DeliveryWorker(
         SqlUnitOfWorkFactory(engine),

@@ -166,7 +166,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         f"{BLOCK}.serviceUrlAllowList",
         checks.HOST_LIST,
-        "The exact hosts the bot may send to.",
+        "Where the bot may send its token: each entry a bare host (https on port 443) or an "
+        "origin (`http://127.0.0.1:3978`), matched exactly by scheme, host and port.",
         shown_default="Teams' hosts for the cloud",
         items=checks.HOST,
     ),
