@@ -266,4 +266,10 @@ HOURS: Final = _simple(
     "a number of hours more than 0 and at most 720 (30 days)",
     lambda v: _is_number(v) and 0 < v <= 24 * 30,
 )
+TIMEOUT_SECONDS: Final = _simple(
+    "a number of seconds from 1 to 300", lambda v: _is_number(v) and 1 <= v <= 300
+)
+CONNECTIONS: Final = _simple(
+    "a whole number from 1 to 100000", lambda v: _is_int(v) and 1 <= v <= 100_000
+)
 DATE: Final = Kind("an ISO date like 2027-05-31", ANY.why)  # `codestream doctor` reads it

@@ -84,6 +84,19 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     ),
     Setting("apiServer.port", checks.PORT, "The port the API server listens on.", DEFAULT_API_PORT),
     Setting(
+        "apiServer.headerTimeoutSeconds",
+        checks.TIMEOUT_SECONDS,
+        "How long `codestream serve` waits for a request's headers (and, with TLS served "
+        "directly, for the handshake) before it closes the connection.",
+        default=10,
+    ),
+    Setting(
+        "apiServer.maxConnections",
+        checks.CONNECTIONS,
+        "Open connections `codestream serve` accepts at once; one more is answered 503 and closed.",
+        default=500,
+    ),
+    Setting(
         "storage.sqlite.path",
         checks.TEXT,
         "The SQLite database file (relative paths are relative to the config file). "
