@@ -89,6 +89,7 @@ def build_runtime(
         worker_id=worker_id or default_worker_id(),
         lease_ms=lease_ms,
         clock=clock,
+        allowed_tenants=bot.allowed_tenants,
         # A share's card reaching Teams posts the replies written while it waited.
         on_sent=CardSentHook(threads, clock) if threads is not None else None,
     )

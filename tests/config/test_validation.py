@@ -294,3 +294,14 @@ def test_it_checks_the_delivery_block_with_the_others() -> None:
         "(30 days), got -1",
     ]
     assert validate_document(with_({"delivery": {"deadlineHours": 720, "other": "kept"}})) == []
+
+
+def test_allowed_tenants_must_be_tenant_guids() -> None:
+    assert validate_document(block(allowedTenants=None)) == []
+    assert validate_document(block(allowedTenants=["72f988bf-86f1-41af-91ab-2d7cd011db47"])) == []
+    assert validate_document(block(allowedTenants=["contoso.onmicrosoft.com", 7])) == [
+        f'{BLOCK}.allowedTenants.0: expected a GUID, got "contoso.onmicrosoft.com"',
+        f"{BLOCK}.allowedTenants.1: expected a GUID, got 7",
+    ]
+    (empty,) = validate_document(block(allowedTenants=[]))
+    assert empty.startswith(f"{BLOCK}.allowedTenants: expected a non-empty list of tenant ids")

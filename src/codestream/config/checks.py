@@ -261,6 +261,10 @@ HOST_LIST: Final = _simple(
     'a list of hosts or origins like ["smba.trafficmanager.net"] (null for the defaults)',
     lambda v: isinstance(v, list) and bool(v),
 )
+GUID_LIST: Final = _simple(
+    'a non-empty list of tenant ids like ["72f988bf-86f1-41af-91ab-2d7cd011db47"] (null for any)',
+    lambda v: isinstance(v, list) and bool(v),
+)
 HOST: Final = Kind("a bare host name or an origin", _host_item)
 HOURS: Final = _simple(
     "a number of hours more than 0 and at most 720 (30 days)",

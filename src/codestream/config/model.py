@@ -76,6 +76,7 @@ class MsTeamsConfig:
     service_url_allow_list: tuple[str, ...] | None
     disabled: bool
     app_package: Mapping[str, Any] = field(default_factory=dict)  # a copy; {} if absent
+    allowed_tenants: tuple[str, ...] | None = None  # lower-case tenant ids; None = any tenant
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def _msteams(doc: Mapping[str, Any]) -> MsTeamsConfig | None:
             continue
         password = block.get("botAppPassword")
         hosts = block.get("serviceUrlAllowList")
+        tenants = block.get("allowedTenants")
         return MsTeamsConfig(
             block_name=name,
             bot_app_id=block.get("botAppId"),
@@ -219,6 +221,7 @@ def _msteams(doc: Mapping[str, Any]) -> MsTeamsConfig | None:
             ),
             disabled=False,
             app_package=copy.deepcopy(block.get("appPackage") or {}),
+            allowed_tenants=tuple(t.lower() for t in tenants) if tenants is not None else None,
         )
     return None
 

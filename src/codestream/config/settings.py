@@ -185,6 +185,14 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         items=checks.HOST,
     ),
     Setting(
+        f"{BLOCK}.allowedTenants",
+        checks.GUID_LIST,
+        "The Microsoft organizations (tenant ids) the bot serves: activities from any other are "
+        "refused with 403 before any command runs, and nothing is sent to them.",
+        shown_default="any tenant",
+        items=checks.GUID,
+    ),
+    Setting(
         f"{BLOCK}.disabled",
         checks.BOOLEAN,
         "true turns this block off; the services use the first block that isn't disabled.",

@@ -47,7 +47,12 @@ from codestream.delivery.retry import RetryPolicy
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.outbox import FINISHED_KEPT_MS, Operation, OutboxItem
 from codestream.domain.ports import UnitOfWork
-from codestream.teams.connector import ConnectorClient, ConnectorError, ServiceUrlNotAllowed
+from codestream.teams.connector import (
+    ConnectorClient,
+    ConnectorError,
+    ServiceUrlNotAllowed,
+    TenantNotAllowed,
+)
 
 log = logging.getLogger("codestream.delivery")
 
@@ -108,6 +113,7 @@ class DeliveryWorker:
         concurrency: int = 64,
         on_sent: SentHook | None = None,
         on_failed: FailedHook | None = None,
+        allowed_tenants: frozenset[str] | None = None,
     ) -> None:
         self._uow = uow_factory
         self._connector = connector
@@ -120,6 +126,7 @@ class DeliveryWorker:
         self._concurrency = asyncio.Semaphore(concurrency)
         self._on_sent = on_sent
         self._on_failed = on_failed
+        self._allowed_tenants = allowed_tenants
         self._wake = asyncio.Event()
         self._pruned_at = 0
         self.stats = WorkerStats()
@@ -286,6 +293,11 @@ class DeliveryWorker:
 
     async def _call(self, item: OutboxItem) -> Any:
         connector = self._connector
+        if (
+            self._allowed_tenants is not None
+            and item.tenant_id.lower() not in self._allowed_tenants
+        ):
+            raise TenantNotAllowed(f"tenant {item.tenant_id!r:.60} is not in allowedTenants")
         if item.operation is Operation.CREATE_CONVERSATION:
             activity = item.payload
             if "isGroup" in activity:  # queued by an older version: the whole connector body
@@ -332,7 +344,7 @@ class DeliveryWorker:
         self.stats.errors[kind] = self.stats.errors.get(kind, 0) + 1
         attempts = item.attempts + 1
         disconnect = False
-        if isinstance(exc, ServiceUrlNotAllowed):
+        if isinstance(exc, ServiceUrlNotAllowed | TenantNotAllowed):
             retry_at = None
         elif exc.status == 429:
             self.stats.throttled += 1

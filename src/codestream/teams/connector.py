@@ -44,6 +44,10 @@ class ServiceUrlNotAllowed(ConnectorError):
     """The serviceUrl's origin is not one of Teams' for our cloud (or the configured list)."""
 
 
+class TenantNotAllowed(ConnectorError):
+    """The message is for a tenant `allowedTenants` leaves out: never sent."""
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
     if not value:

@@ -24,6 +24,14 @@ class BotSettings:
     login_url: str
     service_url_origins: frozenset[tuple[str, str, int]]
     """(scheme, host, port) the bearer token may go to; a bare host in the config is https:443."""
+    allowed_tenants: frozenset[str] | None = None
+    """Lower-case tenant ids the bot serves (`allowedTenants`); None serves any tenant."""
+
+    def serves_tenant(self, tenant_id: str | None) -> bool:
+        """Whether activities from, and messages to, this tenant are allowed."""
+        if self.allowed_tenants is None:
+            return True
+        return tenant_id is not None and tenant_id.lower() in self.allowed_tenants
 
     @property
     def token_authority(self) -> str:
@@ -52,4 +60,7 @@ def bot_settings(block: MsTeamsConfig | None) -> BotSettings | None:
         token_issuer=block.token_issuer or cloud.token_issuer,
         login_url=block.login_url or cloud.login_url,
         service_url_origins=frozenset(origin for origin in origins if origin is not None),
+        allowed_tenants=(
+            frozenset(block.allowed_tenants) if block.allowed_tenants is not None else None
+        ),
     )
