@@ -17,8 +17,9 @@ from codestream.bot.commands import BotOptions
 from codestream.bot.messages import BotMessages
 from codestream.bot.router import BotRouter
 from codestream.config import Config
+from codestream.delivery.leases import DEFAULT_LEASE_MS
 from codestream.delivery.settings import DeliverySettings, default_worker_id
-from codestream.delivery.worker import DEFAULT_LEASE_MS, DeliveryWorker
+from codestream.delivery.worker import DeliveryWorker
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.ports import PasswordHasher
 from codestream.domain.services import Services, build_services
