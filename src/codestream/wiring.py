@@ -17,8 +17,9 @@ from codestream.bot.command_registry import BotOptions
 from codestream.bot.messages import BotMessages
 from codestream.bot.router import BotRouter
 from codestream.config import Config
+from codestream.delivery.leases import DEFAULT_LEASE_MS
 from codestream.delivery.settings import DeliverySettings, default_worker_id
-from codestream.delivery.worker import DEFAULT_LEASE_MS, DeliveryWorker
+from codestream.delivery.worker import DeliveryWorker
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.ports import PasswordHasher
 from codestream.domain.services import Services, build_services
@@ -81,7 +82,7 @@ def build_runtime(
     )
     if bot is None:
         return Runtime(services, delivery_settings, None, None, None, None, None)
-    connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_hosts)
+    connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_origins)
     threads = services.reply_threads
     delivery = DeliveryWorker(
         SqlUnitOfWorkFactory(engine),
@@ -89,6 +90,7 @@ def build_runtime(
         worker_id=worker_id or default_worker_id(),
         lease_ms=lease_ms,
         clock=clock,
+        allowed_tenants=bot.allowed_tenants,
         # A share's card reaching Teams posts the replies written while it waited.
         on_sent=CardSentHook(threads, clock) if threads is not None else None,
     )

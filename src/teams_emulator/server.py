@@ -121,7 +121,8 @@ class RunningEmulator:
         if token_issuer:
             block["tokenIssuer"] = self.token_issuer
         block["loginUrl"] = self.login_url
-        block["serviceUrlAllowList"] = [urlsplit(self.base_url).hostname]
+        base = urlsplit(self.base_url)
+        block["serviceUrlAllowList"] = [f"{base.scheme}://{base.netloc}"]  # the exact origin
         block["teamsJsUrl"] = self.teams_js_url
         return block
 

@@ -69,6 +69,10 @@ async def test_wrong_audience_issuer_or_claims_are_refused(auth_world: BotWorld)
         "exp missing": auth_world.token(drop_claims=["exp"]),
         "serviceurl missing": auth_world.token(drop_claims=["serviceurl"]),
         "serviceurl mismatch": auth_world.token(service_url_claim="https://evil.example.com/"),
+        # Microsoft's validators read the claim by its exact lower-case name.
+        "serviceUrl in camel case only": auth_world.token(
+            drop_claims=["serviceurl"], extra_claims={"serviceUrl": auth_world.service_url}
+        ),
     }
     for case, token in tokens.items():
         response = await auth_world.post(token=token)

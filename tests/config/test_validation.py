@@ -206,7 +206,13 @@ def test_it_checks_every_field_of_a_teams_block() -> None:
         openIdMetadataUrl="not a url",
         tokenIssuer="https://api.botframework.com",
         loginUrl="http://127.0.0.1:9000",
-        serviceUrlAllowList=["smba.trafficmanager.net", "*.trafficmanager.net", "https://x.com"],
+        serviceUrlAllowList=[
+            "smba.trafficmanager.net",
+            "*.trafficmanager.net",
+            "https://x.com/path",
+            "http://example.com:3978",
+            "https://teams.example.com:8443",
+        ],
         disabled="no",
     )
     assert validate_document(doc) == [
@@ -215,8 +221,12 @@ def test_it_checks_every_field_of_a_teams_block() -> None:
         f'{BLOCK}.openIdMetadataUrl: expected an absolute http(s) URL, got "not a url"',
         f"{BLOCK}.serviceUrlAllowList.1: expected an exact host name (wildcards are not "
         'allowed), got "*.trafficmanager.net"',
-        f"{BLOCK}.serviceUrlAllowList.2: expected a bare host name, without scheme, port or "
-        'path, got "https://x.com"',
+        f"{BLOCK}.serviceUrlAllowList.2: expected a bare host name (https on port 443) or an "
+        'origin like "https://host:port", without path (http only for 127.0.0.1, localhost or '
+        '::1), got "https://x.com/path"',
+        f"{BLOCK}.serviceUrlAllowList.3: expected a bare host name (https on port 443) or an "
+        'origin like "https://host:port", without path (http only for 127.0.0.1, localhost or '
+        '::1), got "http://example.com:3978"',
         f'{BLOCK}.disabled: expected true or false, got "no"',
     ]
 
@@ -284,3 +294,14 @@ def test_it_checks_the_delivery_block_with_the_others() -> None:
         "(30 days), got -1",
     ]
     assert validate_document(with_({"delivery": {"deadlineHours": 720, "other": "kept"}})) == []
+
+
+def test_allowed_tenants_must_be_tenant_guids() -> None:
+    assert validate_document(block(allowedTenants=None)) == []
+    assert validate_document(block(allowedTenants=["72f988bf-86f1-41af-91ab-2d7cd011db47"])) == []
+    assert validate_document(block(allowedTenants=["contoso.onmicrosoft.com", 7])) == [
+        f'{BLOCK}.allowedTenants.0: expected a GUID, got "contoso.onmicrosoft.com"',
+        f"{BLOCK}.allowedTenants.1: expected a GUID, got 7",
+    ]
+    (empty,) = validate_document(block(allowedTenants=[]))
+    assert empty.startswith(f"{BLOCK}.allowedTenants: expected a non-empty list of tenant ids")

@@ -66,7 +66,7 @@ class Delivery:
     def connector(self) -> ConnectorClient:
         settings = self.settings()
         tokens = ConnectorTokens(self.http, settings, clock=self.clock)
-        return ConnectorClient(self.http, tokens, settings.service_url_hosts)
+        return ConnectorClient(self.http, tokens, settings.service_url_origins)
 
     def worker(self, worker_id: str = "w1", **options: Any) -> DeliveryWorker:
         worker = DeliveryWorker(

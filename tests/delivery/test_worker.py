@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from codestream.delivery.worker import ACTIVITY_KEYS_KEPT_MS, PRUNE_EVERY_MS, WAKE_GATHER_S
+from codestream.delivery.pruning import ACTIVITY_KEYS_KEPT_MS, PRUNE_EVERY_MS
+from codestream.delivery.worker import WAKE_GATHER_S
 from codestream.domain.outbox import FINISHED_KEPT_MS, DeliveryStatus, NewOutboxItem, Operation
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from delivery.delivery_world import Delivery

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.shares.delivery_flow import Flow
 
-from codestream.delivery.worker import PRUNE_EVERY_MS
+from codestream.delivery.pruning import PRUNE_EVERY_MS
 from codestream.domain.outbox import FINISHED_KEPT_MS
 
 

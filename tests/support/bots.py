@@ -147,18 +147,22 @@ async def start_bot_world(
     migrate: bool = True,
     clock: Clock | None = None,
     public_url_is_served: bool = False,
+    tenant_id: str | None = None,
 ) -> AsyncIterator[BotWorld]:
     """Serve our app on a real port and the emulator on another, with a bot registered.
 
     `multi_tenant` registers a legacy multi-tenant bot (no home tenant); `migrate=False` skips
     the startup migration for a database that is already at head; `clock` replaces the app's
     clock; `public_url_is_served` makes `publicApiUrl` the app's own loopback address, so links
-    the bot sends (sign-in) can be followed.
+    the bot sends (sign-in) can be followed; `tenant_id` fixes the tenant's id (for config that
+    names it).
     """
     async with run_emulator() as emu:
         port = free_port()
         endpoint = f"http://127.0.0.1:{port}{PATH}"
-        cast = scene(emu.emulator, bot_endpoint=endpoint, multi_tenant=multi_tenant)
+        cast = scene(
+            emu.emulator, bot_endpoint=endpoint, multi_tenant=multi_tenant, tenant_id=tenant_id
+        )
         bot = cast.bot
         public = {"public_url": f"http://127.0.0.1:{port}"} if public_url_is_served else {}
         config = bot_config(emu, bot, database_url, edit, **public)

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -59,7 +60,7 @@ class Outbound:
         return ConnectorClient(
             self.http,
             ConnectorTokens(self.http, settings, clock=self.clock),
-            settings.service_url_hosts,
+            settings.service_url_origins,
         )
 
 
@@ -176,6 +177,75 @@ async def test_it_never_sends_the_token_off_the_allow_list(
     with pytest.raises(ServiceUrlNotAllowed):
         await connector.send_to_conversation(service_url, "19:x@thread.tacv2", {"type": "message"})
     assert _token_requests(outbound) == 0
+
+
+async def test_another_port_or_scheme_on_an_allowed_host_never_sees_the_token(
+    outbound: Outbound,
+) -> None:
+    # A listener on 127.0.0.1, the emulator's host, but on another port: what it receives.
+    received: list[bytes] = []
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        received.append(await reader.read(65536))
+        writer.write(b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(record, "127.0.0.1", 0)
+    other_port = listener.sockets[0].getsockname()[1]
+    connector = outbound.connector()
+    emulator_port = urlsplit(outbound.emu.base_url).port
+    try:
+        for service_url in (
+            f"http://127.0.0.1:{other_port}/amer/",
+            f"https://127.0.0.1:{emulator_port}/amer/",
+            f"http://localhost:{emulator_port}/amer/",
+        ):
+            with pytest.raises(ServiceUrlNotAllowed, match="not on the allow-list"):
+                await connector.send_to_conversation(
+                    service_url, "19:x@thread.tacv2", {"type": "message"}
+                )
+        assert received == []
+        # The emulator's own origin, as `msteams_block` lists it, still works.
+        await connector.send_to_conversation(
+            outbound.emu.service_url(outbound.tenant),
+            outbound.channel.id,
+            {"type": "message", "text": "hello"},
+        )
+    finally:
+        listener.close()
+        await listener.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("entries", "service_url", "allowed"),
+    [
+        (["smba.trafficmanager.net"], "https://smba.trafficmanager.net/amer/", True),
+        (["smba.trafficmanager.net"], "https://smba.trafficmanager.net:443/amer/", True),
+        (["smba.trafficmanager.net"], "https://smba.trafficmanager.net:8443/amer/", False),
+        (["smba.trafficmanager.net"], "http://smba.trafficmanager.net/amer/", False),
+        (["https://teams.example.com:8443"], "https://teams.example.com:8443/x/", True),
+        (["https://teams.example.com:8443"], "https://teams.example.com/x/", False),
+        (["http://127.0.0.1:3978"], "http://127.0.0.1:3978/", True),
+        (["http://127.0.0.1:3978"], "http://127.0.0.1:3979/", False),
+        (["http://127.0.0.1:3978"], "http://127.0.0.1/", False),
+    ],
+)
+def test_allow_list_entries_match_scheme_host_and_port(
+    outbound: Outbound, entries: list[str], service_url: str, allowed: bool
+) -> None:
+    settings = bot_settings(
+        bot_block(outbound.emu, outbound.bot, lambda b: b.update(serviceUrlAllowList=entries))
+    )
+    assert settings is not None
+    connector = ConnectorClient(
+        outbound.http, ConnectorTokens(outbound.http, settings), settings.service_url_origins
+    )
+    if allowed:
+        assert connector.check_service_url(service_url) == service_url.rstrip("/")
+    else:
+        with pytest.raises(ServiceUrlNotAllowed):
+            connector.check_service_url(service_url)
 
 
 async def test_it_fetches_a_new_token_once_when_the_connector_says_401(outbound: Outbound) -> None:

@@ -27,10 +27,12 @@ def serve(
         None, min=1, max=65535, help="Port to listen on (default: apiServer.port)."
     ),
 ) -> None:
-    """Run the API server (and the web pages) with uvicorn; TLS when ssl.* is configured."""
-    import uvicorn
+    """Run the API server (and the web pages) with uvicorn; TLS when ssl.* is configured.
 
+    Slow clients are bounded by apiServer.headerTimeoutSeconds and apiServer.maxConnections.
+    """
     from codestream.web.app import create_app
+    from codestream.web.serving import ServerLimits, serve_app
 
     config = load(ctx)
     bind_host = host or config.api_host
@@ -44,15 +46,13 @@ def serve(
         app = create_app(config, freeze_startup_objects=True)
     except CodeStreamError as exc:
         fail(exc.message)
-    uvicorn.run(
+    serve_app(
         app,
         host=bind_host,
         port=bind_port,
+        limits=ServerLimits.from_config(config),
         ssl_certfile=str(config.ssl_certfile) if config.ssl_certfile else None,
         ssl_keyfile=str(config.ssl_keyfile) if config.ssl_keyfile else None,
-        log_level="info",
-        proxy_headers=True,
-        server_header=False,
     )
 
 

@@ -24,7 +24,10 @@ def worker(
         None, "--id", help="Name of this worker in leases (default host:pid:random)."
     ),
     lease_seconds: float = typer.Option(
-        60.0, min=1.0, help="How long a claimed row is ours before another worker may take it."
+        15.0,
+        min=1.0,
+        help="How long a claimed row stays ours without renewal (renewed every third of it "
+        "while we send): how soon another worker resumes a crashed worker's conversation.",
     ),
     batch: int = typer.Option(50, min=1, max=500, help="Rows claimed at a time."),
     idle_sleep: float = typer.Option(

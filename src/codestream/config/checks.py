@@ -30,6 +30,7 @@ __all__ = [
     "is_host",
     "is_secret_key",
     "mask_url_password",
+    "service_origin",
 ]
 
 CLOUDS: Final = ("public", "gcc", "gcchigh", "dod")
@@ -120,6 +121,28 @@ def is_host(host: str) -> bool:
     return bool(host) and all(_LABEL.fullmatch(label) for label in labels)
 
 
+DEFAULT_PORTS: Final = {"https": 443, "http": 80}
+LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def service_origin(entry: str) -> tuple[str, str, int] | None:
+    """An allow-list entry as (scheme, host, port), or None if it is neither a bare host nor an
+    origin. A bare host means https on 443; an origin (`http://127.0.0.1:3978`) says all three,
+    and plain http is for loopback hosts only (the emulator)."""
+    if "://" not in entry:
+        return ("https", entry.lower().rstrip("."), 443) if is_host(entry) else None
+    parts = _split_http_url(entry)
+    if parts is None or parts.username is not None or parts.password is not None:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or entry.endswith("?"):
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if scheme == "http" and host not in LOOPBACK_HOSTS:
+        return None
+    return scheme, host, parts.port or DEFAULT_PORTS[scheme]
+
+
 def _split_http_url(value: str) -> SplitResult | None:
     """The parts of an absolute http(s) URL with a valid host and port, or None."""
     if not value or any(c.isspace() for c in value):
@@ -208,8 +231,11 @@ def _host_item(value: Any) -> str | None:
         return 'a host name like "smba.trafficmanager.net"'
     if "*" in value:
         return "an exact host name (wildcards are not allowed)"
-    if not is_host(value):
-        return "a bare host name, without scheme, port or path"
+    if service_origin(value) is None:
+        return (
+            'a bare host name (https on port 443) or an origin like "https://host:port", '
+            "without path (http only for 127.0.0.1, localhost or ::1)"
+        )
     return None
 
 
@@ -232,12 +258,22 @@ COLOR: Final = _simple(
     'a color like "#FFFFFF"', lambda v: isinstance(v, str) and bool(_COLOR.fullmatch(v))
 )
 HOST_LIST: Final = _simple(
-    'a list of host names like ["smba.trafficmanager.net"] (null for the defaults)',
+    'a list of hosts or origins like ["smba.trafficmanager.net"] (null for the defaults)',
     lambda v: isinstance(v, list) and bool(v),
 )
-HOST: Final = Kind("a bare host name", _host_item)
+GUID_LIST: Final = _simple(
+    'a non-empty list of tenant ids like ["72f988bf-86f1-41af-91ab-2d7cd011db47"] (null for any)',
+    lambda v: isinstance(v, list) and bool(v),
+)
+HOST: Final = Kind("a bare host name or an origin", _host_item)
 HOURS: Final = _simple(
     "a number of hours more than 0 and at most 720 (30 days)",
     lambda v: _is_number(v) and 0 < v <= 24 * 30,
+)
+TIMEOUT_SECONDS: Final = _simple(
+    "a number of seconds from 1 to 300", lambda v: _is_number(v) and 1 <= v <= 300
+)
+CONNECTIONS: Final = _simple(
+    "a whole number from 1 to 100000", lambda v: _is_int(v) and 1 <= v <= 100_000
 )
 DATE: Final = Kind("an ISO date like 2027-05-31", ANY.why)  # `codestream doctor` reads it

@@ -78,6 +78,7 @@ class MsTeamsConfig:
     disabled: bool
     app_package: Mapping[str, Any] = field(default_factory=dict)  # a copy; {} if absent
     teams_js_url: str = _TEAMS_JS_URL
+    allowed_tenants: tuple[str, ...] | None = None  # lower-case tenant ids; None = any tenant
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def _msteams(doc: Mapping[str, Any]) -> MsTeamsConfig | None:
             continue
         password = block.get("botAppPassword")
         hosts = block.get("serviceUrlAllowList")
+        tenants = block.get("allowedTenants")
         return MsTeamsConfig(
             block_name=name,
             bot_app_id=block.get("botAppId"),
@@ -222,6 +224,7 @@ def _msteams(doc: Mapping[str, Any]) -> MsTeamsConfig | None:
             disabled=False,
             app_package=copy.deepcopy(block.get("appPackage") or {}),
             teams_js_url=block.get("teamsJsUrl") or _TEAMS_JS_URL,
+            allowed_tenants=tuple(t.lower() for t in tenants) if tenants is not None else None,
         )
     return None
 

@@ -93,6 +93,19 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     ),
     Setting("apiServer.port", checks.PORT, "The port the API server listens on.", DEFAULT_API_PORT),
     Setting(
+        "apiServer.headerTimeoutSeconds",
+        checks.TIMEOUT_SECONDS,
+        "How long `codestream serve` waits for a request's headers (and, with TLS served "
+        "directly, for the handshake) before it closes the connection.",
+        default=10,
+    ),
+    Setting(
+        "apiServer.maxConnections",
+        checks.CONNECTIONS,
+        "Open connections `codestream serve` accepts at once; one more is answered 503 and closed.",
+        default=500,
+    ),
+    Setting(
         "storage.sqlite.path",
         checks.TEXT,
         "The SQLite database file (relative paths are relative to the config file). "
@@ -175,7 +188,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         f"{BLOCK}.serviceUrlAllowList",
         checks.HOST_LIST,
-        "The exact hosts the bot may send to.",
+        "Where the bot may send its token: each entry a bare host (https on port 443) or an "
+        "origin (`http://127.0.0.1:3978`), matched exactly by scheme, host and port.",
         shown_default="Teams' hosts for the cloud",
         items=checks.HOST,
     ),
@@ -186,6 +200,14 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "back to Teams; the page's Content-Security-Policy allows scripts from this origin only "
         "(the emulator serves its own).",
         default=DEFAULT_TEAMS_JS_URL,
+    ),
+    Setting(
+        f"{BLOCK}.allowedTenants",
+        checks.GUID_LIST,
+        "The Microsoft organizations (tenant ids) the bot serves: activities from any other are "
+        "refused with 403 before any command runs, and nothing is sent to them.",
+        shown_default="any tenant",
+        items=checks.GUID,
     ),
     Setting(
         f"{BLOCK}.disabled",

@@ -12,15 +12,19 @@ Claiming is one transaction: take the dispatch lock (PostgreSQL advisory lock; S
 BEGIN IMMEDIATE), read the due heads of their conversations (PostgreSQL: FOR UPDATE SKIP LOCKED),
 read the shared send log, claim what the windows allow with a conditional UPDATE and a lease,
 log those calls, and postpone the rest. Several worker processes, on several machines, never
-hold one row at once; a crashed worker's lease expires and another worker takes its rows.
+hold one row at once.
+
+Leases are short and renewed while a worker holds its rows (`leases.py`): a crashed worker's
+rows go to another worker within one lease, and a worker that lost a lease records nothing.
 
 Order: only the first unsent row of a conversation is ever claimable, so messages reach each
 channel, thread or chat in the order they were enqueued, across retries and workers.
 
 Durability and duplicates: a row is sent only after its claim committed, and marked sent only
-after the connector accepted it. The one window for a duplicate is a crash (or a lost database)
-after Teams accepted the message and before the row's `sent` commit: the lease then expires and
-the row is sent again. Nothing is ever lost: a row leaves the outbox only as sent or failed.
+after the connector accepted it. The window for a duplicate is the whole call to Teams plus the
+`sent` commit: a worker that dies (or loses its database, or its lease) anywhere in it may have
+delivered the message without recording it, and the next holder sends it again. Nothing is ever
+lost: a row leaves the outbox only as sent or failed.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from codestream.delivery.leases import DEFAULT_LEASE_MS, LeaseLost, Leases
 from codestream.delivery.pacing import (
     HORIZON_MS,
     SHORT_HORIZON_MS,
@@ -43,23 +48,19 @@ from codestream.delivery.pacing import (
     tenant_key,
 )
 from codestream.delivery.ports import DeliveryUnitOfWork, DeliveryUnitOfWorkFactory
-from codestream.delivery.retry import RetryPolicy
+from codestream.delivery.pruning import PRUNE_EVERY_MS, prune
+from codestream.delivery.retry import RetryPolicy, after_error
 from codestream.domain.clock import Clock, system_clock
-from codestream.domain.outbox import FINISHED_KEPT_MS, Operation, OutboxItem
+from codestream.domain.outbox import Operation, OutboxItem
 from codestream.domain.ports import UnitOfWork
-from codestream.teams.connector import ConnectorClient, ConnectorError, ServiceUrlNotAllowed
+from codestream.teams.connector import (
+    ConnectorClient,
+    ConnectorError,
+    TenantNotAllowed,
+)
 
 log = logging.getLogger("codestream.delivery")
 
-DEFAULT_LEASE_MS = 60_000
-PRUNE_EVERY_MS = 60_000
-ACTIVITY_KEYS_KEPT_MS = 24 * 3_600_000
-"""How long the bot remembers an activity id: far longer than Teams keeps re-sending one."""
-PRUNE_KEYS_LIMIT = 10_000
-"""Activity keys forgotten per prune at most, so one claim's transaction stays short."""
-PRUNE_ROWS_LIMIT = 10_000
-"""Finished outbox rows deleted per prune at most (a prune runs once a minute)."""
-NOT_FOUND_ACTIVITY = "ActivityNotFoundInConversation"
 WAKE_GATHER_S = 0.02
 """After a wake, the least time since the worker's last look at the outbox: a flood of commits,
 each waking it, costs one look per 20 ms instead of one per commit; a lone share waits for none."""
@@ -83,6 +84,8 @@ class WorkerStats:
     throttled: int = 0
     postponed: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    lost_leases: int = 0
+    """Rows another worker took over while this one held them (their outcome not recorded)."""
 
 
 @dataclass(frozen=True)
@@ -108,20 +111,22 @@ class DeliveryWorker:
         concurrency: int = 64,
         on_sent: SentHook | None = None,
         on_failed: FailedHook | None = None,
+        allowed_tenants: frozenset[str] | None = None,
     ) -> None:
         self._uow = uow_factory
         self._connector = connector
         self.worker_id = worker_id
         self._clock = clock
-        self._lease_ms = lease_ms
         self._limits = limits or Limits()
         self._retry = retry or RetryPolicy()
         self._rng = rng or random.Random()
         self._concurrency = asyncio.Semaphore(concurrency)
         self._on_sent = on_sent
         self._on_failed = on_failed
+        self._allowed_tenants = allowed_tenants
         self._wake = asyncio.Event()
         self._pruned_at = 0
+        self._leases = Leases(uow_factory, worker_id, lease_ms, clock)
         self.stats = WorkerStats()
 
     def wake(self) -> None:
@@ -139,7 +144,10 @@ class DeliveryWorker:
         by_conversation: dict[str, list[_Claimed]] = {}
         for entry in claimed:
             by_conversation.setdefault(entry.item.conversation_id, []).append(entry)
-        await asyncio.gather(*(self._send_in_order(group) for group in by_conversation.values()))
+        async with self._leases.holding([entry.item.id for entry in claimed]):
+            await asyncio.gather(
+                *(self._send_in_order(group) for group in by_conversation.values())
+            )
         return len(claimed)
 
     async def run_forever(
@@ -243,7 +251,7 @@ class DeliveryWorker:
                 [c.id for c in chosen],
                 worker_id=self.worker_id,
                 now=now,
-                lease_until=now + self._lease_ms,
+                lease_until=now + self._leases.lease_ms,
             )
             flat_keys = [key for item in items for key in keys_of[item.id]]
             send_ids = await sends.record_sends(flat_keys, at=now)
@@ -256,14 +264,10 @@ class DeliveryWorker:
         return [_Claimed(item, tuple(send_ids[2 * i : 2 * i + 2])) for i, item in enumerate(items)]
 
     async def _maybe_prune(self, uow: DeliveryUnitOfWork, now: int) -> None:
-        """Once a minute: forget sends older than every pacing window, the oldest activity keys
-        past ACTIVITY_KEYS_KEPT_MS, and messages finished FINISHED_KEPT_MS ago (the one
-        periodic job, so it lives here)."""
+        """Once a minute, in the claim's unit of work (`pruning.py`)."""
         if now - self._pruned_at >= PRUNE_EVERY_MS:
             self._pruned_at = now
-            await uow.sends.prune_sends(before=now - HORIZON_MS - 60_000)
-            await uow.inbound.forget_before(now - ACTIVITY_KEYS_KEPT_MS, limit=PRUNE_KEYS_LIMIT)
-            await uow.outbox.prune_finished(before=now - FINISHED_KEPT_MS, limit=PRUNE_ROWS_LIMIT)
+            await prune(uow, now)
 
     async def _send_in_order(self, group: Sequence[_Claimed]) -> None:
         for entry in group:
@@ -273,7 +277,13 @@ class DeliveryWorker:
     async def _deliver(self, entry: _Claimed) -> None:
         item = entry.item
         try:
-            result = await self._call(item)
+            result = await self._leases.call(item.id, lambda: self._call(item))
+        except LeaseLost:
+            self.stats.lost_leases += 1
+            log.warning(
+                "outbox row %d: another worker took it over (lease lost); not recorded here",
+                item.id,
+            )
         except ConnectorError as exc:
             await self._after_error(entry, exc)
         except Exception as exc:  # a bug or a bad payload: retry (bounded by the deadline)
@@ -286,6 +296,11 @@ class DeliveryWorker:
 
     async def _call(self, item: OutboxItem) -> Any:
         connector = self._connector
+        if (
+            self._allowed_tenants is not None
+            and item.tenant_id.lower() not in self._allowed_tenants
+        ):
+            raise TenantNotAllowed(f"tenant {item.tenant_id!r:.60} is not in allowedTenants")
         if item.operation is Operation.CREATE_CONVERSATION:
             activity = item.payload
             if "isGroup" in activity:  # queued by an older version: the whole connector body
@@ -316,7 +331,9 @@ class DeliveryWorker:
             result_id = str(item.payload["id"])
         async with self._uow() as uow:
             await uow.sends.touch_sends(entry.send_ids, at=now)
-            sent = await uow.outbox.mark_sent(item.id, result_id=result_id, now=now)
+            sent = await uow.outbox.mark_sent(
+                item.id, result_id=result_id, now=now, worker_id=self.worker_id
+            )
             if sent is not None:
                 await _finished(uow, sent)
                 if self._on_sent is not None:
@@ -327,56 +344,41 @@ class DeliveryWorker:
     async def _after_error(self, entry: _Claimed, exc: ConnectorError) -> None:
         item = entry.item
         now = self._clock()
-        reason = str(exc)[:1000]
         kind = str(exc.status) if exc.status is not None else (exc.code or "network")
         self.stats.errors[kind] = self.stats.errors.get(kind, 0) + 1
-        attempts = item.attempts + 1
-        disconnect = False
-        if isinstance(exc, ServiceUrlNotAllowed):
-            retry_at = None
-        elif exc.status == 429:
+        if exc.status == 429:
             self.stats.throttled += 1
-            wait = (
-                int(exc.retry_after * 1000) + 1
-                if exc.retry_after is not None
-                else self._retry.delay_ms(attempts, self._rng)
-            )
-            retry_at = now + wait
-        elif exc.status is None or exc.retriable:
-            # Network errors, the token endpoint down or refusing (an admin can fix the secret),
-            # and 412/502/503/504.
-            retry_at = now + self._retry.delay_ms(attempts, self._rng)
-        else:
-            retry_at = None
-            disconnect = exc.status in (403, 404) and exc.code != NOT_FOUND_ACTIVITY
-        if retry_at is not None and now >= item.deadline_at:
-            retry_at = None
-            reason = f"gave up at the deadline after {attempts} attempts: {reason}"[:1000]
-        elif retry_at is not None:
-            retry_at = min(retry_at, max(item.deadline_at, now + 1))
+        step = after_error(item, exc, now, self._retry, self._rng)
+        retry_at, reason, disconnect = step.retry_at, step.reason, step.disconnect
         async with self._uow() as uow:
             await uow.sends.touch_sends(entry.send_ids, at=now)
             if retry_at is not None:
                 await uow.outbox.mark_retrying(
-                    item.id, next_attempt_at=retry_at, error=reason, now=now
+                    item.id,
+                    next_attempt_at=retry_at,
+                    error=reason,
+                    now=now,
+                    worker_id=self.worker_id,
                 )
             else:
-                failed = await uow.outbox.mark_failed(item.id, error=reason, now=now)
-                if failed is not None:
+                failed = await uow.outbox.mark_failed(
+                    item.id, error=reason, now=now, worker_id=self.worker_id
+                )
+                if failed is not None:  # None: another worker holds it now, or it was done
                     await _finished(uow, failed)
-                if disconnect:
-                    await uow.msteams.disconnect_channels(
-                        now=now, channel_id=channel_of(item.conversation_id)
-                    )
-                if self._on_failed is not None:
-                    await self._on_failed(uow, item, reason)
+                    if disconnect:
+                        await uow.msteams.disconnect_channels(
+                            now=now, channel_id=channel_of(item.conversation_id)
+                        )
+                    if self._on_failed is not None:
+                        await self._on_failed(uow, item, reason)
             await uow.commit()
         if retry_at is not None:
             self.stats.retried += 1
             log.info(
                 "outbox row %d: attempt %d failed (%s); retrying in %d ms",
                 item.id,
-                attempts,
+                item.attempts + 1,
                 reason,
                 retry_at - now,
             )

@@ -146,6 +146,12 @@ class OutboxRepository(Protocol):
         """Mark due rows as sending under this worker's lease; the rows this call claimed."""
         ...
 
+    async def renew(
+        self, item_ids: Sequence[int], *, worker_id: str, now: int, lease_until: int
+    ) -> list[int]:
+        """Extend the lease on the rows this worker still holds as sending; their ids."""
+        ...
+
     async def postpone(self, item_ids: Sequence[int], *, until: int, now: int) -> None:
         """Move unclaimed rows' next attempt later (pacing): no attempt is counted."""
         ...
@@ -156,21 +162,28 @@ class OutboxRepository(Protocol):
         ...
 
     async def mark_sent(
-        self, item_id: int, *, result_id: str | None, now: int
+        self, item_id: int, *, result_id: str | None, now: int, worker_id: str | None = None
     ) -> OutboxItem | None:
         """Record delivery (attempt counted): the row as now sent; None if it was already sent
-        or failed."""
+        or failed, or (with `worker_id`) that worker no longer holds it."""
         ...
 
     async def mark_retrying(
-        self, item_id: int, *, next_attempt_at: int, error: str, now: int
-    ) -> None:
-        """An attempt failed and will be retried at `next_attempt_at`."""
+        self,
+        item_id: int,
+        *,
+        next_attempt_at: int,
+        error: str,
+        now: int,
+        worker_id: str | None = None,
+    ) -> OutboxItem | None:
+        """An attempt failed and will be retried at `next_attempt_at`; None as for mark_sent."""
         ...
 
-    async def mark_failed(self, item_id: int, *, error: str, now: int) -> OutboxItem | None:
-        """An attempt failed for good: the row as now failed; None if it was already sent or
-        failed."""
+    async def mark_failed(
+        self, item_id: int, *, error: str, now: int, worker_id: str | None = None
+    ) -> OutboxItem | None:
+        """An attempt failed for good: the row as now failed; None as for mark_sent."""
         ...
 
     async def release(self, worker_id: str, *, now: int) -> int:

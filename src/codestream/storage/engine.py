@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -50,13 +52,33 @@ def _with_driver(url: str, *, sqlite: str, postgres: str) -> str:
     raise ConfigError(f"storage: unsupported database {backend!r}; use SQLite or PostgreSQL")
 
 
+SQLITE_FILE_MODE = 0o600
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+"""The database file and the files SQLite keeps beside it: all hold the data."""
+
+
 def ensure_sqlite_dir(url: str) -> None:
-    """Create the folder of a SQLite file (mode 0700) so the first start just works."""
+    """Create the folder of a SQLite file (mode 0700) so the first start just works, and make
+    the database readable by its owner only.
+
+    The file is created empty with mode 0600 before SQLite opens it: SQLite gives its `-wal` and
+    `-shm` files the database file's mode, so they are 0600 too. An existing file (or companion)
+    with a wider mode is narrowed to 0600.
+    """
     if not is_sqlite(url):
         return
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
+    for suffix in SQLITE_COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            if companion.stat().st_mode & 0o777 & ~SQLITE_FILE_MODE:
+                companion.chmod(SQLITE_FILE_MODE)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

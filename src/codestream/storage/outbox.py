@@ -161,6 +161,25 @@ class SqlOutbox:
         rows = (await self._conn.execute(statement)).all()
         return sorted((outbox_item(row) for row in rows), key=lambda item: item.id)
 
+    async def renew(
+        self, item_ids: Sequence[int], *, worker_id: str, now: int, lease_until: int
+    ) -> list[int]:
+        """Extend this worker's lease on rows it still holds as sending; the ids it still holds
+        (a row another worker took after our lease expired is not among them)."""
+        if not item_ids:
+            return []
+        result = await self._conn.execute(
+            outbox.update()
+            .where(
+                outbox.c.id.in_(list(item_ids)),
+                outbox.c.claimed_by == worker_id,
+                outbox.c.status == DeliveryStatus.SENDING.value,
+            )
+            .values(claimed_until=lease_until, modified_at=now)
+            .returning(outbox.c.id)
+        )
+        return sorted(int(row[0]) for row in result)
+
     async def postpone(self, item_ids: Sequence[int], *, until: int, now: int) -> None:
         if not item_ids:
             return
@@ -183,35 +202,69 @@ class SqlOutbox:
         return int(result.rowcount or 0)
 
     async def mark_sent(
-        self, item_id: int, *, result_id: str | None, now: int
+        self, item_id: int, *, result_id: str | None, now: int, worker_id: str | None = None
     ) -> OutboxItem | None:
         return await self._finish(
-            item_id, DeliveryStatus.SENT, now, result_id=result_id, sent_at=now, last_error=None
+            item_id,
+            DeliveryStatus.SENT,
+            now,
+            worker_id,
+            result_id=result_id,
+            sent_at=now,
+            last_error=None,
         )
 
     async def mark_retrying(
-        self, item_id: int, *, next_attempt_at: int, error: str, now: int
-    ) -> None:
-        await self._finish(
+        self,
+        item_id: int,
+        *,
+        next_attempt_at: int,
+        error: str,
+        now: int,
+        worker_id: str | None = None,
+    ) -> OutboxItem | None:
+        return await self._finish(
             item_id,
             DeliveryStatus.RETRYING,
             now,
+            worker_id,
             next_attempt_at=next_attempt_at,
             last_error=error[:1000],
         )
 
-    async def mark_failed(self, item_id: int, *, error: str, now: int) -> OutboxItem | None:
-        return await self._finish(item_id, DeliveryStatus.FAILED, now, last_error=error[:1000])
+    async def mark_failed(
+        self, item_id: int, *, error: str, now: int, worker_id: str | None = None
+    ) -> OutboxItem | None:
+        return await self._finish(
+            item_id, DeliveryStatus.FAILED, now, worker_id, last_error=error[:1000]
+        )
 
     async def _finish(
-        self, item_id: int, status: DeliveryStatus, now: int, **values: Any
+        self,
+        item_id: int,
+        status: DeliveryStatus,
+        now: int,
+        worker_id: str | None,
+        **values: Any,
     ) -> OutboxItem | None:
         """End an attempt on a row still on its way: the new status, one more attempt, the
-        lease cleared; the row as it is now, or None if it was no longer on its way."""
+        lease cleared; the row as it is now, or None if it was no longer on its way.
+
+        With `worker_id`, only while that worker holds the row as sending: a worker whose lease
+        another worker took over never records a stale outcome over the new holder's.
+        """
+        held = (
+            sa.and_(
+                outbox.c.claimed_by == worker_id,
+                outbox.c.status == DeliveryStatus.SENDING.value,
+            )
+            if worker_id is not None
+            else outbox.c.status.in_(ACTIVE)
+        )
         row = (
             await self._conn.execute(
                 outbox.update()
-                .where(outbox.c.id == item_id, outbox.c.status.in_(ACTIVE))
+                .where(outbox.c.id == item_id, held)
                 .values(
                     status=status.value,
                     attempts=outbox.c.attempts + 1,

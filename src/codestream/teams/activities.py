@@ -94,6 +94,17 @@ class ConversationAccount:
         )
 
 
+def tenant_of(activity: Activity) -> str | None:
+    """The Microsoft tenant an activity comes from: channelData.tenant.id, else the
+    conversation's tenantId (Teams sends both; older payloads only one)."""
+    channel_data = activity.channel_data or {}
+    tenant = channel_data.get("tenant")
+    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str) and tenant["id"]:
+        return str(tenant["id"])
+    conversation = activity.conversation
+    return conversation.tenant_id if conversation is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class Activity:
     """An incoming activity. `raw` is the whole decoded object, for the fields not named here."""

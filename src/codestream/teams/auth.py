@@ -141,7 +141,9 @@ class InboundVerifier:
                 when = _timestamp(claims, early)
                 if when is None or when > now + self._leeway:
                     raise InboundAuthError(401, f"token not valid yet ({early})")
-        service_url = claims.get("serviceurl") or claims.get("serviceUrl")
+        # The exact lower-case name, as Microsoft's validators read it: a `serviceUrl` claim
+        # is some other claim, not this one.
+        service_url = claims.get("serviceurl")
         if not isinstance(service_url, str) or not service_url:
             raise InboundAuthError(401, "token has no serviceurl claim")
         return VerifiedToken(

@@ -1,7 +1,8 @@
 """The Bot Connector REST client: send, reply, update, delete, and read teams and members.
 
-The bearer token goes only to serviceUrls whose host is on the allow-list, matched exactly, so a
-forged serviceUrl can't make us hand our token to someone else.
+The bearer token goes only to serviceUrls whose scheme, host and port are on the allow-list,
+matched exactly, so a forged serviceUrl can't make us hand our token to someone else (another
+port on an allowed host is someone else too).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from codestream.config.checks import DEFAULT_PORTS, LOOPBACK_HOSTS
 from codestream.teams.tokens import ConnectorTokens, TokenError
 
 CALL_TIMEOUT = 20.0
 RETRIABLE_STATUSES = frozenset({412, 429, 502, 503, 504})
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class ConnectorError(Exception):
@@ -40,7 +41,11 @@ class ConnectorError(Exception):
 
 
 class ServiceUrlNotAllowed(ConnectorError):
-    """The serviceUrl's host is not one of Teams' hosts for our cloud (or the configured list)."""
+    """The serviceUrl's origin is not one of Teams' for our cloud (or the configured list)."""
+
+
+class TenantNotAllowed(ConnectorError):
+    """The message is for a tenant `allowedTenants` leaves out: never sent."""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -78,18 +83,28 @@ class ConnectorClient:
     """Calls Teams' Bot Connector with our token; retries once with a fresh token after a 401."""
 
     def __init__(
-        self, http: httpx.AsyncClient, tokens: ConnectorTokens, allowed_hosts: frozenset[str]
+        self,
+        http: httpx.AsyncClient,
+        tokens: ConnectorTokens,
+        allowed_origins: frozenset[tuple[str, str, int]],
     ) -> None:
         self._http = http
         self._tokens = tokens
-        self._allowed = frozenset(h.lower() for h in allowed_hosts)
+        self._allowed = allowed_origins
 
     def check_service_url(self, service_url: str) -> str:
-        """The serviceUrl without its trailing slash, if we may send our token there."""
+        """The serviceUrl without its trailing slash, if we may send our token there: its
+        scheme, host and port (the scheme's default when absent) are an allowed origin."""
         parts = urlsplit(service_url)
+        scheme = parts.scheme.lower()
         host = (parts.hostname or "").lower()
-        if host not in self._allowed:
-            raise ServiceUrlNotAllowed(f"serviceUrl host {host!r:.80} is not on the allow-list")
+        try:
+            port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+        except ValueError:
+            port = 0
+        if (scheme, host, port) not in self._allowed:
+            origin = f"{scheme}://{host}:{port}"
+            raise ServiceUrlNotAllowed(f"serviceUrl origin {origin!r:.90} is not on the allow-list")
         if parts.scheme != "https" and not (parts.scheme == "http" and host in LOOPBACK_HOSTS):
             raise ServiceUrlNotAllowed(f"serviceUrl {service_url!r:.80} is not https")
         if parts.username or parts.password or parts.query or parts.fragment:

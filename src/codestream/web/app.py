@@ -117,7 +117,11 @@ def create_app(
 
     app = FastPathApp(
         fast_path=BOT_PATH,
-        fast_endpoint=BotEndpoint(runtime.verifier, bot_handler or AcknowledgingHandler()),
+        fast_endpoint=BotEndpoint(
+            runtime.verifier,
+            bot_handler or AcknowledgingHandler(),
+            allowed_tenants=runtime.bot_settings.allowed_tenants if runtime.bot_settings else None,
+        ),
         title="CodeStream On-Prem",
         version=__version__,
         description=API_DESCRIPTION,

@@ -5,9 +5,10 @@ Every request is verified before anything else is believed. Repeats are caught h
 by the bot, which records each activity's key in the same transaction as its effects.
 
 Answers: 200 (handled, or a repeat of one we handled), 400 (not an activity), 401 (token
-problems), 403 (key not endorsed for the channel), 405 (GET, so admins can test their proxy), 413
-(over 256 KiB), 503 (no bot configured, or a failure the channel should retry). Never 500, never a
-stack trace.
+problems), 403 (key not endorsed for the channel; or a tenant `allowedTenants` leaves out: the
+request is authentic but its sender is not served, and a 4xx tells the channel not to retry),
+405 (GET, so admins can test their proxy), 413 (over 256 KiB), 503 (no bot configured, or a
+failure the channel should retry). Never 500, never a stack trace.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from codestream.bot.handler import ActivityHandler
-from codestream.teams.activities import Activity, InvokeResponse, NotAnActivity, activity_key
+from codestream.teams.activities import (
+    Activity,
+    InvokeResponse,
+    NotAnActivity,
+    activity_key,
+    tenant_of,
+)
 from codestream.teams.auth import InboundAuthError, InboundVerifier
 from codestream.teams.dedupe import RecentActivities
 from codestream.web.limits import BodyTooLarge, ClientGone, read_body
@@ -51,10 +58,13 @@ class BotEndpoint:
         verifier: InboundVerifier | None,
         handler: ActivityHandler,
         recent: RecentActivities | None = None,
+        *,
+        allowed_tenants: frozenset[str] | None = None,
     ) -> None:
         self._verifier = verifier
         self.handler = handler
         self._recent = recent or RecentActivities()
+        self._allowed_tenants = allowed_tenants
         if verifier is None:
             log.warning(NOT_CONFIGURED)
 
@@ -110,6 +120,13 @@ class BotEndpoint:
             log.warning("refused a bot request: %s", exc.reason)
             code = "forbidden" if exc.status == 403 else "unauthorized"
             return _error(exc.status, code, "the token does not cover this activity")
+        if self._allowed_tenants is not None:
+            tenant = tenant_of(activity)
+            if tenant is None or tenant.lower() not in self._allowed_tenants:
+                log.warning("refused an activity from tenant %.40r (allowedTenants)", tenant)
+                return _error(
+                    403, "tenant_not_allowed", "this bot does not serve your organization"
+                )
         key = activity_key(activity)
         if key is not None and not self._recent.first_time(key):
             log.info("repeat delivery of activity %s; already handled", (activity.id or "")[:80])
