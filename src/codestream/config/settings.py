@@ -84,6 +84,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     ),
     Setting("apiServer.port", checks.PORT, "The port the API server listens on.", DEFAULT_API_PORT),
     Setting(
+        "apiServer.selfRegistration",
+        checks.BOOLEAN,
+        "Let anyone create an account with `POST /api/v1/users`; when false, admins create "
+        "accounts (`codestream user create`).",
+        default=False,
+    ),
+    Setting(
         "storage.sqlite.path",
         checks.TEXT,
         "The SQLite database file (relative paths are relative to the config file). "

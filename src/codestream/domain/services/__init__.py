@@ -17,7 +17,12 @@ from typing import Concatenate, ParamSpec, TypeVar
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.messages import TeamsMessages
 from codestream.domain.models import User
-from codestream.domain.ports import PasswordHasher, UnitOfWork, UnitOfWorkFactory
+from codestream.domain.ports import (
+    CommonPasswords,
+    PasswordHasher,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from codestream.domain.services.accounts import AccountService
 from codestream.domain.services.codemarks import CodemarkService
 from codestream.domain.services.msteams_signin import SignInService
@@ -79,7 +84,7 @@ class Services:
         self, *, email: str, password: str, full_name: str = "", username: str | None = None
     ) -> User:
         """Create a user (the password hashed before the transaction); see AccountService."""
-        new = self.accounts.new_account(
+        new = await self.accounts.new_account(
             email=email, password=password, full_name=full_name, username=username
         )
         return await self.write(self.accounts.sign_up, new)
@@ -90,7 +95,7 @@ class Services:
         """Check the password (outside any transaction) and issue a token; the user and the
         token's value. NotAuthenticated alike for an unknown email and a wrong password."""
         found = await self.read(self.accounts.login_user, email)
-        user = self.accounts.check_password(found, email, password)
+        user = await self.accounts.check_password(found, email, password)
         token = await self.write(self.accounts.issue_token, user.id, name=token_name, ttl_ms=ttl_ms)
         return user, token
 
@@ -100,13 +105,15 @@ def build_services(
     hasher: PasswordHasher,
     clock: Clock = system_clock,
     *,
+    common_passwords: CommonPasswords,
     messages: TeamsMessages | None = None,
     public_url: str = "",
     signing_key: bytes = b"",
     delivery_deadline_ms: int = DEFAULT_DELIVERY_DEADLINE_MS,
     turns_in_flight: int = 1,
 ) -> Services:
-    """Wire the use cases to their ports. Without `messages` (the bot's renderer of Teams
+    """Wire the use cases to their ports. `common_passwords` is the list new passwords are
+    checked against (`domain/password_policy.py`). Without `messages` (the bot's renderer of Teams
     messages), sharing answers 503 and replies stay in CodeStream. `signing_key` signs sign-in
     links (`sharedSecrets.auth`); `delivery_deadline_ms` is how long a share's card and a reply
     are retried (`delivery.deadlineHours`); `turns_in_flight` how many bot-turn transactions
@@ -122,7 +129,7 @@ def build_services(
     return Services(
         units=units,
         clock=clock,
-        accounts=AccountService(hasher, clock),
+        accounts=AccountService(hasher, clock, common_passwords),
         teams=TeamService(clock),
         repos=RepoService(clock),
         codemarks=CodemarkService(clock, shares=shares, reply_threads=threads),
