@@ -9,7 +9,9 @@ logins costs a bounded amount of CPU and never blocks the event loop the bot end
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from codestream.errors import ServerBusy
 T = TypeVar("T")
 
 BUSY_RETRY_AFTER_SECONDS = 2
+HASHING_NICENESS = 10
 
 
 class BlockingHasher(Protocol):
@@ -75,7 +78,9 @@ class GatedHasher:
         self._hasher = hasher
         self._capacity = capacity
         self._pool = ThreadPoolExecutor(
-            max_workers=capacity.workers, thread_name_prefix="password-hash"
+            max_workers=capacity.workers,
+            thread_name_prefix="password-hash",
+            initializer=_lower_priority,
         )
         self._admitted = 0  # running or queued; touched on the event loop only
 
@@ -107,6 +112,13 @@ class GatedHasher:
 
     def _release(self, _future: asyncio.Future[T]) -> None:
         self._admitted -= 1
+
+
+def _lower_priority() -> None:
+    """Run this hashing thread at a lower CPU priority (nice 10; Linux sets it per thread), so
+    on a busy machine the event loop serving the bot wins the CPU over a stream of logins."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
 class ZxcvbnCommonPasswords:
