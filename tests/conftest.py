@@ -14,7 +14,7 @@ from codestream.config import Config, config_from_document, new_document
 from codestream.passwords import Argon2Hasher
 from codestream.storage.engine import create_engine
 from codestream.web.app import create_app
-from support.api import Api
+from support.api import Api, operator_of
 from support.databases import PG_ENV, PG_SKIP_REASON, PostgresSchema, sqlite_copy, sqlite_template
 
 pytest_plugins = ["support.browser"]
@@ -89,4 +89,4 @@ async def api(config: Config, engine: AsyncEngine) -> AsyncIterator[Api]:
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield Api(client)
+        yield Api(client, operator_of(app))

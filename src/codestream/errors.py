@@ -9,8 +9,11 @@ CodeStreamError                 base; `code` is machine-readable, the message is
 ├── NotFound                    no such thing, or not visible to the caller (HTTP 404)
 ├── Conflict                    clashes with what exists, e.g. a taken email (HTTP 409)
 ├── PayloadTooLarge             a body over the limit (HTTP 413)
+├── TooManyAttempts             over a rate limit; `retry_after_seconds` says when (HTTP 429)
 └── ServiceUnavailable          a dependency is down or not configured (HTTP 503)
+    └── ServerBusy              at capacity right now; `retry_after_seconds` (HTTP 503)
 ```
+Errors with `retry_after_seconds` leave with a `Retry-After` header.
 The web layer maps `http_status` to the response; the CLI prints the message and exits 2.
 """
 
@@ -88,3 +91,24 @@ class ServiceUnavailable(CodeStreamError):
 
     code = "service_unavailable"
     http_status = 503
+
+
+class TooManyAttempts(CodeStreamError):
+    """Over a rate limit (e.g. failed logins); try again after `retry_after_seconds`."""
+
+    code = "too_many_attempts"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after_seconds: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
+class ServerBusy(ServiceUnavailable):
+    """At capacity right now (e.g. every password-hashing slot is taken); try again shortly."""
+
+    code = "server_busy"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_seconds = max(1, retry_after_seconds)

@@ -21,10 +21,15 @@ from codestream.delivery.leases import DEFAULT_LEASE_MS
 from codestream.delivery.settings import DeliverySettings, default_worker_id
 from codestream.delivery.worker import DeliveryWorker
 from codestream.domain.clock import Clock, system_clock
-from codestream.domain.ports import PasswordHasher
 from codestream.domain.services import Services, build_services
 from codestream.domain.services.reply_threads import CardSentHook
-from codestream.passwords import Argon2Hasher
+from codestream.passwords import (
+    Argon2Hasher,
+    BlockingHasher,
+    GatedHasher,
+    HashingCapacity,
+    ZxcvbnCommonPasswords,
+)
 from codestream.storage.engine import is_sqlite
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.auth import InboundVerifier
@@ -57,22 +62,26 @@ def build_runtime(
     http: httpx.AsyncClient,
     *,
     clock: Clock = system_clock,
-    hasher: PasswordHasher | None = None,
+    hasher: BlockingHasher | None = None,
+    hashing: HashingCapacity | None = None,
     worker_id: str | None = None,
     lease_ms: int = DEFAULT_LEASE_MS,
 ) -> Runtime:
     """Wire the use cases, the bot and the delivery worker for `config` on `engine` and `http`.
 
-    Raises ConfigError for a bad `delivery` block. Whatever commits outbox rows (a turn, a
-    share, a reply) wakes the delivery worker, if it runs in this process.
+    `hasher` (argon2id by default) runs in worker threads, at most `hashing` at once
+    (`HashingCapacity.default()`); new passwords are checked against zxcvbn's list of common
+    passwords. Raises ConfigError for a bad `delivery` block. Whatever commits outbox rows (a
+    turn, a share, a reply) wakes the delivery worker, if it runs in this process.
     """
     bot = bot_settings(config.msteams)
     delivery_settings = DeliverySettings.from_document(config.document)
     units = SqlUnitOfWorkFactory(engine)
     services = build_services(
         units,
-        hasher or Argon2Hasher(),
+        GatedHasher(hasher or Argon2Hasher(), hashing or HashingCapacity.default()),
         clock,
+        common_passwords=ZxcvbnCommonPasswords(),
         messages=BotMessages(),
         public_url=config.public_api_url,
         signing_key=config.auth_secret.reveal().encode(),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from codestream.config import Config
 from codestream.passwords import Argon2Hasher
 from codestream.web.app import create_app
-from support.api import Api
+from support.api import Api, open_registration_config, operator_of
 from support.world import assert_error
 
 DAY_MS = 24 * 3600 * 1000
@@ -26,6 +26,12 @@ class SettableClock:
 
     def __call__(self) -> int:
         return self.now
+
+
+@pytest.fixture
+def config(database_url: str) -> Config:
+    """Self-registration turned on: these tests are about signing up over the API."""
+    return open_registration_config(database_url)
 
 
 async def test_it_signs_up_a_user_and_logs_them_in(api: Api) -> None:
@@ -189,7 +195,7 @@ async def timed_api(
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield Api(client), clock
+        yield Api(client, operator_of(app)), clock
 
 
 async def test_it_refuses_an_expired_token(timed_api: tuple[Api, SettableClock]) -> None:

@@ -10,7 +10,16 @@ from typing import Any
 import httpx
 import pytest
 
+from codestream.config import Config
+from support.api import open_registration_config
 from support.world import World, assert_error
+
+
+@pytest.fixture
+def config(database_url: str) -> Config:
+    """Self-registration turned on: bad input to `POST /api/v1/users` is tested here too."""
+    return open_registration_config(database_url)
+
 
 BIG = 2**64 + 1
 Call = Callable[[], Awaitable[httpx.Response]]

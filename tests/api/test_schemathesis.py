@@ -32,6 +32,14 @@ from codestream.config import Config
 from codestream.passwords import Argon2Hasher
 from codestream.storage.engine import create_engine
 from codestream.web.app import create_app
+from support.api import open_registration_config, operator_of
+
+
+@pytest.fixture
+def config(database_url: str) -> Config:
+    """Self-registration turned on: `POST /api/v1/users` is fuzzed too."""
+    return open_registration_config(database_url)
+
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +66,7 @@ async def _populate(app: Any) -> Target:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         account = {"email": "fuzz@example.com", "password": "correct horse 1"}
-        assert (await client.post("/api/v1/users", json=account)).status_code == 201
+        await operator_of(app).sign_up(**account)
         login = await client.post("/api/v1/login", json=account)
         headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
         team = (await client.post("/api/v1/teams", json={"name": "Fuzz"}, headers=headers)).json()

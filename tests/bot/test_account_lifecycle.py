@@ -68,7 +68,7 @@ async def _connected(world: BotWorld, member: Member, team_id: str) -> int:
 
 
 async def test_only_a_team_admin_disconnects_all_channels_or_uninstalls(world: BotWorld) -> None:
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     alice, bob = await api.sign_up("alice"), await api.sign_up("bob")
     plants = await api.create_team(alice, "Plant Eaters")
     await api.add_member(alice, plants["id"], bob)
@@ -101,7 +101,7 @@ async def test_only_a_team_admin_disconnects_all_channels_or_uninstalls(world: B
 async def test_an_admin_command_leaves_the_teams_the_sender_doesnt_administer(
     world: BotWorld,
 ) -> None:
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     alice, bob = await api.sign_up("alice"), await api.sign_up("bob")
     plants = await api.create_team(alice, "Plant Eaters")
     rocks = await api.create_team(bob, "Rock Eaters")
@@ -123,7 +123,7 @@ async def test_an_admin_command_leaves_the_teams_the_sender_doesnt_administer(
 async def test_password_change_sign_out_everywhere_and_deactivation_end_teams_sign_ins(
     world: BotWorld,
 ) -> None:
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     alice, bob = await api.sign_up("alice"), await api.sign_up("bob")
     plants = await api.create_team(bob, "Plant Eaters")
     await api.add_member(bob, plants["id"], alice)
@@ -160,7 +160,7 @@ async def test_password_change_sign_out_everywhere_and_deactivation_end_teams_si
 async def test_teams_sign_ins_are_listed_and_revoked_by_their_user_and_team_admins(
     world: BotWorld,
 ) -> None:
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     alice, bob = await api.sign_up("alice"), await api.sign_up("bob")
     plants = await api.create_team(alice, "Plant Eaters")
     await api.add_member(alice, plants["id"], bob)
@@ -219,7 +219,7 @@ async def test_teams_sign_ins_are_listed_and_revoked_by_their_user_and_team_admi
 
 
 async def test_a_user_signs_a_teams_user_out_on_the_account_page(world: BotWorld) -> None:
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     alice = await api.sign_up("alice")
     plants = await api.create_team(alice, "Plant Eaters")
     await sign_in(world, world.alice, alice, [plants["id"]])
@@ -247,7 +247,7 @@ async def test_a_user_signs_a_teams_user_out_on_the_account_page(world: BotWorld
 async def test_a_team_admin_revokes_a_members_sign_in_and_the_organization_on_the_web(
     world: BotWorld,
 ) -> None:
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     alice, bob = await api.sign_up("alice"), await api.sign_up("bob")
     plants = await api.create_team(alice, "Plant Eaters")
     await api.add_member(alice, plants["id"], bob)

@@ -60,7 +60,7 @@ async def linked(database_url: str) -> AsyncIterator[Linked]:
         await wait_for_card(world, world.team.id, "Thanks for adding CodeStream")
         chat = driver.personal_chat(world.bot, world.alice).id
         await wait_for_card(world, chat, "Welcome to CodeStream")
-        api = Api(world.app_client)
+        api = Api(world.app_client, world.operator)
         alice = await api.sign_up("alice")
         team = await api.create_team(alice, "Plant Eaters")
         await sign_in(world, world.alice, alice, [team["id"]])
@@ -96,7 +96,7 @@ async def test_a_channel_created_after_install_is_named_from_the_event(linked: L
 
 async def test_the_list_explains_its_errors(linked: Linked) -> None:
     world = linked.world
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     bob = await api.sign_up("bob")
     unlinked = await api.create_team(linked.alice, "Not Linked")
     get = world.app_client.get

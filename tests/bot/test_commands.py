@@ -87,7 +87,7 @@ async def test_commands_that_need_a_signed_in_user_say_so(world: BotWorld) -> No
 
 
 async def test_signed_in_commands_from_status_to_uninstall(world: BotWorld) -> None:
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     alice = await api.sign_up("alice")
     plants = await api.create_team(alice, "Plant Eaters")
     await api.create_team(alice, "Not Linked")

@@ -55,7 +55,7 @@ async def story(database_url: str) -> AsyncIterator[Story]:
         for person in (world.alice, world.bob):
             await world.emu.driver.install_bot_personal(world.bot, person)
             await wait_for_card(world, _chat(world, person), "Welcome to CodeStream")
-        api = Api(world.app_client)
+        api = Api(world.app_client, world.operator)
         victim = await api.sign_up("victim")
         team = await api.create_team(victim, "Plant Eaters")
         yield Story(world, victim, team["id"])
@@ -209,8 +209,8 @@ async def test_by_default_the_code_page_loads_microsofts_teamsjs_pinned_by_its_h
     ) as world:
         await world.emu.driver.install_bot_personal(world.bot, world.alice)
         await wait_for_card(world, _chat(world, world.alice), "Welcome to CodeStream")
-        victim = await Api(world.app_client).sign_up("victim")
-        team = await Api(world.app_client).create_team(victim, "Plant Eaters")
+        victim = await Api(world.app_client, world.operator).sign_up("victim")
+        team = await Api(world.app_client, world.operator).create_team(victim, "Plant Eaters")
         url = signin_url(card_of(await say(world, world.alice, "signin")))
         async with browser(world) as person:
             picker = await person.open_signin(url, victim.email, PASSWORD)

@@ -58,7 +58,7 @@ async def test_the_sign_in_popup_links_the_teams_user_who_clicked(
         await driver.install_bot_personal(world.bot, world.alice)
         chat = driver.personal_chat(world.bot, world.alice).id
         await wait_for_card(world, chat, "Welcome to CodeStream")
-        api = Api(world.app_client)
+        api = Api(world.app_client, world.operator)
         alice = await api.sign_up("alice")
         await api.create_team(alice, "Plant Eaters")
 
@@ -99,7 +99,7 @@ async def test_a_forwarded_sign_in_link_opened_in_a_browser_links_nothing(
         await driver.install_bot_personal(world.bot, world.bob)
         chat = driver.personal_chat(world.bot, world.bob).id
         await wait_for_card(world, chat, "Welcome to CodeStream")
-        api = Api(world.app_client)
+        api = Api(world.app_client, world.operator)
         victim = await api.sign_up("victim")
         await api.create_team(victim, "Plant Eaters")
         link = signin_url(card_of(await say(world, world.bob, "signin")))

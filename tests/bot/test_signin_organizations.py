@@ -48,7 +48,7 @@ async def org(database_url: str) -> AsyncIterator[Org]:
         for person in (world.alice, world.bob):
             await world.emu.driver.install_bot_personal(world.bot, person)
             await wait_for_card(world, _chat(world, person), "Welcome to CodeStream")
-        api = Api(world.app_client)
+        api = Api(world.app_client, world.operator)
         owner = await api.sign_up("owner")
         team = await api.create_team(owner, "Plant Eaters")
         yield Org(world, api, owner, team["id"])

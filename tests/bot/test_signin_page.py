@@ -49,7 +49,7 @@ async def setup(database_url: str) -> AsyncIterator[SignInWorld]:
         await world.emu.driver.install_bot_personal(world.bot, world.alice)
         chat = world.emu.driver.personal_chat(world.bot, world.alice).id
         await wait_for_card(world, chat, "Welcome to CodeStream")
-        api = Api(world.app_client)
+        api = Api(world.app_client, world.operator)
         alice = await api.sign_up("alice")
         team = await api.create_team(alice, "Plant Eaters")
         yield SignInWorld(world, clock, alice, team["id"])
@@ -117,7 +117,7 @@ async def test_another_session_cannot_submit_and_bad_picks_change_nothing(
     setup: SignInWorld,
 ) -> None:
     world = setup.world
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     mallory = await api.sign_up("mallory")
     others = await api.create_team(mallory, "Mallory's")
     url = await _link(world)

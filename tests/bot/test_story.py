@@ -30,7 +30,7 @@ async def story(database_url: str) -> AsyncIterator[BotWorld]:
 
 async def test_install_sign_in_connect_and_list(story: BotWorld) -> None:
     world, driver = story, story.emu.driver
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     alice = await api.sign_up("alice")
     team = await api.create_team(alice, "Plant Eaters")
 

@@ -74,7 +74,7 @@ async def _share_into_the_channel(world: BotWorld, consent: tuple[str, ...]) -> 
     await driver.install_bot_personal(world.bot, world.alice)
     await wait_for_card(world, world.team.id, "Thanks for adding CodeStream")
     await wait_for_card(world, driver.personal_chat(world.bot, world.alice).id, "Welcome")
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     alice = await api.sign_up("alice")
     team = await api.create_team(alice, "Plant Eaters")
     await sign_in(world, world.alice, alice, [team["id"]])
@@ -189,7 +189,7 @@ async def test_someone_not_signed_in_is_told_only_when_they_mention_the_bot(
 
 async def test_a_user_outside_the_codemarks_team_is_told_why(thread: Thread) -> None:
     world = thread.world
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     carol = await api.sign_up("carol")
     elsewhere = await api.create_team(carol, "Finance")
     await world.emu.driver.install_bot_personal(world.bot, world.bob)
@@ -299,7 +299,7 @@ async def test_replies_written_while_the_card_waits_for_teams_follow_it_into_its
     thread: Thread,
 ) -> None:
     world = thread.world
-    api = Api(world.app_client)
+    api = Api(world.app_client, world.operator)
     codemark = await api.create_codemark(thread.alice, thread.team_id, text="Cache never expires.")
     url = f"/api/v1/codemarks/{codemark['id']}"
     before = await world.app_client.post(

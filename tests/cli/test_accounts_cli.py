@@ -44,7 +44,19 @@ def test_it_refuses_a_bad_email_or_short_password(instance: Instance) -> None:
         "user", "create", "--email", "bob@example.com", "--password-stdin", input="short\n"
     )
     assert short.exit_code == 2
-    assert "8 to 1024" in short.output
+    assert "at least 8 characters" in short.output
+    assert "bob@example.com" not in instance.run("user", "list").output
+
+
+def test_it_refuses_common_or_blank_passwords_naming_the_rule(instance: Instance) -> None:
+    for password, rule in (("12345678", "common and breached"), (" " * 8, "only spaces")):
+        weak = instance.run(
+            "user", "create", "--email", "bob@example.com", "--password-stdin",
+            input=password + "\n",
+        )  # fmt: skip
+        assert weak.exit_code == 2, weak.output
+        assert rule in " ".join(weak.output.split()), weak.output
+        assert "password:" in weak.output
     assert "bob@example.com" not in instance.run("user", "list").output
 
 

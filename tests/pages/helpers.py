@@ -7,7 +7,7 @@ from html import unescape
 
 import httpx
 
-from support.api import Api, Member
+from support.api import Api, Member, operator_of
 
 SITE = "https://codestream.example.com"  # the config's publicApiUrl, so Secure cookies are sent
 PASSWORD = "correct horse 1"
@@ -36,7 +36,7 @@ class Site:
     def __init__(self, transport: httpx.ASGITransport) -> None:
         self._transport = transport
         self._clients: list[httpx.AsyncClient] = []
-        self.api = Api(self.browser())
+        self.api = Api(self.browser(), operator_of(transport.app))
 
     def browser(self) -> httpx.AsyncClient:
         """A fresh client with its own cookies; redirects are not followed."""

@@ -20,6 +20,7 @@ import uvicorn
 from codestream.config import config_from_document, new_document
 from codestream.passwords import Argon2Hasher
 from codestream.web.app import create_app
+from support.cli import make_instance
 from support.databases import sqlite_copy
 from support.servers import free_port
 
@@ -27,16 +28,24 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 PASSWORD = "correct horse 1"
+USERS = [("dave@example.com", "Dave McVeggin"), ("ana@example.com", "Ana Lima")]
 
 
 @pytest.fixture
 def server(_sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
+    """The app served by uvicorn on a free loopback port, in a thread, with Dave and Ana's
+    accounts made by the operator (`codestream user create`); yields its base URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    config = config_from_document(
-        new_document(url), environ={"CS_DATABASE_URL": sqlite_copy(_sqlite_template, tmp_path)}
-    )
+    database_url = sqlite_copy(_sqlite_template, tmp_path)
+    operator = make_instance(database_url, tmp_path)
+    for email, name in USERS:
+        created = operator.run(
+            "user", "create", "--email", email, "--name", name, "--password-stdin",
+            input=PASSWORD + "\n",
+        )  # fmt: skip
+        assert created.exit_code == 0, created.output
+    config = config_from_document(new_document(url), environ={"CS_DATABASE_URL": database_url})
     app = create_app(config, hasher=Argon2Hasher(time_cost=1, memory_cost=8192), migrate=False)
     uv = uvicorn.Server(
         uvicorn.Config(
@@ -61,10 +70,8 @@ def _seed(url: str) -> str:
     """Two members, a codemark with a realistic snippet, and replies; returns the codemark id."""
     with httpx.Client(base_url=url) as client:
         tokens = {}
-        for local, name in [("dave", "Dave McVeggin"), ("ana", "Ana Lima")]:
-            email = f"{local}@example.com"
-            body = {"email": email, "password": PASSWORD, "fullName": name}
-            assert client.post("/api/v1/users", json=body).status_code == 201
+        for email, _name in USERS:
+            local = email.split("@")[0]
             login = client.post("/api/v1/login", json={"email": email, "password": PASSWORD})
             tokens[local] = {"Authorization": f"Bearer {login.json()['accessToken']}"}
         team = client.post("/api/v1/teams", json={"name": "Plant Eaters"}, headers=tokens["dave"])

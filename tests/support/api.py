@@ -1,4 +1,4 @@
-"""A thin client for tests: sign up, log in, and call the API as a user."""
+"""A thin client for tests: create users, log in, and call the API as a user."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from codestream.config import Config, config_from_document, new_document
+from codestream.domain.services import Services
 
 _counter = itertools.count(1)
 
@@ -24,23 +27,40 @@ class Member:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-class Api:
-    """The HTTP client plus shortcuts that assert each step succeeded."""
+def open_registration_config(database_url: str) -> Config:
+    """The tests' config with `apiServer.selfRegistration` on, for tests of `POST /api/v1/users`
+    itself (it is off by default)."""
+    document = new_document("https://codestream.example.com")
+    document["apiServer"]["selfRegistration"] = True
+    return config_from_document(document, environ={"CS_DATABASE_URL": database_url})
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+
+def operator_of(app: Any) -> Services:
+    """The use cases of an in-process app, as the operator's CLI reaches them."""
+    services: Services = app.state.ctx.services
+    return services
+
+
+class Api:
+    """The HTTP client plus shortcuts that assert each step succeeded.
+
+    `operator` is the app's use cases: users are created the documented way, as
+    `codestream user create` does (`Services.sign_up`), since self-registration over the API is
+    off by default; they then log in over HTTP.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, operator: Services) -> None:
         self.client = client
+        self.operator = operator
 
     async def sign_up(self, name: str | None = None, password: str = "correct horse 1") -> Member:
-        """Create a user and log in; returns the member with a token."""
+        """Create a user (as the operator) and log in over HTTP; the member with a token."""
         local = name or f"user{next(_counter)}"
         email = f"{local}@example.com"
-        created = await self.client.post(
-            "/api/v1/users", json={"email": email, "password": password, "fullName": local.title()}
-        )
-        assert created.status_code == 201, created.text
+        user = await self.operator.sign_up(email=email, password=password, full_name=local.title())
         login = await self.client.post("/api/v1/login", json={"email": email, "password": password})
         assert login.status_code == 200, login.text
-        return Member(id=created.json()["id"], email=email, token=login.json()["accessToken"])
+        return Member(id=user.id, email=email, token=login.json()["accessToken"])
 
     async def create_team(self, owner: Member, name: str = "Plant Eaters") -> dict[str, Any]:
         """A team owned by `owner`."""

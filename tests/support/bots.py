@@ -15,11 +15,13 @@ import httpx
 from codestream.bot.handler import ActivityHandler
 from codestream.config import Config, MsTeamsConfig, config_from_document, new_document
 from codestream.domain.clock import Clock
-from codestream.passwords import Argon2Hasher
+from codestream.domain.services import Services
+from codestream.passwords import Argon2Hasher, BlockingHasher, HashingCapacity
 from codestream.storage.engine import create_engine
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.web.app import create_app
 from codestream.web.bot_endpoint import PATH
+from codestream.wiring import build_runtime
 from support.servers import free_port, serve_in_thread
 from teams_emulator import (
     BotApp,
@@ -37,6 +39,10 @@ BlockEdit = Callable[[dict[str, Any]], None]
 """Changes the msteams config block before the app is built (e.g. a cloud or `disabled`)."""
 
 
+LIGHT_HASHER = Argon2Hasher(time_cost=1, memory_cost=8192)
+"""Real argon2id, lighter parameters so sign-ups don't dominate the suite's time."""
+
+
 @dataclass
 class BotWorld:
     """The emulator with a tenant, a team, two users and our bot registered and installed."""
@@ -52,6 +58,8 @@ class BotWorld:
     app_client: httpx.AsyncClient
     uows: SqlUnitOfWorkFactory
     """The app's database, read by the tests (its outbox) on their own connections."""
+    operator: Services
+    """The use cases on that database, as `codestream user create` reaches them."""
 
     @property
     def service_url(self) -> str:
@@ -148,6 +156,8 @@ async def start_bot_world(
     clock: Clock | None = None,
     public_url_is_served: bool = False,
     tenant_id: str | None = None,
+    hasher: BlockingHasher = LIGHT_HASHER,
+    hashing: HashingCapacity | None = None,
 ) -> AsyncIterator[BotWorld]:
     """Serve our app on a real port and the emulator on another, with a bot registered.
 
@@ -155,7 +165,7 @@ async def start_bot_world(
     the startup migration for a database that is already at head; `clock` replaces the app's
     clock; `public_url_is_served` makes `publicApiUrl` the app's own loopback address, so links
     the bot sends (sign-in) can be followed; `tenant_id` fixes the tenant's id (for config that
-    names it).
+    names it); `hasher` and `hashing` replace the app's password hasher and its gate's capacity.
     """
     async with run_emulator() as emu:
         port = free_port()
@@ -168,7 +178,8 @@ async def start_bot_world(
         config = bot_config(emu, bot, database_url, edit, **public)
         app = create_app(
             config,
-            hasher=Argon2Hasher(time_cost=1, memory_cost=8192),
+            hasher=hasher,
+            hashing=hashing,
             migrate=migrate,
             bot_handler=handler,
             **({"clock": clock} if clock is not None else {}),
@@ -189,6 +200,7 @@ async def start_bot_world(
                     endpoint,
                     client,
                     SqlUnitOfWorkFactory(engine),
+                    build_runtime(config, engine, client, hasher=LIGHT_HASHER).services,
                 )
         finally:
             # Stop our app off this event loop: the emulator runs on it and must keep answering

@@ -78,7 +78,7 @@ def user_create(
                 say("Give them this one-time link to set their password:")
                 typer.echo(made.url)
                 return
-            new = services.accounts.new_account(
+            new = await services.accounts.new_account(
                 email=email, password=password, full_name=full_name, username=username
             )
             user = await services.write(

@@ -106,6 +106,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         default=500,
     ),
     Setting(
+        "apiServer.selfRegistration",
+        checks.BOOLEAN,
+        "Let anyone create an account with `POST /api/v1/users`; when false, admins create "
+        "accounts (`codestream user create`).",
+        default=False,
+    ),
+    Setting(
         "storage.sqlite.path",
         checks.TEXT,
         "The SQLite database file (relative paths are relative to the config file). "

@@ -18,7 +18,7 @@ from codestream.bot.handler import AcknowledgingHandler, ActivityHandler
 from codestream.config import Config
 from codestream.delivery.runner import BackgroundWorker
 from codestream.domain.clock import Clock, system_clock
-from codestream.domain.ports import PasswordHasher
+from codestream.passwords import BlockingHasher, HashingCapacity
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.web import msteams_conversations, msteams_share
@@ -53,7 +53,8 @@ def create_app(
     config: Config,
     *,
     engine: AsyncEngine | None = None,
-    hasher: PasswordHasher | None = None,
+    hasher: BlockingHasher | None = None,
+    hashing: HashingCapacity | None = None,
     clock: Clock = system_clock,
     migrate: bool = True,
     http: httpx.AsyncClient | None = None,
@@ -74,7 +75,7 @@ def create_app(
     owns_http = http is None
     client = http if http is not None else httpx.AsyncClient(timeout=30.0)
     db = engine if engine is not None else create_engine(config.database_url)
-    runtime = build_runtime(config, db, client, clock=clock, hasher=hasher)
+    runtime = build_runtime(config, db, client, clock=clock, hasher=hasher, hashing=hashing)
     delivery = (
         BackgroundWorker(runtime.delivery)
         if runtime.delivery is not None and runtime.delivery_settings.in_process_worker

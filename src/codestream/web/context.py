@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from codestream.config import Config
 from codestream.domain.services import Services
+from codestream.web.login_limits import LoginLimiter
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,7 @@ class WebContext:
 
     config: Config
     services: Services
+    logins: LoginLimiter = field(default_factory=LoginLimiter)
 
     @property
     def public_url(self) -> str:

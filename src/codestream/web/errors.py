@@ -58,8 +58,13 @@ def install_error_handlers(app: FastAPI) -> None:
         field = getattr(exc, "field", None)
         if field:
             extra["field"] = field
-        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-        return error_response(exc.http_status, exc.code, exc.message, headers=headers, **extra)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else {}
+        retry_after = getattr(exc, "retry_after_seconds", None)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return error_response(
+            exc.http_status, exc.code, exc.message, headers=headers or None, **extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -17,7 +17,12 @@ from typing import Concatenate, ParamSpec, TypeVar
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.messages import TeamsMessages
 from codestream.domain.models import User
-from codestream.domain.ports import PasswordHasher, UnitOfWork, UnitOfWorkFactory
+from codestream.domain.ports import (
+    CommonPasswords,
+    PasswordHasher,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from codestream.domain.services.account_lifecycle import (
     AccountLifecycle,
     SignInsEnded,
@@ -85,7 +90,7 @@ class Services:
         self, *, email: str, password: str, full_name: str = "", username: str | None = None
     ) -> User:
         """Create a user (the password hashed before the transaction); see AccountService."""
-        new = self.accounts.new_account(
+        new = await self.accounts.new_account(
             email=email, password=password, full_name=full_name, username=username
         )
         return await self.write(self.accounts.sign_up, new)
@@ -96,7 +101,7 @@ class Services:
         """Check the password (outside any transaction) and issue a token; the user and the
         token's value. NotAuthenticated alike for an unknown email and a wrong password."""
         found = await self.read(self.accounts.login_user, email)
-        user = self.accounts.check_password(found, email, password)
+        user = await self.accounts.check_password(found, email, password)
         token = await self.write(self.accounts.issue_token, user.id, name=token_name, ttl_ms=ttl_ms)
         return user, token
 
@@ -105,29 +110,29 @@ class Services:
     ) -> SignInsEnded:
         """Check the user's current password, then store the new one (hashed outside any
         transaction) and end every other session, token and Teams sign-in of theirs."""
-        if not self.accounts.verify_password(user, current):
+        if not await self.accounts.verify_password(user, current):
             raise InvalidInput(
                 "currentPassword: that is not your current password",
                 field="currentPassword",
                 code="wrong_password",
             )
-        new_hash = self.accounts.hash_new_password(new)
+        new_hash = await self.accounts.hash_new_password(new, email=user.email)
         return await self.write(
             self.lifecycle.change_password, user, new_hash, keep_token=keep_token
         )
 
     async def set_password(self, email_or_username: str, new: str) -> tuple[User, SignInsEnded]:
         """Set a user's password on the operator's authority; ends all their sign-ins."""
-        await self.read(self.lifecycle.find_as_operator, email_or_username)
-        new_hash = self.accounts.hash_new_password(new)
+        user = await self.read(self.lifecycle.find_as_operator, email_or_username)
+        new_hash = await self.accounts.hash_new_password(new, email=user.email)
         return await self.write(
             self.lifecycle.set_password_as_operator, email_or_username, new_hash
         )
 
     async def set_password_with_link(self, token: str, new: str) -> tuple[User, SignInsEnded]:
         """Set a password with a one-time link; the link is checked before any hashing."""
-        await self.read(self.lifecycle.user_of_password_link, token)
-        new_hash = self.accounts.hash_new_password(new)
+        user = await self.read(self.lifecycle.user_of_password_link, token)
+        new_hash = await self.accounts.hash_new_password(new, email=user.email)
         return await self.write(self.lifecycle.set_password_with_link, token, new_hash)
 
 
@@ -136,13 +141,15 @@ def build_services(
     hasher: PasswordHasher,
     clock: Clock = system_clock,
     *,
+    common_passwords: CommonPasswords,
     messages: TeamsMessages | None = None,
     public_url: str = "",
     signing_key: bytes = b"",
     delivery_deadline_ms: int = DEFAULT_DELIVERY_DEADLINE_MS,
     turns_in_flight: int = 1,
 ) -> Services:
-    """Wire the use cases to their ports. Without `messages` (the bot's renderer of Teams
+    """Wire the use cases to their ports. `common_passwords` is the list new passwords are
+    checked against (`domain/password_policy.py`). Without `messages` (the bot's renderer of Teams
     messages), sharing answers 503 and replies stay in CodeStream. `signing_key` signs sign-in
     links (`sharedSecrets.auth`); `delivery_deadline_ms` is how long a share's card and a reply
     are retried (`delivery.deadlineHours`); `turns_in_flight` how many bot-turn transactions
@@ -155,7 +162,7 @@ def build_services(
     shares = ShareService(
         clock, messages=messages, public_url=public_url, delivery_deadline_ms=delivery_deadline_ms
     )
-    accounts = AccountService(hasher, clock)
+    accounts = AccountService(hasher, clock, common_passwords)
     return Services(
         units=units,
         clock=clock,

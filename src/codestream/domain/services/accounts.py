@@ -10,7 +10,8 @@ from codestream.domain import rules
 from codestream.domain.clock import Clock
 from codestream.domain.ids import is_id, new_id
 from codestream.domain.models import AccessToken, User
-from codestream.domain.ports import PasswordHasher, UnitOfWork
+from codestream.domain.password_policy import check_new_password
+from codestream.domain.ports import CommonPasswords, PasswordHasher, UnitOfWork
 from codestream.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 
 TOKEN_PREFIX = "cs_"
@@ -37,18 +38,33 @@ class NewAccount:
 
 class AccountService:
     """Users and their credentials. Every use case takes the unit of work it runs in; the
-    password hashing steps (`new_account`, `check_password`) run outside any."""
+    password hashing steps (`new_account`, `hash_new_password`, `check_password`) run outside
+    any."""
 
-    def __init__(self, hasher: PasswordHasher, clock: Clock) -> None:
+    def __init__(
+        self, hasher: PasswordHasher, clock: Clock, common_passwords: CommonPasswords
+    ) -> None:
         self._hasher = hasher
         self._clock = clock
+        self._common_passwords = common_passwords
+        self._absent_hash: str | None = None
 
-    def new_account(
+    def check_new_password(self, password: str, *, email: str = "") -> str:
+        """The password policy (`domain/password_policy.py`): InvalidInput with code
+        `weak_password` naming the rule a new password breaks. `email` is the account's."""
+        return check_new_password(password, self._common_passwords, email=email)
+
+    async def hash_new_password(self, password: str, *, email: str = "") -> str:
+        """Check a new password against the policy, then hash it (outside any transaction).
+        Every path that sets a password uses this."""
+        self.check_new_password(password, email=email)
+        return await self._hasher.hash(password)
+
+    async def new_account(
         self, *, email: str, password: str, full_name: str = "", username: str | None = None
     ) -> NewAccount:
         """Check what a sign-up submits and hash the password; InvalidInput naming a bad field."""
         clean_email = rules.email(email)
-        password_hash = self.hash_new_password(password)
         clean_name = rules.text(full_name, field="fullName", required=False, limit=rules.MAX_NAME)
         clean_username = rules.username(username) if username else _username_from(clean_email)
         return NewAccount(
@@ -56,7 +72,7 @@ class AccountService:
             username=clean_username,
             username_chosen=bool(username),
             full_name=clean_name,
-            password_hash=password_hash,
+            password_hash=await self.hash_new_password(password, email=clean_email),
         )
 
     def new_invited_account(
@@ -74,15 +90,13 @@ class AccountService:
             password_hash=unusable_password_hash(),
         )
 
-    def hash_new_password(self, password: str) -> str:
-        """Check a password someone chose against the password rules and hash it: the one way
-        every new password (sign-up, change, reset, set by the operator) is accepted."""
-        rules.password(password)
-        return self._hasher.hash(password)
-
-    def verify_password(self, user: User, password: str) -> bool:
-        """Whether `password` is the user's current one."""
-        return self._hasher.verify(user.password_hash, password)
+    async def verify_password(self, user: User, password: str) -> bool:
+        """Whether `password` is the user's current one (outside any transaction). An account
+        without a usable password costs the same work as one with a wrong password."""
+        if is_unusable_password_hash(user.password_hash):
+            await self._hasher.verify(await self._stand_in_hash(), password)
+            return False
+        return await self._hasher.verify(user.password_hash, password)
 
     async def sign_up(self, uow: UnitOfWork, new: NewAccount) -> User:
         """Create a user; the email and username must be free."""
@@ -114,18 +128,28 @@ class AccountService:
         user = await uow.users.get_by_email(clean_email)
         return None if user is None or user.deactivated else user
 
-    def check_password(self, user: User | None, email: str, password: str) -> User:
+    async def check_password(self, user: User | None, email: str, password: str) -> User:
         """The user, if the password is theirs; NotAuthenticated otherwise, the same way for an
-        unknown email as for a wrong password."""
+        unknown email as for a wrong password: same answer, and the same work, since an unknown
+        email's password is verified against a stand-in hash made by the same hasher."""
         rules.email(email)  # a malformed email is a 422, as it was
         try:
             rules.password(password)
         except InvalidInput:
             # No account can have such a password; say so the same way as for a wrong one.
             raise NotAuthenticated("email or password is wrong", code="bad_credentials") from None
-        if user is None or not self._hasher.verify(user.password_hash, password):
+        if user is None:
+            await self._hasher.verify(await self._stand_in_hash(), password)
+            raise NotAuthenticated("email or password is wrong", code="bad_credentials")
+        if not await self.verify_password(user, password):
             raise NotAuthenticated("email or password is wrong", code="bad_credentials")
         return user
+
+    async def _stand_in_hash(self) -> str:
+        """A hash of a random password no one knows, made once with the hasher's parameters."""
+        if self._absent_hash is None:
+            self._absent_hash = await self._hasher.hash(secrets.token_urlsafe(24))
+        return self._absent_hash
 
     async def issue_token(
         self, uow: UnitOfWork, user_id: str, *, name: str = "api", ttl_ms: int | None = None
@@ -226,6 +250,11 @@ async def find_by_key(uow: UnitOfWork, email_or_username: str) -> User | None:
 UNUSABLE_PASSWORD_PREFIX = "!"
 """Starts a stored password hash that no password matches (the hasher refuses it as malformed):
 an invited account's before its set-password link is used, or a reset one's."""
+
+
+def is_unusable_password_hash(stored: str) -> bool:
+    """Whether a stored hash is one `unusable_password_hash` made (no password matches it)."""
+    return stored.startswith(UNUSABLE_PASSWORD_PREFIX)
 
 
 def unusable_password_hash() -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
+from codestream.config.settings import value_of
+from codestream.errors import PermissionDenied
 from codestream.web.api.docs import BODY_ERRORS, error_responses, summarize
 from codestream.web.api.schemas import (
     CreatedToken,
@@ -15,28 +17,47 @@ from codestream.web.api.schemas import (
     UserOut,
 )
 from codestream.web.deps import Context, CurrentUser, json_body
+from codestream.web.login_limits import guarded_log_in
+
+SELF_REGISTRATION = "apiServer.selfRegistration"
 
 router = APIRouter(tags=["accounts"], dependencies=[Depends(json_body)])
+
+
+def registration_open(ctx: Context) -> None:
+    """403 `registration_closed` unless `apiServer.selfRegistration` is on."""
+    if not value_of(ctx.config.document, SELF_REGISTRATION):
+        raise PermissionDenied(
+            "self-registration is closed on this server: ask an admin to create your account "
+            "(`codestream user create --email you@example.com`)",
+            code="registration_closed",
+        )
 
 
 @router.post(
     "/users",
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
-    responses=error_responses(*BODY_ERRORS, 409),
+    responses=error_responses(*BODY_ERRORS, 403, 409, 503),
+    dependencies=[Depends(registration_open)],
 )
 async def sign_up(body: SignUp, ctx: Context) -> UserOut:
-    """Create an account."""
+    """Create an account, when `apiServer.selfRegistration` is on (403 `registration_closed`
+    otherwise). The password must pass the policy (422 `weak_password`)."""
     user = await ctx.services.sign_up(
         email=body.email, password=body.password, full_name=body.full_name, username=body.username
     )
     return UserOut.of(user)
 
 
-@router.post("/login", response_model=LoginOut, responses=error_responses(*BODY_ERRORS, 401))
-async def log_in(body: LogIn, ctx: Context) -> LoginOut:
-    """Exchange email and password for an access token."""
-    user, token = await ctx.services.log_in(email=body.email, password=body.password)
+@router.post(
+    "/login", response_model=LoginOut, responses=error_responses(*BODY_ERRORS, 401, 429, 503)
+)
+async def log_in(body: LogIn, request: Request) -> LoginOut:
+    """Exchange email and password for an access token. Failed logins are limited per account
+    and per client address (429 with `Retry-After`); 503 with `Retry-After` when the server is
+    busy checking other passwords."""
+    user, token = await guarded_log_in(request, body.email, body.password, token_name="login")
     return LoginOut(access_token=token, user=UserOut.of(user))
 
 

@@ -18,6 +18,8 @@ _MEANINGS = {
     413: "The body is over the limit of 1 MiB.",
     415: "The body is not JSON: send `Content-Type: application/json`.",
     422: "A value breaks a rule; `field` or `details` name it.",
+    429: "Too many failed attempts; `Retry-After` says in how many seconds to try again.",
+    503: "Busy or not configured; with `Retry-After`, try again in that many seconds.",
 }
 
 BODY_ERRORS = (400, 413, 415, 422)

@@ -61,7 +61,8 @@ class ErrorOut(Model):
 
 class SignUp(Model):
     email: Annotated[str, Field(max_length=254)]
-    password: Annotated[str, Field(min_length=8, max_length=1024)]
+    # The password policy (length, common passwords) answers with `weak_password`.
+    password: Annotated[str, Field(max_length=1024)]
     full_name: Annotated[str, Field(max_length=200)] = ""
     username: Annotated[str | None, Field(max_length=40)] = None
 

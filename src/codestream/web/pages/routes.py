@@ -13,7 +13,14 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from codestream.domain.models import Codemark, Team
-from codestream.errors import CodeStreamError, NotAuthenticated, NotFound
+from codestream.errors import (
+    CodeStreamError,
+    NotAuthenticated,
+    NotFound,
+    ServerBusy,
+    TooManyAttempts,
+)
+from codestream.web.login_limits import wait_in_words
 from codestream.web.pages.csrf import CSRF_FIELD, check_csrf
 from codestream.web.pages.permalink import load_permalink
 from codestream.web.pages.render import (
@@ -92,6 +99,29 @@ async def login_submit(request: Request) -> Response:
             email=email,
             error="That email and password don't match an account. Check them and try again.",
         )
+    except TooManyAttempts as exc:
+        page = render_page(
+            request,
+            "login.html",
+            status=429,
+            next=target,
+            email=email,
+            error="Too many failed sign-in attempts for this account or from this network. "
+            f"Nothing was checked this time. Wait {wait_in_words(exc.retry_after_seconds)} "
+            "and try again, or ask an admin to reset your password.",
+        )
+        page.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return page
+    except ServerBusy as exc:
+        page = error_page(
+            request,
+            503,
+            "The server is busy",
+            "The server is busy checking other sign-ins right now. Nothing was checked. "
+            "Go back and try again in a few seconds.",
+        )
+        page.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return page
     response = RedirectResponse(target, status_code=303)
     start_session(request, response, token)
     return response

@@ -23,6 +23,7 @@ from codestream.config import Config
 from codestream.domain.models import User
 from codestream.errors import CodeStreamError, NotAuthenticated
 from codestream.web.context import WebContext
+from codestream.web.login_limits import guarded_log_in
 
 SESSION_COOKIE = "cs_session"
 SESSION_TOKEN_NAME = "web"
@@ -74,12 +75,10 @@ async def current_web_user(request: Request) -> User | None:
 
 
 async def log_in(request: Request, email: str, password: str) -> tuple[User, str]:
-    """Check the credentials and issue a web session token; raises NotAuthenticated."""
-    return await context_of(request).services.log_in(
-        email=email,
-        password=password,
-        token_name=SESSION_TOKEN_NAME,
-        ttl_ms=SESSION_TTL_SECONDS * 1000,
+    """Check the credentials (rate-limited, see `web/login_limits.py`) and issue a web session
+    token; raises NotAuthenticated, TooManyAttempts or ServerBusy."""
+    return await guarded_log_in(
+        request, email, password, token_name=SESSION_TOKEN_NAME, ttl_ms=SESSION_TTL_SECONDS * 1000
     )
 
 
