@@ -183,3 +183,52 @@ def _same_but_length(one: httpx.Response, other: httpx.Response) -> bool:
     return {k: v for k, v in one.headers.items() if k not in skip} == {
         k: v for k, v in other.headers.items() if k not in skip
     }
+
+
+async def test_guessing_the_current_password_to_change_it_is_limited_like_a_login(
+    server: Server,
+) -> None:
+    """A stolen session can't be used to guess the account's password through the change
+    form: wrong current passwords count like failed logins."""
+    client = server.client()
+    token = (await login(client, ALICE, PASSWORD)).json()["accessToken"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for i in range(5):
+        wrong = await client.post(
+            "/api/v1/me/password",
+            json={"currentPassword": f"guess number {i}", "newPassword": "a new passphrase 9"},
+            headers=headers,
+        )
+        assert_error(wrong, 422, "wrong_password")
+    checked = server.hasher.verifications
+
+    limited = await client.post(
+        "/api/v1/me/password",
+        json={"currentPassword": PASSWORD, "newPassword": "a new passphrase 9"},
+        headers=headers,
+    )
+
+    assert_error(limited, 429, "too_many_attempts")
+    assert int(limited.headers["retry-after"]) >= 1
+    assert server.hasher.verifications == checked
+    # Nothing changed: the old password still works (once the window has passed; here, the
+    # account is still waiting, so even the right password is turned away).
+    assert_error(await login(server.client("192.0.2.77"), ALICE, PASSWORD), 429)
+
+
+async def test_an_account_waiting_for_its_password_costs_a_verification_too(
+    server: Server,
+) -> None:
+    """An invited account has no usable password yet; a login to it does the same work and gets
+    the same answer as a wrong password, so it doesn't stand out."""
+
+    operator = operator_of(server.app)
+    invited = operator.accounts.new_invited_account(email="invited@example.com")
+    await operator.write(operator.accounts.sign_up, invited)
+    client = server.client()
+    before = server.hasher.verifications
+    waiting = await login(client, "invited@example.com", "anything at all 1")
+    assert server.hasher.verifications == before + 1
+    assert server.hasher.last_verified_hash.startswith("$argon2id$")  # a real, full-cost check
+    wrong = await login(client, ALICE, "anything at all 1")
+    assert assert_error(waiting, 401) == assert_error(wrong, 401)

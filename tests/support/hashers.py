@@ -21,6 +21,7 @@ class HeldHasher:
         self.release.set()
         self.verifications = 0
         self.held = 0
+        self.last_verified_hash = ""
 
     def hash(self, password: str) -> str:
         return self._argon2.hash(password)
@@ -29,6 +30,7 @@ class HeldHasher:
         with self._lock:
             self.verifications += 1
             self.held += 1
+            self.last_verified_hash = password_hash
         try:
             self.release.wait(timeout=20)
             return self._argon2.verify(password_hash, password)

@@ -14,19 +14,20 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from fastapi import Request
 
 from codestream.domain.models import User
-from codestream.errors import NotAuthenticated, TooManyAttempts
+from codestream.errors import InvalidInput, NotAuthenticated, TooManyAttempts
 
 if TYPE_CHECKING:
     from codestream.web.context import WebContext
 
 MAX_TRACKED = 50_000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -137,23 +138,40 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-async def guarded_log_in(
-    request: Request, email: str, password: str, *, token_name: str, ttl_ms: int | None = None
-) -> tuple[User, str]:
-    """The one way a route checks a password: rate-limited (TooManyAttempts before any
-    hashing), then `Services.log_in` (NotAuthenticated, or ServerBusy when every hashing slot
-    is taken). The user and a new token's value."""
+async def guarded_password_check(
+    request: Request, email: str, check: Callable[[], Awaitable[T]]
+) -> T:
+    """The one way a route checks a password: rate-limited per account (`email`) and client
+    address (TooManyAttempts before any hashing), then `check`. A wrong password (a
+    NotAuthenticated, or an InvalidInput coded `wrong_password`) stays counted; any other
+    outcome than success (e.g. ServerBusy, a refused new password) is refunded."""
     context: WebContext = request.app.state.ctx
     address = client_address(request)
     context.logins.admit(email, address)
     try:
-        found = await context.services.log_in(
-            email=email, password=password, token_name=token_name, ttl_ms=ttl_ms
-        )
-    except NotAuthenticated:
-        raise  # counted
+        result = await check()
+    except (NotAuthenticated, InvalidInput) as exc:
+        if isinstance(exc, NotAuthenticated) or exc.code == "wrong_password":
+            raise  # counted
+        context.logins.not_judged(email, address)
+        raise
     except BaseException:
         context.logins.not_judged(email, address)
         raise
     context.logins.succeeded(email, address)
-    return found
+    return result
+
+
+async def guarded_log_in(
+    request: Request, email: str, password: str, *, token_name: str, ttl_ms: int | None = None
+) -> tuple[User, str]:
+    """Log in through `guarded_password_check` (`Services.log_in`: NotAuthenticated, or
+    ServerBusy when every hashing slot is taken). The user and a new token's value."""
+    services = request.app.state.ctx.services
+    return await guarded_password_check(
+        request,
+        email,
+        lambda: services.log_in(
+            email=email, password=password, token_name=token_name, ttl_ms=ttl_ms
+        ),
+    )

@@ -3,7 +3,7 @@ members' accounts (create by email, reset a password, remove from the team, deac
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from codestream.web.api.account_schemas import (
     InvitationOut,
@@ -15,6 +15,7 @@ from codestream.web.api.account_schemas import (
 from codestream.web.api.docs import BODY_ERRORS, error_responses, summarize
 from codestream.web.api.schemas import UserOut
 from codestream.web.deps import Context, CurrentToken, CurrentUser, json_body
+from codestream.web.login_limits import guarded_password_check
 
 router = APIRouter(dependencies=[Depends(json_body)])
 
@@ -26,15 +27,19 @@ router = APIRouter(dependencies=[Depends(json_body)])
     responses=error_responses(*BODY_ERRORS, 401, 409),
 )
 async def change_password(
-    body: PasswordChange, user: CurrentUser, token: CurrentToken, ctx: Context
+    body: PasswordChange, user: CurrentUser, token: CurrentToken, ctx: Context, request: Request
 ) -> SignInsEndedOut:
     """Change your password (your current one is required).
 
     Every other session and access token of yours, and every Teams sign-in to your account,
     ends; the token of this request keeps working.
     """
-    ended = await ctx.services.change_password(
-        user, current=body.current_password, new=body.new_password, keep_token=token
+    ended = await guarded_password_check(
+        request,
+        user.email,
+        lambda: ctx.services.change_password(
+            user, current=body.current_password, new=body.new_password, keep_token=token
+        ),
     )
     return SignInsEndedOut.of_ended(ended, "Your password was changed.")
 

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from codestream.domain.models import User
 from codestream.domain.services import msteams_link_review as review
 from codestream.errors import CodeStreamError
+from codestream.web.login_limits import guarded_password_check
 from codestream.web.pages.csrf import CSRF_FIELD, check_csrf
 from codestream.web.pages.render import csrf_failure_page, error_page, render_page
 from codestream.web.pages.routes import form_field
@@ -90,11 +91,15 @@ async def change_password(request: Request) -> Response:
         return await account_page(request, user, status=422, error=MISMATCH)
     services = context_of(request).services
     try:
-        ended = await services.change_password(
-            user,
-            current=form_field(form, "current_password", _PASSWORD_LIMIT),
-            new=new,
-            keep_token=session_token(request),
+        ended = await guarded_password_check(
+            request,
+            user.email,
+            lambda: services.change_password(
+                user,
+                current=form_field(form, "current_password", _PASSWORD_LIMIT),
+                new=new,
+                keep_token=session_token(request),
+            ),
         )
     except CodeStreamError as exc:
         return await account_page(request, user, status=exc.http_status, error=exc.message)
