@@ -24,7 +24,7 @@ router = APIRouter(dependencies=[Depends(json_body)])
     "/me/password",
     tags=["accounts"],
     response_model=SignInsEndedOut,
-    responses=error_responses(*BODY_ERRORS, 401, 409),
+    responses=error_responses(*BODY_ERRORS, 401, 409, 429, 503),
 )
 async def change_password(
     body: PasswordChange, user: CurrentUser, token: CurrentToken, ctx: Context, request: Request
