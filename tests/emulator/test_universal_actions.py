@@ -343,3 +343,62 @@ async def test_a_bot_cannot_update_another_bots_or_a_users_card(world: World) ->
     assert put.status_code == 403
     assert put.json()["error"]["code"] == "ForbiddenOperationException"
     assert users.text != "hijacked"
+
+
+async def _page(world: World, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    url = f"{world.emu.base_url}/_emulator/ui/{path}"
+    if body is None:
+        return await world.http.get(url)
+    return await world.http.post(url, json=body)
+
+
+def _shown(view: dict[str, Any], message_id: str) -> dict[str, Any]:
+    roots = [t["root"] for t in view["threads"]]
+    return next(m for m in roots if m["id"] == message_id)
+
+
+async def test_the_pages_routes_show_each_user_their_own_card(world: World) -> None:
+    message = await _bot_posts(world, _refreshing([world.bob.id], "Base"))
+    world.recorder.answer = _personal_answer
+    where = {"conversationId": world.channel.id, "messageId": message.id}
+    clicked = await _page(
+        world,
+        "actions",
+        {**where, "userId": world.alice.id, "action": {"type": "Action.Execute", "verb": "go"}},
+    )
+    assert clicked.json()["answer"]["kind"] == "card"
+
+    as_alice = (await _page(world, f"conversations/{world.channel.id}?as={world.alice.id}")).json()
+    alice_sees = _shown(as_alice, message.id)
+    assert alice_sees["attachments"][0]["content"] == _card("For Alice Smith")
+    assert alice_sees["cardView"]["personal"] is True
+    as_bob = (await _page(world, f"conversations/{world.channel.id}?as={world.bob.id}")).json()
+    bob_sees = _shown(as_bob, message.id)["cardView"]
+    assert bob_sees["personal"] is False and bob_sees["refresh"] == {
+        "mode": "automatic",
+        "problem": "",
+        "due": True,
+    }
+
+    # Teams would not refresh Alice's card by itself: refused, nothing sent.
+    sent = len(_card_actions(world))
+    refused = await _page(
+        world, "refresh", {**where, "userId": world.alice.id, "trigger": "automatic"}
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "bad_request"
+    no_prompt = await _page(
+        world, "actions/resume", {**where, "userId": world.bob.id, "state": "1"}
+    )
+    assert no_prompt.status_code == 400
+    assert len(_card_actions(world)) == sent
+    automatic = await _page(
+        world, "refresh", {**where, "userId": world.bob.id, "trigger": "automatic"}
+    )
+    assert automatic.json()["answer"]["kind"] == "card"
+    assert _card_actions(world)[-1]["value"]["trigger"] == "automatic"
+
+    deleted = await _page(world, "messages/delete", where)
+    assert deleted.json() == {"deleted": message.id}
+    after = (await _page(world, f"conversations/{world.channel.id}?as={world.bob.id}")).json()
+    assert _shown(after, message.id)["deleted"] is True
+    assert _shown(after, message.id)["cardView"] is None

@@ -24,6 +24,7 @@ from teams_emulator.web.views import conversation_view, sidebar_state
 STATIC = {
     "app.js": "text/javascript; charset=utf-8",
     "cards.js": "text/javascript; charset=utf-8",
+    "cardview.js": "text/javascript; charset=utf-8",
     "signin.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
 }
