@@ -2,8 +2,10 @@
 
 World-building calls (`create_tenant`, `create_user`, `create_team`) are plain methods; everything
 that makes Teams talk to the bot is async and returns the bot's answers as `BotResponse`s. The
-driver is a front for three parts: `WorldBuilding`, `Messaging` and `Lifecycle`, which share one
-`Sender`. It is made beside the emulator (by `run_emulator`, or by hand), never by it.
+driver is a front for four parts: `WorldBuilding`, `Messaging`, `UniversalActions` (a user's
+client with a bot's Adaptive Card: Action.Execute, refresh, sign-in, per-user views) and
+`Lifecycle`, which share one `Sender`. It is made beside the emulator (by `run_emulator`, or by
+hand), never by it.
 """
 
 from __future__ import annotations

@@ -331,7 +331,7 @@ async def test_updates_of_a_deleted_message_are_404_and_count_toward_the_limits(
     assert message.deleted and message.text == "v5"
 
 
-async def test_a_bot_cannot_update_another_bots_or_a_users_card(world: World) -> None:
+async def test_a_bot_cannot_update_a_users_message(world: World) -> None:
     await world.emu.driver.post_message(world.channel, world.alice, "hello")
     conversation = world.emu.emulator.world.conversations[world.channel.id]
     users = next(iter(conversation.messages.values()))
