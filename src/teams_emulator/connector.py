@@ -149,6 +149,8 @@ class ConversationsApi(ConnectorBase):
         message.attachments = list(activity.get("attachments") or [])
         message.entities = list(activity.get("entities") or [])
         message.updated = self.emulator.clock()
+        # The new base card also refreshes each user-specific card ("User Specific Views").
+        message.views.clear()
         message.activity.update(activity)
         message.activity["id"] = message.id
         self.world.touch()

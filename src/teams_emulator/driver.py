@@ -2,8 +2,10 @@
 
 World-building calls (`create_tenant`, `create_user`, `create_team`) are plain methods; everything
 that makes Teams talk to the bot is async and returns the bot's answers as `BotResponse`s. The
-driver is a front for three parts: `WorldBuilding`, `Messaging` and `Lifecycle`, which share one
-`Sender`. It is made beside the emulator (by `run_emulator`, or by hand), never by it.
+driver is a front for four parts: `WorldBuilding`, `Messaging`, `UniversalActions` (a user's
+client with a bot's Adaptive Card: Action.Execute, refresh, sign-in, per-user views) and
+`Lifecycle`, which share one `Sender`. It is made beside the emulator (by `run_emulator`, or by
+hand), never by it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from teams_emulator.entities import BotApp, Conversation, Team, Tenant, User
 from teams_emulator.lifecycle import Lifecycle
 from teams_emulator.messaging import Messaging
 from teams_emulator.sender import Sender
+from teams_emulator.universal_actions import UniversalActions
 from teams_emulator.world import World
 
 
@@ -63,6 +66,8 @@ class Driver:
         building = WorldBuilding(emulator.world)
         messaging = Messaging(self.sender)
         lifecycle = Lifecycle(self.sender)
+        self.universal_actions = UniversalActions(messaging)
+        actions = self.universal_actions
         # The driver's calls, each one part's method.
         self.create_tenant = building.create_tenant
         self.create_user = building.create_user
@@ -73,7 +78,13 @@ class Driver:
         self.reply = messaging.reply
         self.send_personal_message = messaging.send_personal_message
         self.submit_action = messaging.submit_action
-        self.execute_action = messaging.execute_action
+        self.execute_action = actions.execute_action
+        self.resume_action = actions.resume_action
+        self.refresh_card = actions.refresh_card
+        self.show_card = actions.show_card
+        self.card_for = actions.card_for
+        self.view_of = actions.view_of
+        self.delete_message = actions.delete_message
         self.verify_signin_state = messaging.verify_signin_state
         self.install_bot = lifecycle.install_bot
         self.remove_bot = lifecycle.remove_bot

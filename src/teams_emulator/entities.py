@@ -87,6 +87,24 @@ class BotApp:
 
 
 @dataclass
+class CardView:
+    """What one user's Teams client holds for a bot's card (Universal Actions).
+
+    Teams shows a card an `adaptiveCard/action` answer returned only to the user whose client
+    asked for it ("User Specific Views"); everyone else keeps the message's own card.
+    """
+
+    card: dict[str, Any] | None = None
+    """The user-specific card; None: the message's own card."""
+    invoked_at: float | None = None
+    """When this user's client last sent the card an `adaptiveCard/action` invoke."""
+    prompt: dict[str, Any] | None = None
+    """A pending sign-in (a loginRequest answer): the OAuthCard value and the action to resend."""
+    notice: dict[str, str] | None = None
+    """What Teams shows under the card after the last invoke: `{"kind", "text"}`."""
+
+
+@dataclass
 class Message:
     """One message in a conversation, from a user or a bot."""
 
@@ -105,6 +123,8 @@ class Message:
     updated: float | None = None
     deleted: bool = False
     activity: dict[str, Any] = field(default_factory=dict)
+    views: dict[str, CardView] = field(default_factory=dict)
+    """Per user id: that user's view of the message's card (user-specific card, sign-in)."""
 
     @property
     def from_bot(self) -> bool:

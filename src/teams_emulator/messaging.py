@@ -9,8 +9,6 @@ from teams_emulator.delivery import BotResponse
 from teams_emulator.entities import BotApp, Channel, Conversation, Message, User
 from teams_emulator.sender import Sender
 
-ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-
 
 class Messaging:
     """What a user does with messages."""
@@ -147,9 +145,10 @@ class Messaging:
         return await self.sender.send(bot, activity)
 
     # -- card actions -------------------------------------------------------------------------
-    def _action_frame(
+    def action_frame(
         self, kind: str, message: Message, user: User, bot: BotApp | None
     ) -> tuple[BotApp, dict[str, Any]]:
+        """A card action's activity of `kind` from `user`, replying to the card's message."""
         target = bot or self.world.bots.get(message.sender_id.removeprefix("28:"))
         if target is None:
             raise ValueError("card actions go to a bot: pass bot= for a user's message")
@@ -171,45 +170,10 @@ class Messaging:
         bot: BotApp | None = None,
     ) -> BotResponse:
         """Click an Action.Submit: a `message` activity with `value` = data plus input values."""
-        target, activity = self._action_frame("message", message, user, bot)
+        target, activity = self.action_frame("message", message, user, bot)
         activity["id"] = self.sender.new_id()
         activity["value"] = {**(data or {}), **(inputs or {})}
         return await self.sender.send(target, activity)
-
-    async def execute_action(
-        self,
-        message: Message,
-        user: User,
-        *,
-        verb: str | None = None,
-        data: dict[str, Any] | None = None,
-        inputs: dict[str, Any] | None = None,
-        action_id: str | None = None,
-        title: str | None = None,
-        bot: BotApp | None = None,
-    ) -> BotResponse:
-        """Click an Action.Execute: an `adaptiveCard/action` invoke. If the bot answers with a card,
-        the card in the message is replaced (as Teams shows the refreshed card).
-        """
-        target, activity = self._action_frame("invoke", message, user, bot)
-        action: dict[str, Any] = {
-            "type": "Action.Execute",
-            "data": {**(data or {}), **(inputs or {})},
-        }
-        for key, value in (("id", action_id), ("title", title), ("verb", verb)):
-            if value is not None:
-                action[key] = value
-        activity.update(name="adaptiveCard/action", value={"action": action, "trigger": "manual"})
-        response = await self.sender.send(target, activity)
-        body = response.body if isinstance(response.body, dict) else {}
-        if response.status == 200 and body.get("type") == ADAPTIVE_CARD:
-            for attachment in message.attachments:
-                if attachment.get("contentType") == ADAPTIVE_CARD:
-                    attachment["content"] = body.get("value")
-                    message.updated = self.clock()
-                    self.world.touch()
-                    break
-        return response
 
     # -- the authentication flow ---------------------------------------------------------------
     async def verify_signin_state(
@@ -228,7 +192,7 @@ class Messaging:
         action does), or a conversation when there is no card to point at.
         """
         if isinstance(where, Message):
-            target, activity = self._action_frame("invoke", where, user, bot)
+            target, activity = self.action_frame("invoke", where, user, bot)
         else:
             target, activity = self._conversation_frame("invoke", where, user, bot)
         activity.update(name="signin/verifyState", value={"state": state})

@@ -56,9 +56,12 @@ class Sender:
         *,
         token: str | None = None,
         headers: dict[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - how long Teams waits for the answer
     ) -> BotResponse:
         """POST any activity to the bot (`token`: see `BotDelivery.post`)."""
-        return await self.delivery.post(bot, activity, token=token, headers=headers)
+        return await self.delivery.post(
+            bot, activity, token=token, headers=headers, timeout=timeout
+        )
 
     def pick_bot(self, team: Team, bot: BotApp | None) -> BotApp | None:
         """`bot` if the team has it installed, else the team's only bot (None if not one)."""

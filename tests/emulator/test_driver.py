@@ -251,7 +251,10 @@ async def test_action_execute_invoke_and_card_refresh(world: World) -> None:
     }
     assert activity["replyToId"] == message.id
     assert response.status == 200 and response.body["value"] == new_card
-    assert message.attachments[0]["content"] == new_card
+    # The answer replaces the card for the clicking user only ("User Specific Views").
+    assert world.emu.driver.card_for(message, world.alice) == new_card
+    assert world.emu.driver.card_for(message, world.bob) == message.attachments[0]["content"]
+    assert message.attachments[0]["content"] != new_card
 
 
 REFUSALS = {

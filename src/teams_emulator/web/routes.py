@@ -13,14 +13,18 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from teams_emulator.delivery import BotResponse
 from teams_emulator.driver import Driver
 from teams_emulator.emulator import TEAMS_JS_PATH, Emulator
+from teams_emulator.entities import Message, User
 from teams_emulator.routing import json_body
+from teams_emulator.universal_actions import read_answer
 from teams_emulator.web.views import conversation_view, sidebar_state
 
 STATIC = {
     "app.js": "text/javascript; charset=utf-8",
     "cards.js": "text/javascript; charset=utf-8",
+    "cardview.js": "text/javascript; charset=utf-8",
     "signin.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
 }
@@ -30,17 +34,22 @@ def _static(name: str) -> str:
     return resources.files("teams_emulator.web").joinpath("static", name).read_text("utf-8")
 
 
-def _result(response: Any) -> JSONResponse:
+def _result(response: BotResponse | None, *, card_action: bool = False) -> JSONResponse:
     if response is None:
         return JSONResponse({"delivered": False})
-    return JSONResponse(
-        {
-            "delivered": True,
-            "status": response.status,
-            "body": response.body,
-            "error": response.error,
-        }
-    )
+    result = {
+        "delivered": True,
+        "status": response.status,
+        "body": response.body,
+        "error": response.error,
+    }
+    if card_action:
+        result["answer"] = read_answer(response).to_json()
+    return JSONResponse(result)
+
+
+def _bad(message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": "bad_request", "message": message}}, 400)
 
 
 class WebApi:
@@ -75,8 +84,10 @@ class WebApi:
         return JSONResponse({"version": self.world.version})
 
     async def conversation(self, request: Request) -> Response:
-        """The messages of one conversation, grouped into threads."""
-        view = conversation_view(self.emulator, request.path_params["conversation_id"])
+        """The messages of one conversation, grouped into threads, as the user `?as=` sees them."""
+        view = conversation_view(
+            self.emulator, request.path_params["conversation_id"], request.query_params.get("as")
+        )
         if view is None:
             return JSONResponse({"error": "no such conversation"}, 404)
         return JSONResponse(view)
@@ -122,9 +133,55 @@ class WebApi:
                 action_id=action.get("id"),
                 title=action.get("title"),
             )
-        else:
-            response = await driver.submit_action(message, user, data, inputs=inputs)
-        return _result(response)
+            return _result(response, card_action=True)
+        return _result(await driver.submit_action(message, user, data, inputs=inputs))
+
+    def _card_message(self, spec: dict[str, Any]) -> tuple[Message, User] | None:
+        """The bot's message and the user a card request names, if both exist."""
+        conversation = self.world.conversations.get(str(spec.get("conversationId")))
+        user = self.world.users.get(str(spec.get("userId")))
+        message = conversation.messages.get(str(spec.get("messageId"))) if conversation else None
+        if message is None or user is None or not message.from_bot or message.deleted:
+            return None
+        return message, user
+
+    async def resume(self, request: Request) -> Response:
+        """The sign-in window of a loginRequest handed back `state`:
+        `{conversationId, messageId, userId, state}`; Teams re-sends the action with it."""
+        spec = json_body(await request.body()) or {}
+        found = self._card_message(spec)
+        state = spec.get("state")
+        if found is None or not isinstance(state, str):
+            return _bad("conversationId, messageId (a bot's card), userId and state are required")
+        message, user = found
+        if self.driver.view_of(message, user).prompt is None:
+            return _bad(f"no sign-in is pending for {user.name} on this card")
+        return _result(await self.driver.resume_action(message, user, state), card_action=True)
+
+    async def refresh(self, request: Request) -> Response:
+        """The card is shown (`trigger` automatic) or its menu's Refresh card is clicked
+        (manual): `{conversationId, messageId, userId, trigger}`."""
+        spec = json_body(await request.body()) or {}
+        found = self._card_message(spec)
+        trigger = spec.get("trigger")
+        if found is None or trigger not in ("automatic", "manual"):
+            return _bad("conversationId, messageId (a bot's card), userId, trigger are required")
+        message, user = found
+        plan = self.driver.universal_actions.refresh_plan(message, user)
+        if plan.mode == "none" or (trigger == "automatic" and plan.mode != "automatic"):
+            return _bad(f"Teams would not send a {trigger} refresh of this card for {user.name}")
+        response = await self.driver.refresh_card(message, user, trigger=trigger)
+        return _result(response, card_action=True)
+
+    async def delete(self, request: Request) -> Response:
+        """The message disappears as an admin would remove it: `{conversationId, messageId}`."""
+        spec = json_body(await request.body()) or {}
+        conversation = self.world.conversations.get(str(spec.get("conversationId")))
+        message = conversation.messages.get(str(spec.get("messageId"))) if conversation else None
+        if message is None:
+            return _bad("conversationId and messageId of an existing message are required")
+        self.driver.delete_message(message)
+        return JSONResponse({"deleted": message.id})
 
     async def signin(self, request: Request) -> Response:
         """The sign-in window handed back `state` (its page called `notifySuccess(state)`):
@@ -178,6 +235,9 @@ def web_routes(emulator: Emulator, driver: Driver) -> list[Route]:
         Route("/_emulator/ui/conversations/{conversation_id}", api.conversation, methods=["GET"]),
         Route("/_emulator/ui/messages", api.post_message, methods=["POST"]),
         Route("/_emulator/ui/actions", api.action, methods=["POST"]),
+        Route("/_emulator/ui/actions/resume", api.resume, methods=["POST"]),
+        Route("/_emulator/ui/refresh", api.refresh, methods=["POST"]),
+        Route("/_emulator/ui/messages/delete", api.delete, methods=["POST"]),
         Route("/_emulator/ui/signin", api.signin, methods=["POST"]),
         Route(TEAMS_JS_PATH, api.teams_js, methods=["GET"]),
         Route("/_emulator/ui/install", api.install, methods=["POST"]),

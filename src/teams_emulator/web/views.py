@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from teams_emulator.emulator import Emulator
-from teams_emulator.entities import Message
+from teams_emulator.entities import Message, User
+from teams_emulator.universal_actions import (
+    ADAPTIVE_CARD,
+    displayed_card,
+    refresh_is_due,
+    refresh_plan,
+)
 
 
 def sidebar_state(emulator: Emulator) -> dict[str, Any]:
@@ -72,8 +79,44 @@ def sidebar_state(emulator: Emulator) -> dict[str, Any]:
     }
 
 
-def message_view(message: Message) -> dict[str, Any]:
-    """A message as the page draws it."""
+def card_view(
+    emulator: Emulator, message: Message, viewer: User | None, members: int
+) -> dict[str, Any] | None:
+    """The viewer's side of a bot's card: whose card is shown, the refresh Teams applies to them
+    (and whether it is due now), a pending sign-in, the last action's notice."""
+    if viewer is None or not message.from_bot or message.deleted:
+        return None
+    card = displayed_card(message, viewer.id)
+    if card is None:
+        return None
+    view = message.views.get(viewer.id)
+    plan = refresh_plan(card, viewer.id, members)
+    prompt = view.prompt if view is not None else None
+    return {
+        "userId": viewer.id,
+        "card": card,
+        "personal": bool(view is not None and view.card is not None),
+        "refresh": {
+            **plan.to_json(),
+            "due": refresh_is_due(message, viewer.id, plan, emulator.clock()),
+        },
+        "signin": prompt["login"] if prompt else None,
+        "notice": view.notice if view is not None else None,
+    }
+
+
+def message_view(
+    emulator: Emulator, message: Message, viewer: User | None, members: int
+) -> dict[str, Any]:
+    """A message as the page draws it (for `viewer`: their view of a bot's card)."""
+    attachments = [a for a in message.attachments if a.get("contentType") != "text/html"]
+    view = card_view(emulator, message, viewer, members)
+    if view is not None:
+        # The viewer's user-specific card takes the place of the message's own card.
+        for index, attachment in enumerate(attachments):
+            if attachment.get("contentType") == ADAPTIVE_CARD:
+                attachments[index] = {**attachment, "content": view["card"]}
+                break
     return {
         "id": message.id,
         "senderId": message.sender_id,
@@ -82,24 +125,31 @@ def message_view(message: Message) -> dict[str, Any]:
         "text": message.text,
         "textFormat": message.text_format,
         "timestamp": message.timestamp,
-        "attachments": [a for a in message.attachments if a.get("contentType") != "text/html"],
+        "attachments": attachments,
         "deleted": message.deleted,
         "edited": message.updated is not None,
+        "cardView": view,
     }
 
 
-def conversation_view(emulator: Emulator, conversation_id: str) -> dict[str, Any] | None:
-    """A conversation with its threads (channel) or its flat message list (personal chat)."""
+def conversation_view(
+    emulator: Emulator, conversation_id: str, viewer_id: str | None = None
+) -> dict[str, Any] | None:
+    """A conversation with its threads (channel) or its flat message list (personal chat), as
+    `viewer_id` sees it (their user-specific cards)."""
     world = emulator.world
     conversation = world.conversations.get(conversation_id)
     if conversation is None:
         return None
+    viewer = world.users.get(viewer_id or "")
+    members = len(world.members_of(conversation))
+    show = partial(message_view, emulator, viewer=viewer, members=members)
     messages = sorted(conversation.messages.values(), key=lambda m: (m.timestamp, m.id))
     team: dict[str, Any] | None = None
     threads: list[dict[str, Any]]
     if conversation.kind == "personal":
         title = world.bots[conversation.bot_app_id or ""].name
-        threads = [{"root": message_view(m), "replies": []} for m in messages]
+        threads = [{"root": show(m), "replies": []} for m in messages]
         tenant_id = conversation.tenant_id
     else:
         channel = world.channels[conversation.id]
@@ -112,11 +162,9 @@ def conversation_view(emulator: Emulator, conversation_id: str) -> dict[str, Any
         }
         threads = [
             {
-                "root": message_view(root),
+                "root": show(root),
                 "replies": [
-                    message_view(m)
-                    for m in messages
-                    if m.thread_root == root.id and m.id != root.id
+                    show(m) for m in messages if m.thread_root == root.id and m.id != root.id
                 ],
             }
             for root in messages

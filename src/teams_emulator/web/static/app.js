@@ -1,14 +1,18 @@
 /* The emulator's Teams-like page: sidebar, threads, composer, card actions, live refresh, and
-   Teams' side of the bot authentication flow (the sign-in window and its hand-back). */
+   Teams' side of the bot authentication flow (the sign-in window and its hand-back, signin.js)
+   and of Universal Actions (each user's view of a card, cardview.js). */
 (function () {
   "use strict";
   const AC = window.AdaptiveCardRenderer;
   const $ = (id) => document.getElementById(id);
-  const state = { version: -1, sidebar: null, selected: null, conversation: null, drafts: {} };
+  const state = { version: -1, sidebar: null, selected: null, conversation: null, viewer: null, drafts: {} };
   const SIGNIN_CARDS = ["application/vnd.microsoft.card.signin", "application/vnd.microsoft.card.oauth"];
   const authWindow = window.EmulatorAuthWindow({
     api, toast, refresh: () => refresh(true), status: $("signin-status"),
     currentUser: () => state.sidebar.tenants.flatMap((t) => t.users).find((u) => u.id === $("as-user").value),
+  });
+  const cards = window.EmulatorCardViews({
+    api, toast, errorText, authWindow, refresh: () => refresh(true), currentUserId: () => $("as-user").value,
   });
 
   async function api(path, body) {
@@ -33,8 +37,13 @@
     toast.timer = setTimeout(() => { node.hidden = true; }, 4000);
   }
 
+  function errorText(result) {
+    const error = result.error;
+    return error && typeof error === "object" ? error.message : String(error || "failed");
+  }
+
   function report(result, what) {
-    if (result.error && !result.delivered) return toast(result.error, true);
+    if (result.error && !result.delivered) return toast(errorText(result), true);
     if (!result.delivered) return toast(`${what}: not sent to the bot (no @mention)`);
     if (result.status === 0) return toast(`${what}: bot unreachable (${result.error})`, true);
     const body = result.body;
@@ -107,6 +116,7 @@
       <div class="msg-body"><div class="msg-meta"><b>${AC.escape(message.senderName)}</b>${time}${message.edited ? '<span class="edited">Edited</span>' : ""}</div>
       <div class="msg-text">${messageText(message)}</div></div>`;
     const body = node.querySelector(".msg-body");
+    if (!message.deleted) body.querySelector(".msg-meta").appendChild(cards.menu(conversation, message));
     if (!message.deleted) {
       for (const attachment of message.attachments) {
         const onSignin = (url) => authWindow.start(conversation, message, url);
@@ -122,6 +132,8 @@
           body.appendChild(other);
         }
       }
+      if (message.cardView) cards.renderView(body, conversation, message, message.cardView);
+      cards.keepDrafts(node, message.id);
     }
     return node;
   }
@@ -130,14 +142,22 @@
     const result = await api("/_emulator/ui/actions", {
       conversationId: conversation.id, messageId: message.id, userId: $("as-user").value, action, inputs,
     });
-    report(result, action.title || action.type);
-    refresh(true);
+    if (result.answer) {
+      cards.reportAnswer(result.answer, action.title || action.type);
+      if (result.answer.kind === "card") cards.clearDrafts(message.id);
+    } else {
+      report(result, action.title || action.type);
+    }
+    await refresh(true);
   }
 
   function renderConversation() {
     const conversation = state.conversation;
     const threads = $("threads");
-    const focused = document.activeElement && document.activeElement.dataset.root;
+    const active = document.activeElement;
+    const focused = active && active.dataset.root;
+    const holder = active && active.dataset.inputId && active.closest("[data-message-id]");
+    const focusedInput = holder ? [holder.dataset.messageId, active.dataset.inputId] : null;
     threads.innerHTML = "";
     $("title").textContent = conversation.title || "General";
     $("subtitle").textContent = conversation.team ? conversation.team.name : "Chat";
@@ -158,6 +178,11 @@
     if (!conversation.threads.length) threads.innerHTML = '<div class="empty">No messages yet. Say hello!</div>';
     if (focused) {
       const again = threads.querySelector(`input[data-root="${CSS.escape(focused)}"]`);
+      if (again) again.focus();
+    }
+    if (focusedInput) {
+      const [messageId, inputId] = focusedInput.map((v) => CSS.escape(v));
+      const again = threads.querySelector(`[data-message-id="${messageId}"] [data-input-id="${inputId}"]`);
       if (again) again.focus();
     }
     threads.scrollTop = threads.scrollHeight;
@@ -246,9 +271,20 @@
     if (!known.includes(state.selected)) state.selected = known[0] || null;
     renderSidebar();
     if (state.selected) {
-      state.conversation = await api("/_emulator/ui/conversations/" + encodeURIComponent(state.selected));
+      await loadConversation();
       renderConversation();
+      // The first drawing picks who is looking; their cards may differ from anyone's.
+      if ($("as-user").value !== (state.viewer || "")) {
+        await loadConversation();
+        renderConversation();
+      }
     }
+  }
+
+  async function loadConversation() {
+    state.viewer = $("as-user").value || null;
+    const path = "/_emulator/ui/conversations/" + encodeURIComponent(state.selected);
+    state.conversation = await api(`${path}?as=${encodeURIComponent(state.viewer || "")}`);
   }
 
   $("composer").addEventListener("submit", async (event) => {
@@ -263,6 +299,8 @@
     report(result, "Message");
     refresh(true);
   });
+
+  $("as-user").addEventListener("change", () => refresh(true));
 
   state.selected = decodeURIComponent(location.hash.slice(1)) || null;
   refresh(true);

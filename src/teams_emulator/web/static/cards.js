@@ -131,12 +131,16 @@
       wrap.appendChild(label);
     } else if (item.type === "Input.ChoiceSet") {
       field = el("select", "ac-input");
+      field.multiple = Boolean(item.isMultiSelect);
       for (const choice of item.choices || []) {
         const option = el("option", null, esc(choice.title));
         option.value = choice.value;
         field.appendChild(option);
       }
-      if (item.value != null) field.value = item.value;
+      if (item.value != null) {
+        const chosen = String(item.value).split(",");
+        for (const option of field.options) option.selected = chosen.includes(option.value);
+      }
       wrap.appendChild(field);
     } else {
       field = el(item.isMultiline ? "textarea" : "input", "ac-input");
@@ -153,8 +157,14 @@
     const values = {};
     for (const field of root.querySelectorAll("[data-input-id]")) {
       if (!field.dataset.inputId) continue;
-      values[field.dataset.inputId] = field.type === "checkbox"
-        ? (field.checked ? field.dataset.on : field.dataset.off) : field.value;
+      if (field.type === "checkbox") {
+        values[field.dataset.inputId] = field.checked ? field.dataset.on : field.dataset.off;
+      } else if (field.multiple) {
+        // A multi-select ChoiceSet's value: the chosen values, comma-separated.
+        values[field.dataset.inputId] = Array.from(field.selectedOptions, (o) => o.value).join(",");
+      } else {
+        values[field.dataset.inputId] = field.value;
+      }
     }
     return values;
   }
@@ -236,7 +246,10 @@
             if (node) node.hidden = !node.hidden;
           }
         } else if (action.type === "Action.Submit" || action.type === "Action.Execute") {
-          ctx.onAction(action, collectInputs(ctx.root));
+          // associatedInputs "none" sends the action's data alone (Adaptive Cards 1.5).
+          const inputs = lower(action.associatedInputs) === "none" ? {} : collectInputs(ctx.root);
+          button.disabled = true;
+          Promise.resolve(ctx.onAction(action, inputs)).finally(() => { button.disabled = false; });
         }
       });
       bar.appendChild(button);

@@ -6,7 +6,9 @@
    notifySuccess(result) or notifyFailure(reason). Only the window this page opened, at the sign-in
    URL's origin, is answered. On success the window is closed and the server sends the bot a
    signin/verifyState invoke from the user who clicked, in the card's conversation; a failure, or a
-   window closed by the user, sends nothing (signin/failure is Teams' SSO token exchange only). */
+   window closed by the user, sends nothing (signin/failure is Teams' SSO token exchange only).
+   A Universal Actions sign-in (a loginRequest answer) passes its own handBack(result): Teams then
+   re-sends the card's adaptiveCard/action invoke with value.state = result instead. */
 (function () {
   "use strict";
   const AUTH_PROTOCOL = "teams-emulator/auth";
@@ -44,7 +46,7 @@
       return context;
     }
 
-    function startSignin(conversation, message, rawUrl) {
+    function startSignin(conversation, message, rawUrl, handBack) {
       let url = null;
       try { url = new URL(rawUrl); } catch (error) { url = null; }
       if (!url || !/^https?:$/.test(url.protocol)) return page.toast(`Sign-in: not a web address: ${rawUrl}`, true);
@@ -55,7 +57,7 @@
       if (!popup) return page.toast("Sign-in: the browser blocked the sign-in window", true);
       signin = {
         popup, origin: url.origin, conversationId: conversation.id, messageId: message.id,
-        user, context: authContext(user, conversation),
+        user, context: authContext(user, conversation), handBack,
       };
       signin.watch = setInterval(() => {
         if (signin && signin.popup.closed) {
@@ -105,6 +107,12 @@
       } else if (data.type === "authentication.notifySuccess") {
         endSignin();
         signinStatus("Signing in… handing the result to the bot.", "busy");
+        if (current.handBack) {
+          const outcome = await current.handBack(String(data.result), current.user);
+          signinStatus(outcome.text, outcome.kind);
+          page.refresh();
+          return;
+        }
         const result = await page.api("/_emulator/ui/signin", {
           conversationId: current.conversationId, messageId: current.messageId,
           userId: current.user.id, state: String(data.result),
