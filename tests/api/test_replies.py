@@ -72,3 +72,29 @@ async def test_it_keeps_replies_from_non_members(world: World) -> None:
         )
         assert_error(response, 404)
     assert await world.snapshot() == before
+
+
+async def test_a_client_says_where_the_reply_was_written(world: World) -> None:
+    cid = world.codemark["id"]
+    for origin in ("cli", "ide", "api"):
+        response = await world.client.post(
+            f"/api/v1/codemarks/{cid}/replies",
+            json={"text": f"from {origin}", "origin": origin},
+            headers=world.bob.headers,
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["origin"] == origin
+    listed = await world.client.get(f"/api/v1/codemarks/{cid}/replies", headers=world.bob.headers)
+    assert [r["origin"] for r in listed.json()][-3:] == ["cli", "ide", "api"]
+
+
+async def test_a_client_cant_claim_a_reply_came_from_teams_or_the_web(world: World) -> None:
+    before = await world.snapshot()
+    for origin in ("teams", "web", "TEAMS", ""):
+        response = await world.client.post(
+            f"/api/v1/codemarks/{world.codemark['id']}/replies",
+            json={"text": "hi", "origin": origin},
+            headers=world.bob.headers,
+        )
+        assert_error(response, 422)
+    assert await world.snapshot() == before

@@ -153,7 +153,55 @@ def test_it_renders_the_permalink_page_in_chromium(server: str, chromium_sync: A
     page.screenshot(path=str(SCREENSHOTS / "permalink.png"), full_page=True)
 
     page.set_viewport_size({"width": 390, "height": 844})
+    # On a phone nothing (the Assign list, the reply box) makes the page scroll sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SCREENSHOTS / "permalink-mobile.png"), full_page=True)
     page.close()
 
+    assert problems == []
+
+
+def test_a_member_replies_and_resolves_on_the_permalink_page_in_chromium(
+    server: str, chromium_sync: Any
+) -> None:
+    codemark_id = _seed(server)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    page = chromium_sync.new_page(viewport={"width": 1100, "height": 900})
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server}/c/{codemark_id}")
+    page.fill("input[name=email]", "ana@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/c/{codemark_id}")
+
+    page.get_by_label("Your reply").fill("Benchmark added: **3x faster** on 10k items.")
+    page.get_by_role("button", name="Post reply").click()
+    page.wait_for_url(f"{server}/c/{codemark_id}?done=replied")
+    assert page.get_by_role("status").inner_text() == "Your reply was posted."
+    newest = page.locator("article.reply").last
+    assert "3x faster" in newest.inner_text()
+    assert newest.locator("strong").first.inner_text() == "Ana Lima"
+    assert newest.locator(".origin").inner_text() == "from the web"
+
+    page.get_by_role("button", name="Resolve").click()
+    page.wait_for_url(f"{server}/c/{codemark_id}?done=resolved")
+    assert page.get_by_role("status").inner_text() == "You resolved it."
+    assert page.inner_text(".badge.status-closed") == "Closed"
+    assert page.get_by_role("button", name="Reopen").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "permalink-resolved.png"), full_page=True)
+    page.close()
+
+    with httpx.Client(base_url=server) as client:
+        login = client.post(
+            "/api/v1/login", json={"email": "dave@example.com", "password": PASSWORD}
+        )
+        headers = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        codemark = client.get(f"/api/v1/codemarks/{codemark_id}", headers=headers).json()
+        replies = client.get(f"/api/v1/codemarks/{codemark_id}/replies", headers=headers).json()
+    assert codemark["status"] == "closed"
+    assert (replies[-1]["text"], replies[-1]["origin"]) == (
+        "Benchmark added: **3x faster** on 10k items.",
+        "web",
+    )
     assert problems == []

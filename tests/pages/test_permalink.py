@@ -77,7 +77,7 @@ async def test_it_shows_a_member_the_codemark_its_code_links_and_replies(site: S
     jetbrains = next(h for h in hrefs if h.startswith("jetbrains://"))
     assert jetbrains == "jetbrains://idea/navigate/reference?project=api&path=src/app/loop.py:2"
     assert "1 reply" in html
-    assert "<strong>Bob</strong>" in html
+    assert '<strong>Bob</strong> <span class="origin origin-api">from the API</span>' in html
     assert "Good catch, fixing it." in html
     assert page.headers["cache-control"] == "no-store"
 

@@ -23,8 +23,9 @@ class ApiClient:
     def __exit__(self, *_exc: object) -> None:
         self._http.close()
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send a request; return the decoded JSON, or exit 2 with the server's error message."""
+    def call(self, method: str, path: str, *, hint: str = "", **kwargs: Any) -> Any:
+        """Send a request; return the decoded JSON, or exit 2 with the server's error message
+        (and `hint`, what would be right, when the server answers 404)."""
         try:
             response = self._http.request(method, f"/api/v1{path}", **kwargs)
         except httpx.HTTPError as exc:
@@ -40,5 +41,7 @@ class ApiClient:
             message = error.get("message") if isinstance(error, dict) else response.text[:200]
             if response.status_code == 401:
                 message = f"{message} (run `codestream login` again)"
+            elif response.status_code == 404 and hint:
+                message = f"{message}; {hint}"
             fail(f"{message} (HTTP {response.status_code})")
         return body

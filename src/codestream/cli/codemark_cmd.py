@@ -1,5 +1,5 @@
-"""`codestream login` and `codestream codemark create|list|show|share|channels`: the API's
-client side."""
+"""`codestream login` and `codestream codemark create|list|share|channels`: the API's client side
+(`show`, `reply`, `resolve`, `reopen`, `assign`, `unassign` are in `codemark_discuss_cmd.py`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Column, Table
 
 from codestream.cli.admin_cmd import read_password
@@ -22,7 +20,9 @@ from codestream.cli.state import CliState
 from codestream.config import config_path, load_config
 from codestream.errors import ConfigError
 
-codemark_app = typer.Typer(help="Create, list, show and share codemarks.", no_args_is_help=True)
+codemark_app = typer.Typer(
+    help="Create, list, show, share, discuss, resolve and assign codemarks.", no_args_is_help=True
+)
 
 TYPES = ("comment", "question", "issue", "bookmark")
 
@@ -173,35 +173,6 @@ def codemark_list(
         )
         table.add_row(item["id"], item["type"], item["status"], escape(summary), escape(where))
     console.print(table)
-
-
-@codemark_app.command("show")
-def codemark_show(codemark_id: str = typer.Argument(..., help="The codemark's id.")) -> None:
-    """Show a codemark with its code and replies."""
-    credentials = load_credentials()
-    with ApiClient(credentials.server, credentials.token) as api:
-        item = api.call("GET", f"/codemarks/{codemark_id}")
-        replies = api.call("GET", f"/codemarks/{codemark_id}/replies")
-    heading = f"{item['type']} · {item['status']}"
-    body = escape("\n\n".join(part for part in (item["title"], item["text"]) if part))
-    console.print(Panel(body or "(no text)", title=heading, subtitle=item["permalink"]))
-    for marker in item["markers"]:
-        console.print(f"{escape(marker['file'])} (Lines {marker['lineStart']}-{marker['lineEnd']})")
-        if marker["code"]:
-            console.print(
-                Syntax(
-                    marker["code"],
-                    marker["language"] or "text",
-                    line_numbers=True,
-                    start_line=marker["lineStart"],
-                )
-            )
-        if marker["remoteCodeUrl"]:
-            console.print(f"  {marker['remoteCodeUrl']}")
-    for reply in replies:
-        console.print(f"— {escape(reply['text'])}")
-    if item.get("sharedTo"):
-        print_shares(item["sharedTo"])
 
 
 def _target_name(target: dict[str, Any]) -> str:

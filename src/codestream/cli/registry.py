@@ -11,6 +11,7 @@ def register(app: typer.Typer) -> None:
         account_cmd,
         admin_cmd,
         codemark_cmd,
+        codemark_discuss_cmd,
         config_cmd,
         demo_cmd,
         package_cmd,
@@ -22,7 +23,8 @@ def register(app: typer.Typer) -> None:
     server_cmd.register(app)  # serve, db upgrade|current
     admin_cmd.register(app)  # user create|list, team create|add-member
     account_cmd.register()  # user set-password|deactivate|..., team remove-member|msteams-links
-    codemark_cmd.register(app)  # login, codemark create|list|show
+    codemark_cmd.register(app)  # login, codemark create|list|share|channels
+    codemark_discuss_cmd.register()  # codemark show|reply|resolve|reopen|assign|unassign
     demo_cmd.register(app)  # demo
     __import__("codestream.cli.service_cmd", fromlist=["register"]).register(app)  # start|stop|…
     __import__("codestream.cli.doctor_cmd", fromlist=["register"]).register(app)  # doctor

@@ -166,9 +166,9 @@ async def list_replies(codemark_id: str, user: CurrentUser, ctx: Context) -> lis
     responses=error_responses(*BODY_ERRORS, 401, 404),
 )
 async def add_reply(codemark_id: str, body: NewReply, user: CurrentUser, ctx: Context) -> ReplyOut:
-    """Reply on a codemark."""
+    """Reply on a codemark; it is also posted under the codemark's cards in Teams."""
     post = await ctx.services.write(
-        ctx.services.codemarks.add_reply, user, codemark_id, body.text, Origin.API
+        ctx.services.codemarks.add_reply, user, codemark_id, body.text, Origin(body.origin)
     )
     return ReplyOut.of_post(post)
 

@@ -254,8 +254,17 @@ class CodemarkPage(Model):
     next_cursor: str | None
 
 
+ClientOriginName = Literal["api", "cli", "ide"]
+
+
 class NewReply(Model):
     text: Annotated[str, Field(min_length=1, max_length=50_000)]
+    origin: ClientOriginName = Field(
+        "api",
+        description="Where the reply was written, shown with it: `api` (default), `cli` (the "
+        "`codestream` command) or `ide`. Replies from the web page and Microsoft Teams get `web` "
+        "and `teams` from the server.",
+    )
 
 
 class ReplyOut(Model):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
 from codestream.domain import remotes
-from codestream.domain.models import Codemark, Marker, Post, Repo, User
+from codestream.domain.models import Codemark, Marker, Origin, Post, Repo, User
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.remotes import remote_code_url
 from codestream.domain.services import Services
@@ -60,6 +60,16 @@ class MarkerView:
     jetbrains_url: str
 
 
+# Where a reply was written, as its byline says it.
+ORIGIN_WORDS = {
+    Origin.TEAMS: "from Microsoft Teams",
+    Origin.WEB: "from the web",
+    Origin.IDE: "from the IDE",
+    Origin.CLI: "from the CLI",
+    Origin.API: "from the API",
+}
+
+
 @dataclass(frozen=True)
 class ReplyView:
     """A reply as the page shows it."""
@@ -67,6 +77,21 @@ class ReplyView:
     author: str
     created_at: int
     text: str
+    origin: Origin
+
+    @property
+    def written(self) -> str:
+        """Where it was written: `from Microsoft Teams`, `from the web`, ..."""
+        return ORIGIN_WORDS[self.origin]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member of the codemark's team (or a former one, among the assignees)."""
+
+    user_id: str
+    name: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -76,10 +101,30 @@ class PermalinkView:
     codemark: Codemark
     team_name: str
     author: str
-    assignees: tuple[str, ...]
+    assignees: tuple[Person, ...]
     markers: tuple[MarkerView, ...]
     replies: tuple[ReplyView, ...]
     shared_to: tuple[SharedTo, ...] = ()
+    members: tuple[Person, ...] = ()
+    viewer_id: str = ""
+
+    @property
+    def unassigned_members(self) -> tuple[Person, ...]:
+        """The members one could still assign."""
+        assigned = set(self.codemark.assignees)
+        return tuple(m for m in self.members if m.user_id not in assigned)
+
+    @property
+    def viewer_is_assigned(self) -> bool:
+        """Whether the signed-in user is among the assignees."""
+        return self.viewer_id in self.codemark.assignees
+
+    def member_name(self, user_id: str) -> str | None:
+        """The name of a member or assignee, or None for anyone else."""
+        for person in (*self.members, *self.assignees):
+            if person.user_id == user_id:
+                return person.name
+        return None
 
     @property
     def heading(self) -> str:
@@ -171,7 +216,8 @@ async def _gather(
 ) -> PermalinkView:
     codemark = await services.codemarks.get_codemark(uow, viewer, codemark_id)
     team = await services.teams.get_team(uow, viewer, codemark.team_id)
-    people = {u.id: u for _, u in await services.teams.list_members(uow, viewer, codemark.team_id)}
+    team_members = [u for _, u in await services.teams.list_members(uow, viewer, codemark.team_id)]
+    people = {u.id: u for u in team_members}
 
     async def person(user_id: str) -> User | None:
         if user_id not in people:
@@ -197,18 +243,29 @@ async def _gather(
         markers.append(marker_view(codemark, marker, repo))
     replies: list[Post] = await services.codemarks.list_replies(uow, viewer, codemark.id)
     shared_to = tuple(await services.shares.list_shares(uow, viewer, codemark.id))
+
+    async def as_person(user_id: str) -> Person:
+        user = await person(user_id)
+        return Person(user_id, display_name(user), user.email if user else "")
+
+    members = sorted(
+        [Person(u.id, display_name(u), u.email) for u in team_members],
+        key=lambda p: p.name.casefold(),
+    )
     return PermalinkView(
         codemark=codemark,
         team_name=team.name,
         author=display_name(await person(codemark.creator_id)),
-        assignees=tuple([display_name(await person(a)) for a in codemark.assignees]),
+        assignees=tuple([await as_person(a) for a in codemark.assignees]),
         markers=tuple(markers),
         replies=tuple(
             [
-                ReplyView(display_name(await person(p.creator_id)), p.created_at, p.text)
+                ReplyView(display_name(await person(p.creator_id)), p.created_at, p.text, p.origin)
                 for p in replies
                 if not p.deactivated
             ]
         ),
         shared_to=shared_to,
+        members=tuple(members),
+        viewer_id=viewer.id,
     )

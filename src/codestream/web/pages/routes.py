@@ -1,12 +1,11 @@
-"""Page routes: web sign-in and sign-out, a small home page, and the codemark permalink.
+"""Page routes: web sign-in and sign-out, and a small home page (the codemark permalink page is
+`codemark_page.py`).
 
 Pages answer in HTML, their own errors too (routing errors such as 405 keep the app's JSON shape);
 every POST form is CSRF-checked before anything happens.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -16,13 +15,11 @@ from codestream.domain.models import Codemark, Team
 from codestream.errors import (
     CodeStreamError,
     NotAuthenticated,
-    NotFound,
     ServerBusy,
     TooManyAttempts,
 )
 from codestream.web.login_limits import wait_in_words
 from codestream.web.pages.csrf import CSRF_FIELD, check_csrf
-from codestream.web.pages.permalink import load_permalink
 from codestream.web.pages.render import (
     csrf_failure_page,
     error_page,
@@ -155,23 +152,3 @@ async def home(request: Request) -> Response:
             continue
         teams.append((team, page.items))
     return render_page(request, "home.html", user=user, teams=teams)
-
-
-@router.get("/c/{codemark_id}")
-async def permalink(request: Request, codemark_id: str) -> Response:
-    """A codemark, for a signed-in member of its team; 404 for anyone else or a deleted one."""
-    user = await current_web_user(request)
-    if user is None:
-        return login_redirect(f"/c/{codemark_id}")
-    try:
-        view = await load_permalink(context_of(request).services, user, codemark_id)
-    except NotFound:
-        return error_page(
-            request,
-            404,
-            "Codemark not found",
-            "There is no codemark here, or it belongs to a team you are not a member of.",
-            user=user,
-        )
-    context: dict[str, Any] = {"view": view, "codemark": view.codemark}
-    return render_page(request, "permalink.html", user=user, **context)
