@@ -63,7 +63,9 @@ def _error(body: object, status: int, code: str) -> str:
     return message
 
 
-async def _complete_signin(cw: CardWorld, login: object, email: str) -> str:
+async def _complete_signin(
+    cw: CardWorld, login: object, email: str, teams_email: str | None = None
+) -> str:
     """Open the loginRequest's page as the CodeStream user `email`, pick Plant Eaters; the
     one-time code the page shows (and hands back to Teams)."""
     assert isinstance(login, dict)
@@ -77,6 +79,8 @@ async def _complete_signin(cw: CardWorld, login: object, email: str) -> str:
     async with browser(cw.world) as person:
         picker = await person.open_signin(url, email, PASSWORD)
         assert picker.status_code == 200, picker.text
+        if teams_email is not None:  # Teams' member lookup found the clicker in the channel
+            assert teams_email in picker.text
         done = await person.submit(picker, [cw.team_id])
         assert done.status_code == 200, done.text
     return code_on(done)
@@ -152,7 +156,7 @@ async def test_an_unlinked_click_signs_in_from_the_card_then_acts(cw: CardWorld)
     await world.emu.driver.install_bot_personal(world.bot, world.bob)
     chat = world.emu.driver.personal_chat(world.bot, world.bob).id
     clicked = await cw.click(world.bob, "codemark.resolve")
-    code = await _complete_signin(cw, clicked.body, cw.bob.email)
+    code = await _complete_signin(cw, clicked.body, cw.bob.email, world.bob.email)
     assert (await cw.codemark())["status"] == "open"  # nothing done before the sign-in
     card = _card(await cw.resend(clicked, state=code))
     assert "Reopen" in actions_of(card)

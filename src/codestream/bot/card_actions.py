@@ -121,8 +121,10 @@ class CardActions:
             return error_answer(400, "unknown_user", texts.CARD_NO_TEAMS_USER)
         if request.verb == REFRESH and request.state is None:
             return await self._services.read(self._view, incoming, request)
-        profile = None
-        if request.state is None and not await self._services.read(self._is_linked, incoming):
+        profile = None  # for the sign-in page, looked up before the turn when it may be needed
+        if request.state is None and (
+            request.verb == SIGN_IN or not await self._services.read(self._is_linked, incoming)
+        ):
             profile = await _describe_clicker(incoming, self._connector)
 
         async def work(turn: Turn) -> InvokeResponse:
