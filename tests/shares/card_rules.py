@@ -6,8 +6,10 @@
 2. `microsoft-teams-cards` parses it back to the same JSON (its own model validation).
 3. Renderer rules from Microsoft's docs:
    - `version` is "1.5" (Teams renders v1.5 or earlier for bot-sent cards);
-   - only elements and actions Teams renders for bots: the 1.5 set plus `CodeBlock`, no
-     `Action.Execute`/`Action.Submit`/`Action.ShowCard`, no `refresh`/`authentication`;
+   - only elements and actions Teams renders for bots: the 1.5 set plus `CodeBlock`; buttons are
+     `Action.OpenUrl` or Universal Actions (`Action.Execute`, a verb and the codemark's id),
+     no `Action.Submit`/`Action.ShowCard`; a `refresh` (an `Action.Execute`) lists at most 60
+     `userIds` (Teams' limit for automatic refresh); no `authentication`;
    - every CodeBlock has a language from Teams' list and a fallback;
    - every `Action.OpenUrl` URL is absolute: https (http only on loopback, for local setups), or
      the `vscode:`/`jetbrains:` IDE schemes;
@@ -35,8 +37,10 @@ CODEBLOCK_LANGUAGES = {
 ALLOWED_ELEMENTS = {
     "TextBlock", "RichTextBlock", "TextRun", "FactSet", "Image", "ImageSet", "Container",
     "ColumnSet", "Column", "ActionSet", "Table", "TableRow", "TableCell", "CodeBlock",
+    "Input.Text",
 }  # fmt: skip
-ALLOWED_ACTIONS = {"Action.OpenUrl"}
+ALLOWED_ACTIONS = {"Action.OpenUrl", "Action.Execute"}
+MAX_REFRESH_USERS = 60
 IDE_SCHEMES = {"vscode", "jetbrains"}
 
 
@@ -85,21 +89,35 @@ def check_card(card: dict[str, Any]) -> None:
     """Every rule above for one card (the attachment's content)."""
     assert card["type"] == "AdaptiveCard"
     assert card["version"] == "1.5"
-    assert "refresh" not in card and "authentication" not in card
+    assert "authentication" not in card
+    refresh = card.get("refresh")
+    if refresh is not None:
+        check_action(refresh["action"])
+        assert refresh["action"]["type"] == "Action.Execute"
+        assert len(refresh.get("userIds", [])) <= MAX_REFRESH_USERS
     jsonschema.Draft6Validator(schema()).validate(without_teams_extensions(card))
     parsed = AdaptiveCard.model_validate(card)
     assert _same_but_numbers(parsed.model_dump(mode="json", exclude_none=True), card)
     for node in walk(card["body"]):
         if node["type"].startswith("Action."):
-            assert node["type"] in ALLOWED_ACTIONS, node["type"]
+            check_action(node)
         else:
             assert node["type"] in ALLOWED_ELEMENTS, node["type"]
         if node["type"] == "CodeBlock":
             assert node["language"] in CODEBLOCK_LANGUAGES, node
             assert node.get("fallback"), "a CodeBlock needs a fallback"
     for action in card.get("actions", []):
-        assert action["type"] in ALLOWED_ACTIONS, action["type"]
+        check_action(action)
+
+
+def check_action(action: dict[str, Any]) -> None:
+    """A link with a good URL, or a Universal Action naming its verb and codemark."""
+    assert action["type"] in ALLOWED_ACTIONS, action["type"]
+    if action["type"] == "Action.OpenUrl":
         check_url(action["url"])
+    else:
+        assert action["verb"].startswith("codemark."), action
+        assert set(action["data"]) == {"codemarkId"}, action
 
 
 def _same_but_numbers(a: Any, b: Any) -> bool:

@@ -91,7 +91,8 @@ def _texts(card: dict[str, Any]) -> list[str]:
 
 
 def _actions(card: dict[str, Any]) -> dict[str, str]:
-    return {a["title"]: a["url"] for a in card["actions"]}
+    """The card's links, by title."""
+    return {a["title"]: a["url"] for a in card["actions"] if a["type"] == "Action.OpenUrl"}
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,12 @@ a share posts into a Teams channel.
 What it shows, top to bottom: who did what ("Ada Lovelace opened an issue"), the title, the text
 (markdown), the assignees, and per marker `[repo] path (Lines A-B)` with the snippet as a Teams
 `CodeBlock` (language, first line number; a monospace TextBlock where CodeBlock is unknown).
-Actions: Open in IDE, Open on GitHub/GitLab/Bitbucket/Azure DevOps (line-anchored), Open on web.
+Actions (Universal Actions, `Action.Execute`, answered by `bot/card_actions.py`): a Reply box,
+Resolve or Reopen and Assign to me or Unassign me (issues); then the links Open in IDE, Open on
+GitHub/GitLab/Bitbucket/Azure DevOps (line-anchored), Open on web. The card carries a `refresh`
+(verb `codemark.refresh`) listing the Teams users Teams refreshes it for, so each sees the buttons
+that apply to them (`CardView`): the card posted to a channel is the shared view; a refresh answers
+a member's view, or, for anyone who may not act, the card with a Sign in button instead.
 
 Pure: no I/O. Long snippets are cut with a "view all" link, and the whole message activity is kept
 under `MAX_ACTIVITY_BYTES`, well inside Teams' 28 KB message limit. Names, titles and paths go in
@@ -19,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from microsoft_teams.cards import (
+    Action,
     AdaptiveCard,
     CardElement,
     CodeBlock,
@@ -29,6 +35,13 @@ from microsoft_teams.cards import (
     TextRun,
 )
 
+from codestream.bot.card_views import (
+    SHARED_VIEW,
+    CardView,
+    codemark_actions,
+    refresh_of,
+    reply_box,
+)
 from codestream.domain import remotes
 from codestream.domain.messages import CodemarkCardData, ReplyCardData
 from codestream.domain.models import Codemark, CodemarkType, Marker, Origin, Repo, User
@@ -85,14 +98,16 @@ class _Limits:
     line: int | None = None
 
 
-def render_codemark_activity(data: CodemarkCardData) -> dict[str, Any]:
+def render_codemark_activity(
+    data: CodemarkCardData, view: CardView = SHARED_VIEW
+) -> dict[str, Any]:
     """The message activity carrying the codemark's card, under `MAX_ACTIVITY_BYTES`.
 
-    This is `BotMessages.codemark`.
+    This is `BotMessages.codemark` (the shared view).
     """
     limits = _Limits()
     for _ in range(40):
-        activity = _activity(data, limits)
+        activity = _activity(data, view, limits)
         if activity_size(activity) <= MAX_ACTIVITY_BYTES:
             return activity
         limits = _shrink(limits)
@@ -127,9 +142,10 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
     return _message(card, f"{author} replied: {first_line}")
 
 
-def render_codemark_card(data: CodemarkCardData) -> dict[str, Any]:
-    """Just the Adaptive Card (the attachment's content) of `render_codemark_activity`."""
-    content: dict[str, Any] = render_codemark_activity(data)["attachments"][0]["content"]
+def render_codemark_card(data: CodemarkCardData, view: CardView = SHARED_VIEW) -> dict[str, Any]:
+    """Just the Adaptive Card (the attachment's content) of `render_codemark_activity`: what an
+    `adaptiveCard/action` invoke answers."""
+    content: dict[str, Any] = render_codemark_activity(data, view)["attachments"][0]["content"]
     return content
 
 
@@ -206,11 +222,11 @@ def _person(user: User | None) -> str:
     return user.full_name or user.username
 
 
-def _activity(data: CodemarkCardData, limits: _Limits) -> dict[str, Any]:
+def _activity(data: CodemarkCardData, view: CardView, limits: _Limits) -> dict[str, Any]:
     codemark = data.codemark
     headline = codemark.title or codemark.text.strip().split("\n", 1)[0]
     return _message(
-        _card(data, limits), f"{_person(data.author)} {action_phrase(codemark)}: {headline}"
+        _card(data, view, limits), f"{_person(data.author)} {action_phrase(codemark)}: {headline}"
     )
 
 
@@ -220,13 +236,15 @@ def _message(card: AdaptiveCard, summary: str) -> dict[str, Any]:
     return message(_integral_line_numbers(content), _cut(summary, MAX_SUMMARY))
 
 
+_INTEGRAL = ("startLineNumber", "maxLength")
+
+
 def _integral_line_numbers(node: Any) -> Any:
-    """The models type `startLineNumber` as a float; Teams' samples send an integer."""
+    """The models type `startLineNumber` and `maxLength` as floats; Teams' samples send
+    integers."""
     if isinstance(node, dict):
         return {
-            k: int(v)
-            if k == "startLineNumber" and isinstance(v, float)
-            else _integral_line_numbers(v)
+            k: int(v) if k in _INTEGRAL and isinstance(v, float) else _integral_line_numbers(v)
             for k, v in node.items()
         }
     if isinstance(node, list):
@@ -234,7 +252,7 @@ def _integral_line_numbers(node: Any) -> Any:
     return node
 
 
-def _card(data: CodemarkCardData, limits: _Limits) -> AdaptiveCard:
+def _card(data: CodemarkCardData, view: CardView, limits: _Limits) -> AdaptiveCard:
     codemark = data.codemark
     author = _cut(_person(data.author), limits.line)
     body: list[CardElement] = [
@@ -278,11 +296,14 @@ def _card(data: CodemarkCardData, limits: _Limits) -> AdaptiveCard:
     if hidden > 0:
         more = "1 more location" if hidden == 1 else f"{hidden} more locations"
         body.append(TextBlock(text=f"[{more} on the web]({data.permalink})", wrap=True))
+    if view.may_act:
+        body.extend(reply_box(codemark))
     return AdaptiveCard(
         version=VERSION,
         body=body,
-        actions=_actions(data),
+        actions=[*codemark_actions(codemark, view), *_links(data)],
         fallback_text=_cut(f"{author} {action_phrase(codemark)}", MAX_SUMMARY),
+        refresh=refresh_of(data),
     )
 
 
@@ -323,8 +344,8 @@ def _marker(data: CodemarkCardData, marker: Marker, limits: _Limits) -> list[Car
     return items
 
 
-def _actions(data: CodemarkCardData) -> list[OpenUrlAction]:
-    actions = []
+def _links(data: CodemarkCardData) -> list[Action]:
+    actions: list[Action] = []
     marker = data.codemark.markers[0] if data.codemark.markers else None
     if marker is not None:
         actions.append(OpenUrlAction(title="Open in IDE", url=ide_url(data.permalink, marker)))

@@ -48,6 +48,7 @@ __all__ = [
     "command",
     "dispatch",
     "is_thread_command",
+    "names_command",
     "prepare",
 ]
 
@@ -104,6 +105,11 @@ async def admins_only(spec: CommandSpec, ctx: Context, turn: Turn, then: Next) -
 
 
 MIDDLEWARE: tuple[Middleware, ...] = (only_where_allowed, sender_when_needed, admins_only)
+
+
+def names_command(command_: Command) -> bool:
+    """Whether the word is one of the commands (a name or an alias)."""
+    return spec_of(command_) is not None
 
 
 async def dispatch(ctx: Context, turn: Turn) -> Card:

@@ -3,7 +3,8 @@
 Every activity that changes something is one turn (one unit of work): its key is recorded (a
 re-sent activity does nothing), the state it changes and the replies it queues in the outbox
 commit together. Messages and Action.Submit clicks are answered through the outbox;
-Action.Execute invokes synchronously, with the card in the invoke response, as Teams expects.
+Action.Execute invokes synchronously, with the card in the invoke response, as Teams expects:
+a button naming a command runs it; the codemark card's buttons are `card_actions.py`'s.
 An invoke nobody registered gets 501, as Microsoft's SDKs answer it. A handler that only reads
 (an invoke that looks something up) runs in `services.read` instead of a turn: no write
 transaction, no dedupe row.
@@ -15,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from codestream.bot import cards, commands
+from codestream.bot.card_actions import CardActions
 from codestream.bot.command_registry import BotOptions, Card, Context
 from codestream.bot.incoming import (
     Command,
@@ -70,9 +72,11 @@ class BotRouter:
         self._connector = connector
         self._options = options
         self._lifecycle = Lifecycle(services, connector)
+        self._card_actions = CardActions(services, connector, options)
         self.routes: Routes[Incoming, RouteHandler] = Routes()
         add = self.routes.add
-        add("card action", lambda i: is_invoke(i.activity, CARD_ACTION), self._card_action)
+        add("card action naming a command", _command_click, self._card_action)
+        add("codemark card action", lambda i: is_invoke(i.activity, CARD_ACTION), self._codemark)
         add("sign-in code handed back", lambda i: is_invoke(i.activity, VERIFY_STATE), self._code)
         add("sign-in failed", lambda i: is_invoke(i.activity, SIGNIN_FAILURE), self._signin_failed)
         add("command in a chat, or a card click", _chat_or_click, self._command)
@@ -98,6 +102,9 @@ class BotRouter:
         if isinstance(card, Duplicate):
             return InvokeResponse(200)
         return InvokeResponse(200, {"statusCode": 200, "type": CONTENT_TYPE, "value": card})
+
+    async def _codemark(self, incoming: Incoming, key: str | None) -> InvokeResponse:
+        return await self._card_actions.handle(incoming, key)
 
     async def _code(self, incoming: Incoming, key: str | None) -> InvokeResponse:
         """The one-time code the sign-in page handed back through Teams: the `signincode`
@@ -215,6 +222,12 @@ def _value(incoming: Incoming) -> dict[str, object]:
 
 
 # -- selectors: what an activity looks like, nothing stored ----------------------------------
+def _command_click(incoming: Incoming) -> bool:
+    """An Action.Execute whose verb (or data's `action`) names one of the bot's commands."""
+    activity = incoming.activity
+    return is_invoke(activity, CARD_ACTION) and commands.names_command(command_of(activity))
+
+
 def _chat_or_click(incoming: Incoming) -> bool:
     """A message in a personal or group chat, or an Action.Submit click anywhere."""
     activity = incoming.activity

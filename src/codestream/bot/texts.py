@@ -144,3 +144,19 @@ BUTTON_SIGNIN = "Sign in"
 BUTTON_SUBMIT_CODE = "Submit code"
 BUTTON_CONNECT = "Connect this channel"
 BUTTON_STATUS = "Status"
+
+CARD_SIGNIN = (
+    "Sign in to CodeStream to act on this codemark. The page links your Teams account to your "
+    "CodeStream account; then your click goes through."
+)
+CARD_NO_ACCESS = (
+    "You can't act on this codemark: it was deleted, or you're signed in as {email}, who isn't "
+    "in the CodeStream team it belongs to."
+)
+CARD_NOT_AVAILABLE = "This codemark isn't available here: it was deleted, or this isn't its card."
+CARD_UNKNOWN_ACTION = "This card has no action {verb}. Refresh the card and try again."
+CARD_BAD_CODEMARK = "This card's action names no codemark. Refresh the card and try again."
+CARD_EMPTY_REPLY = "Write your reply in the box first."
+CARD_REPLY_TOO_LONG = "Your reply has {length} characters; a reply from Teams may have {limit}."
+CARD_NOT_AN_ISSUE = "Only issues can be resolved, reopened or assigned."
+CARD_NO_TEAMS_USER = "Teams didn't say who clicked. Please try again."

@@ -13,19 +13,28 @@ from typing import Any, Protocol
 
 from codestream.domain.models import Codemark, Post, Repo, User
 
+MAX_REFRESH_USERS = 60
+"""Teams refreshes a card automatically for at most this many listed users."""
+
 Activity = dict[str, Any]
 """A message activity as the Bot Connector takes it (type `message`, with attachments)."""
 
 
 @dataclass(frozen=True)
 class CodemarkCardData:
-    """What a codemark's card shows: the codemark and the people and repos it names."""
+    """What a codemark's card shows: the codemark and the people and repos it names.
+
+    `refresh_user_ids`: the Teams users (ids as Teams sends them in `from.id`) for whom Teams
+    refreshes the card on its own, so each sees the actions that apply to them; at most
+    `MAX_REFRESH_USERS`, the others refresh it by hand.
+    """
 
     codemark: Codemark
     author: User | None
     assignees: tuple[User, ...]
     repos: Mapping[str, Repo]
     permalink: str
+    refresh_user_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

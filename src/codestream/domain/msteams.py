@@ -235,6 +235,13 @@ class MsTeamsRepository(Protocol):
         """The Teams users signed in as any of these CodeStream users, oldest first."""
         ...
 
+    async def list_team_user_links(
+        self, tenant_id: str, team_id: str, *, limit: int
+    ) -> list[UserLink]:
+        """The Teams users of a tenant signed in as active members of a CodeStream team, at most
+        `limit`, the newest link first (ties by Teams user id)."""
+        ...
+
     async def delete_user_links_of_user(self, user_id: str) -> int:
         """Sign every Teams user linked to a CodeStream user out; how many were."""
         ...

@@ -29,6 +29,8 @@ from codestream.storage.tables import (
     msteams_tenant_links,
     msteams_tenants,
     msteams_user_links,
+    team_members,
+    users,
 )
 
 
@@ -126,6 +128,24 @@ class SqlMsTeams:
             table.select()
             .where(table.c.user_id.in_(list(user_ids)))
             .order_by(table.c.created_at, table.c.tenant_id, table.c.teams_user_id)
+        )
+        return [from_row(UserLink, row) for row in await self._conn.execute(query)]
+
+    async def list_team_user_links(
+        self, tenant_id: str, team_id: str, *, limit: int
+    ) -> list[UserLink]:
+        table = msteams_user_links
+        query = (
+            table.select()
+            .join(team_members, team_members.c.user_id == table.c.user_id)
+            .join(users, users.c.id == table.c.user_id)
+            .where(
+                table.c.tenant_id == tenant_id,
+                team_members.c.team_id == team_id,
+                users.c.deactivated.is_(False),
+            )
+            .order_by(table.c.created_at.desc(), table.c.teams_user_id)
+            .limit(limit)
         )
         return [from_row(UserLink, row) for row in await self._conn.execute(query)]
 

@@ -14,7 +14,12 @@ from urllib.parse import quote, urlencode
 from codestream.domain import rules
 from codestream.domain.clock import Clock
 from codestream.domain.ids import new_id
-from codestream.domain.messages import CodemarkCardData, TeamsMessages
+from codestream.domain.messages import (
+    MAX_REFRESH_USERS,
+    Activity,
+    CodemarkCardData,
+    TeamsMessages,
+)
 from codestream.domain.models import Codemark, Repo, User
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork
@@ -101,7 +106,11 @@ class ShareService:
         if team_id is not None and codemark.team_id != team_id:
             raise NotFound(f"codemark {codemark_id!r} not found in team {team_id!r}")
         targets = await _targets(uow, codemark.team_id, wanted)
-        activity = self._messages.codemark(await self.card_data(uow, codemark))
+        activities: dict[str, Activity] = {}  # one card per tenant: its users refresh it
+        for target in targets:
+            if target.tenant_id not in activities:
+                data = await self.card_data(uow, codemark, tenant_id=target.tenant_id)
+                activities[target.tenant_id] = self._messages.codemark(data)
         shared: list[SharedTo] = []
         # Ids sorted so that listings (by time, then id) keep the order of the request.
         for share_id, target in zip(sorted(new_id(now) for _ in targets), targets, strict=True):
@@ -126,7 +135,7 @@ class ShareService:
                     service_url=target.service_url,
                     conversation_id=target.channel_id,
                     operation=Operation.CREATE_CONVERSATION,
-                    payload=activity,
+                    payload=activities[target.tenant_id],
                     share_id=share.id,
                 ),
                 now=now,
@@ -156,8 +165,12 @@ class ShareService:
             found.setdefault(item.share.codemark_id, []).append(item)
         return found
 
-    async def card_data(self, uow: UnitOfWork, codemark: Codemark) -> CodemarkCardData:
-        """What the codemark's card shows, read in the caller's unit of work."""
+    async def card_data(
+        self, uow: UnitOfWork, codemark: Codemark, *, tenant_id: str | None = None
+    ) -> CodemarkCardData:
+        """What the codemark's card shows, read in the caller's unit of work; with `tenant_id`
+        (where the card is), the Teams users there whom Teams refreshes it for: the linked
+        members of the codemark's team, the newest links first, at most MAX_REFRESH_USERS."""
         author = await uow.users.get(codemark.creator_id)
         people = {u.id: u for u in await uow.users.get_many(list(codemark.assignees))}
         repos: dict[str, Repo] = {}
@@ -166,12 +179,19 @@ class ShareService:
                 repo = await uow.repos.get(marker.repo_id)
                 if repo is not None:
                     repos[repo.id] = repo
+        refresh: tuple[str, ...] = ()
+        if tenant_id is not None:
+            links = await uow.msteams.list_team_user_links(
+                tenant_id, codemark.team_id, limit=MAX_REFRESH_USERS
+            )
+            refresh = tuple(link.teams_user_id for link in links)
         return CodemarkCardData(
             codemark=codemark,
             author=author,
             assignees=tuple(people[a] for a in codemark.assignees if a in people),
             repos=repos,
             permalink=codemark.permalink(self._public_url),
+            refresh_user_ids=refresh,
         )
 
 
