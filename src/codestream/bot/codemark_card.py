@@ -1,10 +1,13 @@
 """The codemark card: an Adaptive Card 1.5 (Microsoft's typed `microsoft-teams-cards` models) that
 a share posts into a Teams channel.
 
-What it shows, top to bottom: who did what ("Ada Lovelace opened an issue"), the title, the text
-(markdown), the assignees, and per marker `[repo] path (Lines A-B)` with the snippet as a Teams
+What it shows, top to bottom: who did what ("Ada Lovelace opened an issue"), the status (issues
+always, others once resolved), the title, the text (markdown), the assignees, the reply count and
+the last reply, and per marker `[repo] path (Lines A-B)` with the snippet as a Teams
 `CodeBlock` (language, first line number; a monospace TextBlock where CodeBlock is unknown).
 Actions: Open in IDE, Open on GitHub/GitLab/Bitbucket/Azure DevOps (line-anchored), Open on web.
+A deleted codemark's card says only that. Every change of the codemark re-renders the card and
+replaces it in Teams (`domain/services/card_updates.py`).
 
 Pure: no I/O. Long snippets are cut with a "view all" link, and the whole message activity is kept
 under `MAX_ACTIVITY_BYTES`, well inside Teams' 28 KB message limit. Names, titles and paths go in
@@ -30,8 +33,16 @@ from microsoft_teams.cards import (
 )
 
 from codestream.domain import remotes
-from codestream.domain.messages import CodemarkCardData, ReplyCardData
-from codestream.domain.models import Codemark, CodemarkType, Marker, Origin, Repo, User
+from codestream.domain.messages import CodemarkCardData, ReplyCardData, StatusLineData
+from codestream.domain.models import (
+    Codemark,
+    CodemarkStatus,
+    CodemarkType,
+    Marker,
+    Origin,
+    Repo,
+    User,
+)
 from codestream.domain.remotes import remote_code_url
 from codestream.teams.cards import VERSION, message
 
@@ -49,6 +60,9 @@ MIN_SNIPPET_CHARS = 200
 MAX_LINE = 120
 """Titles, names and locations past this many characters are cut in the last resort."""
 MAX_SUMMARY = 150
+MAX_LAST_REPLY = 200
+"""The last reply's first line on the card is cut here (the whole reply is in the thread)."""
+DELETED_TEXT = "This codemark was deleted."
 IDE_SOURCE = "Microsoft Teams"
 
 _LANGUAGES: dict[str, CodeLanguage] = {
@@ -125,6 +139,29 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
     )
     first_line = data.post.text.strip().split("\n", 1)[0]
     return _message(card, f"{author} replied: {first_line}")
+
+
+def render_status_line(data: StatusLineData) -> dict[str, Any]:
+    """The line a status change posts into each card's thread: "Ada Lovelace resolved this".
+
+    This is `BotMessages.status_line`.
+    """
+    did = "resolved" if data.status is CodemarkStatus.CLOSED else "reopened"
+    line = f"{_cut(_person(data.actor), MAX_LINE)} {did} this"
+    card = AdaptiveCard(
+        version=VERSION,
+        body=[TextBlock(text=line, wrap=True, is_subtle=True)],
+        fallback_text=line,
+    )
+    return _message(card, line)
+
+
+def status_label(codemark: Codemark) -> str | None:
+    """What the card says of the status: issues always ("Open", "Resolved"), other kinds only
+    once resolved."""
+    if codemark.status is CodemarkStatus.CLOSED:
+        return "Resolved"
+    return "Open" if codemark.type is CodemarkType.ISSUE else None
 
 
 def render_codemark_card(data: CodemarkCardData) -> dict[str, Any]:
@@ -237,6 +274,12 @@ def _integral_line_numbers(node: Any) -> Any:
 def _card(data: CodemarkCardData, limits: _Limits) -> AdaptiveCard:
     codemark = data.codemark
     author = _cut(_person(data.author), limits.line)
+    if codemark.deactivated:
+        return AdaptiveCard(
+            version=VERSION,
+            body=[TextBlock(text=DELETED_TEXT, wrap=True, is_subtle=True)],
+            fallback_text=DELETED_TEXT,
+        )
     body: list[CardElement] = [
         RichTextBlock(
             inlines=[
@@ -250,6 +293,18 @@ def _card(data: CodemarkCardData, limits: _Limits) -> AdaptiveCard:
             RichTextBlock(
                 inlines=[
                     TextRun(text=_cut(codemark.title, limits.line), size="Medium", weight="Bolder")
+                ],
+                spacing="Small",
+            )
+        )
+    status = status_label(codemark)
+    if status is not None:
+        color = "Good" if codemark.status is CodemarkStatus.CLOSED else "Attention"
+        body.append(
+            RichTextBlock(
+                inlines=[
+                    TextRun(text="Status: ", is_subtle=True),
+                    TextRun(text=status, weight="Bolder", color=color),
                 ],
                 spacing="Small",
             )
@@ -272,6 +327,7 @@ def _card(data: CodemarkCardData, limits: _Limits) -> AdaptiveCard:
                 spacing="Small",
             )
         )
+    body.extend(_discussion(data, limits))
     for marker in codemark.markers[: limits.markers]:
         body.extend(_marker(data, marker, limits))
     hidden = len(codemark.markers) - limits.markers
@@ -284,6 +340,25 @@ def _card(data: CodemarkCardData, limits: _Limits) -> AdaptiveCard:
         actions=_actions(data),
         fallback_text=_cut(f"{author} {action_phrase(codemark)}", MAX_SUMMARY),
     )
+
+
+def _discussion(data: CodemarkCardData, limits: _Limits) -> list[CardElement]:
+    """ "3 replies", and the last one's author and first line."""
+    if data.reply_count <= 0:
+        return []
+    count = "1 reply" if data.reply_count == 1 else f"{data.reply_count} replies"
+    inlines = [TextRun(text=count, is_subtle=True)]
+    last = data.last_reply
+    if last is not None:
+        first_line = last.text.strip().split("\n", 1)[0]
+        where = " (in Teams)" if last.origin is Origin.TEAMS else ""
+        inlines += [
+            TextRun(text=" · last from ", is_subtle=True),
+            TextRun(text=_cut(_person(last.author), limits.line), weight="Bolder"),
+            TextRun(text=f"{where}: ", is_subtle=True),
+            TextRun(text=_cut(first_line, min(limits.line or MAX_LAST_REPLY, MAX_LAST_REPLY))),
+        ]
+    return [RichTextBlock(inlines=inlines, spacing="Small")]
 
 
 def _marker(data: CodemarkCardData, marker: Marker, limits: _Limits) -> list[CardElement]:
@@ -366,4 +441,6 @@ __all__ = [
     "render_codemark_activity",
     "render_codemark_card",
     "render_reply_activity",
+    "render_status_line",
+    "status_label",
 ]

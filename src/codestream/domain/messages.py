@@ -11,21 +11,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from codestream.domain.models import Codemark, Post, Repo, User
+from codestream.domain.models import Codemark, CodemarkStatus, Origin, Post, Repo, User
 
 Activity = dict[str, Any]
 """A message activity as the Bot Connector takes it (type `message`, with attachments)."""
 
 
 @dataclass(frozen=True)
+class LastReply:
+    """The newest reply on a codemark, as its card shows it."""
+
+    author: User | None
+    text: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class CodemarkCardData:
-    """What a codemark's card shows: the codemark and the people and repos it names."""
+    """What a codemark's card shows: the codemark, the people and repos it names, and how the
+    discussion stands (reply count, the last reply)."""
 
     codemark: Codemark
     author: User | None
     assignees: tuple[User, ...]
     repos: Mapping[str, Repo]
     permalink: str
+    reply_count: int = 0
+    last_reply: LastReply | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,15 @@ class ReplyCardData:
     post: Post
     author: User
     permalink: str
+
+
+@dataclass(frozen=True)
+class StatusLineData:
+    """A codemark's status was changed by `actor`: one line in each of its cards' threads."""
+
+    codemark: Codemark
+    actor: User
+    status: CodemarkStatus
 
 
 @dataclass(frozen=True)
@@ -60,6 +81,10 @@ class TeamsMessages(Protocol):
 
     def reply(self, data: ReplyCardData) -> Activity:
         """A reply, posted into the thread of a card of its codemark."""
+        ...
+
+    def status_line(self, data: StatusLineData) -> Activity:
+        """The short line ("Ada resolved this") posted into a card's thread on a status change."""
         ...
 
     def teams_linked(self, notice: TeamsLinkNotice) -> Activity:
