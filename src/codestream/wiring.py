@@ -100,8 +100,13 @@ def build_runtime(
         lease_ms=lease_ms,
         clock=clock,
         allowed_tenants=bot.allowed_tenants,
-        # A share's card reaching Teams posts the replies written while it waited.
-        on_sent=CardSentHook(threads, clock) if threads is not None else None,
+        # A share's card reaching Teams posts the replies written while it waited, and is
+        # updated if its codemark changed while it was being sent.
+        on_sent=(
+            CardSentHook(threads, clock, services.card_updates) if threads is not None else None
+        ),
+        # An update Teams answers 404 marks the card deleted.
+        on_failed=services.card_updates.on_failed if services.card_updates is not None else None,
     )
     units.on_queued = delivery.wake
     return Runtime(

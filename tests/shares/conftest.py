@@ -47,4 +47,5 @@ async def sw(api: Api, engine: AsyncEngine) -> ShareWorld:
     return ShareWorld(world, engine, channel, general, other)
 
 
+from tests.shares.card_world import cards  # noqa: E402, F401  (the fixture, for the card update tests)
 from tests.shares.delivery_flow import flow  # noqa: E402, F401  (the fixture, for every test here)

@@ -152,7 +152,7 @@ def test_a_codemark_without_a_marker_gets_a_card_too() -> None:
     assert _texts(card) == ["Ada Lovelace commented", "We round **per invoice**, then sum."]
     assert list(_actions(card)) == ["Open on web"]
     issue = _render(_codemark(CodemarkType.ISSUE, markers=(), text=""))
-    assert _texts(issue) == ["Ada Lovelace opened an issue", "Rounding loses cents"]
+    assert _texts(issue) == ["Ada Lovelace opened an issue", "Rounding loses cents", "Status: Open"]
 
 
 def test_a_marker_without_code_shows_its_location_only() -> None:

@@ -1,8 +1,9 @@
 """The codemark card: an Adaptive Card 1.5 (Microsoft's typed `microsoft-teams-cards` models) that
 a share posts into a Teams channel.
 
-What it shows, top to bottom: who did what ("Ada Lovelace opened an issue"), the title, the text
-(markdown), the assignees, and per marker `[repo] path (Lines A-B)` with the snippet as a Teams
+What it shows, top to bottom: who did what ("Ada Lovelace opened an issue"), the status (issues
+always, others once resolved), the title, the text (markdown), the assignees, the reply count and
+the last reply, and per marker `[repo] path (Lines A-B)` with the snippet as a Teams
 `CodeBlock` (language, first line number; a monospace TextBlock where CodeBlock is unknown).
 Actions (Universal Actions, `Action.Execute`, answered by `bot/card_actions.py`): a Reply box,
 Resolve or Reopen and Assign to me or Unassign me (issues); then the links Open in IDE, Open on
@@ -10,6 +11,8 @@ GitHub/GitLab/Bitbucket/Azure DevOps (line-anchored), Open on web. The card carr
 (verb `codemark.refresh`) listing the Teams users Teams refreshes it for, so each sees the buttons
 that apply to them (`CardView`): the card posted to a channel is the shared view; a refresh answers
 a member's view, or, for anyone who may not act, the card with a Sign in button instead.
+A deleted codemark's card says only that. Every change of the codemark re-renders the card and
+replaces it in Teams (`domain/services/card_updates.py`).
 
 Pure: no I/O. Long snippets are cut with a "view all" link, and the whole message activity is kept
 under `MAX_ACTIVITY_BYTES`, well inside Teams' 28 KB message limit. Names, titles and paths go in
@@ -21,20 +24,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 from microsoft_teams.cards import (
-    Action,
     AdaptiveCard,
     CardElement,
-    CodeBlock,
-    CodeLanguage,
     OpenUrlAction,
     RichTextBlock,
     TextBlock,
     TextRun,
 )
 
+from codestream.bot.card_code import (
+    code_language,
+    cut,
+    marker_elements,
+    open_links,
+)
 from codestream.bot.card_views import (
     SHARED_VIEW,
     CardView,
@@ -42,10 +47,14 @@ from codestream.bot.card_views import (
     refresh_of,
     reply_box,
 )
-from codestream.domain import remotes
-from codestream.domain.messages import CodemarkCardData, ReplyCardData
-from codestream.domain.models import Codemark, CodemarkType, Marker, Origin, Repo, User
-from codestream.domain.remotes import remote_code_url
+from codestream.domain.messages import CodemarkCardData, ReplyCardData, StatusLineData
+from codestream.domain.models import (
+    Codemark,
+    CodemarkStatus,
+    CodemarkType,
+    Origin,
+    User,
+)
 from codestream.teams.cards import VERSION, message
 
 TEAMS_MESSAGE_LIMIT = 28 * 1024
@@ -62,21 +71,10 @@ MIN_SNIPPET_CHARS = 200
 MAX_LINE = 120
 """Titles, names and locations past this many characters are cut in the last resort."""
 MAX_SUMMARY = 150
-IDE_SOURCE = "Microsoft Teams"
+MAX_LAST_REPLY = 200
+"""The last reply's first line on the card is cut here (the whole reply is in the thread)."""
+DELETED_TEXT = "This codemark was deleted."
 
-_LANGUAGES: dict[str, CodeLanguage] = {
-    "bash": "Bash", "sh": "Bash", "shell": "Bash", "zsh": "Bash",
-    "c": "C", "cpp": "Cpp", "c++": "Cpp", "csharp": "CSharp", "c#": "CSharp", "cs": "CSharp",
-    "css": "Css", "scss": "Css", "less": "Css", "dos": "Dos", "bat": "Dos", "batch": "Dos",
-    "go": "Go", "graphql": "Graphql", "gql": "Graphql", "html": "Html", "java": "Java",
-    "javascript": "JavaScript", "js": "JavaScript", "jsx": "JavaScript",
-    "json": "Json", "objectivec": "ObjectiveC", "objective-c": "ObjectiveC", "objc": "ObjectiveC",
-    "perl": "Perl", "php": "Php", "powershell": "PowerShell", "ps1": "PowerShell",
-    "python": "Python", "py": "Python", "sql": "Sql",
-    "typescript": "TypeScript", "ts": "TypeScript", "tsx": "TypeScript",
-    "vbnet": "VbNet", "vb": "VbNet", "verilog": "Verilog", "vhdl": "Vhdl", "xml": "Xml",
-}  # fmt: skip
-"""Our marker languages (editor ids, file-extension names) to CodeBlock's languages."""
 
 _ACTIONS = {
     CodemarkType.COMMENT: ("commented on code", "commented"),
@@ -121,7 +119,7 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
 
     This is `BotMessages.reply`.
     """
-    author = _cut(_person(data.author), MAX_LINE)
+    author = cut(_person(data.author), MAX_LINE)
     text = _text_or_link(data.post.text, MAX_TEXT, data.permalink)
     where = " replied in Teams" if data.post.origin is Origin.TEAMS else " replied in CodeStream"
     card = AdaptiveCard(
@@ -142,6 +140,29 @@ def render_reply_activity(data: ReplyCardData) -> dict[str, Any]:
     return _message(card, f"{author} replied: {first_line}")
 
 
+def render_status_line(data: StatusLineData) -> dict[str, Any]:
+    """The line a status change posts into each card's thread: "Ada Lovelace resolved this".
+
+    This is `BotMessages.status_line`.
+    """
+    did = "resolved" if data.status is CodemarkStatus.CLOSED else "reopened"
+    line = f"{cut(_person(data.actor), MAX_LINE)} {did} this"
+    card = AdaptiveCard(
+        version=VERSION,
+        body=[TextBlock(text=line, wrap=True, is_subtle=True)],
+        fallback_text=line,
+    )
+    return _message(card, line)
+
+
+def status_label(codemark: Codemark) -> str | None:
+    """What the card says of the status: issues always ("Open", "Resolved"), other kinds only
+    once resolved."""
+    if codemark.status is CodemarkStatus.CLOSED:
+        return "Resolved"
+    return "Open" if codemark.type is CodemarkType.ISSUE else None
+
+
 def render_codemark_card(data: CodemarkCardData, view: CardView = SHARED_VIEW) -> dict[str, Any]:
     """Just the Adaptive Card (the attachment's content) of `render_codemark_activity`: what an
     `adaptiveCard/action` invoke answers."""
@@ -160,60 +181,11 @@ def action_phrase(codemark: Codemark) -> str:
     return with_code if codemark.markers else without
 
 
-def code_language(language: str | None) -> CodeLanguage:
-    """The CodeBlock language for a marker's language; PlainText for unknown ones."""
-    return _LANGUAGES.get((language or "").strip().lower(), "PlainText")
-
-
-def service_name(url: str) -> str:
-    """GitHub, GitLab, Bitbucket, Azure DevOps, or the host for others."""
-    return remotes.service_name(url) or "the web"
-
-
-def location(marker: Marker, repo: Repo | None) -> str:
-    """`[repo] path (Lines A-B)`, as the original's cards said it."""
-    start, end = marker.lines.start, marker.lines.end
-    lines = f"Line {start}" if start == end else f"Lines {start}-{end}"
-    prefix = f"[{repo.name}] " if repo is not None else ""
-    return f"{prefix}{marker.file} ({lines})"
-
-
-def remote_link(marker: Marker, repo: Repo | None) -> tuple[str, str] | None:
-    """(service name, line-anchored URL) of the marker's code, if its repo is hosted somewhere
-    we know."""
-    url = marker.remote_code_url
-    if url is not None and urlsplit(url).scheme in ("http", "https"):
-        return service_name(url), url
-    for remote in repo.remotes if repo is not None else ():
-        found = remote_code_url(
-            remote,
-            commit=marker.commit_sha,
-            file=marker.file,
-            start=marker.lines.start,
-            end=marker.lines.end,
-        )
-        if found is not None:
-            return found
-    return None
-
-
-def ide_url(permalink: str, marker: Marker) -> str:
-    """The original's Open in IDE link: the permalink, asking the page to hand over to the IDE."""
-    query = urlencode({"ide": "default", "markerId": marker.id, "src": IDE_SOURCE})
-    return f"{permalink}?{query}"
-
-
-def _cut(text: str, limit: int | None) -> str:
-    if limit is None or len(text) <= limit:
-        return text
-    return text[: max(limit - 1, 0)].rstrip() + "…"
-
-
 def _text_or_link(text: str, limit: int, permalink: str) -> str:
     """Markdown text up to `limit`; past it, cut, with a link to the rest on the web."""
     if len(text) <= limit:
         return text
-    return f"{_cut(text, limit)}\n\n[Read it all]({permalink})"
+    return f"{cut(text, limit)}\n\n[Read it all]({permalink})"
 
 
 def _person(user: User | None) -> str:
@@ -233,7 +205,7 @@ def _activity(data: CodemarkCardData, view: CardView, limits: _Limits) -> dict[s
 def _message(card: AdaptiveCard, summary: str) -> dict[str, Any]:
     """A message activity carrying one card, with the summary Teams shows in notifications."""
     content = card.model_dump(mode="json", exclude_none=True, by_alias=True)
-    return message(_integral_line_numbers(content), _cut(summary, MAX_SUMMARY))
+    return message(_integral_line_numbers(content), cut(summary, MAX_SUMMARY))
 
 
 _INTEGRAL = ("startLineNumber", "maxLength")
@@ -254,7 +226,13 @@ def _integral_line_numbers(node: Any) -> Any:
 
 def _card(data: CodemarkCardData, view: CardView, limits: _Limits) -> AdaptiveCard:
     codemark = data.codemark
-    author = _cut(_person(data.author), limits.line)
+    author = cut(_person(data.author), limits.line)
+    if codemark.deactivated:
+        return AdaptiveCard(
+            version=VERSION,
+            body=[TextBlock(text=DELETED_TEXT, wrap=True, is_subtle=True)],
+            fallback_text=DELETED_TEXT,
+        )
     body: list[CardElement] = [
         RichTextBlock(
             inlines=[
@@ -267,7 +245,19 @@ def _card(data: CodemarkCardData, view: CardView, limits: _Limits) -> AdaptiveCa
         body.append(
             RichTextBlock(
                 inlines=[
-                    TextRun(text=_cut(codemark.title, limits.line), size="Medium", weight="Bolder")
+                    TextRun(text=cut(codemark.title, limits.line), size="Medium", weight="Bolder")
+                ],
+                spacing="Small",
+            )
+        )
+    status = status_label(codemark)
+    if status is not None:
+        color = "Good" if codemark.status is CodemarkStatus.CLOSED else "Attention"
+        body.append(
+            RichTextBlock(
+                inlines=[
+                    TextRun(text="Status: ", is_subtle=True),
+                    TextRun(text=status, weight="Bolder", color=color),
                 ],
                 spacing="Small",
             )
@@ -280,7 +270,7 @@ def _card(data: CodemarkCardData, view: CardView, limits: _Limits) -> AdaptiveCa
         )
         body.append(TextBlock(text=text, wrap=True, spacing="Small"))
     if data.assignees:
-        names = ", ".join(_cut(_person(u), limits.line) for u in data.assignees)
+        names = ", ".join(cut(_person(u), limits.line) for u in data.assignees)
         body.append(
             RichTextBlock(
                 inlines=[
@@ -290,8 +280,17 @@ def _card(data: CodemarkCardData, view: CardView, limits: _Limits) -> AdaptiveCa
                 spacing="Small",
             )
         )
+    body.extend(_discussion(data, limits))
     for marker in codemark.markers[: limits.markers]:
-        body.extend(_marker(data, marker, limits))
+        body.extend(
+            marker_elements(
+                data,
+                marker,
+                snippet_chars=limits.snippet_chars,
+                snippet_lines=limits.snippet_lines,
+                line=limits.line,
+            )
+        )
     hidden = len(codemark.markers) - limits.markers
     if hidden > 0:
         more = "1 more location" if hidden == 1 else f"{hidden} more locations"
@@ -301,60 +300,29 @@ def _card(data: CodemarkCardData, view: CardView, limits: _Limits) -> AdaptiveCa
     return AdaptiveCard(
         version=VERSION,
         body=body,
-        actions=[*codemark_actions(codemark, view), *_links(data)],
-        fallback_text=_cut(f"{author} {action_phrase(codemark)}", MAX_SUMMARY),
+        actions=[*codemark_actions(codemark, view), *open_links(data)],
+        fallback_text=cut(f"{author} {action_phrase(codemark)}", MAX_SUMMARY),
         refresh=refresh_of(data),
     )
 
 
-def _marker(data: CodemarkCardData, marker: Marker, limits: _Limits) -> list[CardElement]:
-    repo = data.repos.get(marker.repo_id) if marker.repo_id else None
-    items: list[CardElement] = [
-        RichTextBlock(
-            inlines=[TextRun(text=_cut(location(marker, repo), limits.line), is_subtle=True)],
-            spacing="Medium",
-        )
-    ]
-    if not marker.code or limits.snippet_chars <= 0:
-        return items
-    lines = marker.code.split("\n")
-    shown = "\n".join(lines[: limits.snippet_lines])
-    cut = len(lines) > limits.snippet_lines
-    if len(shown) > limits.snippet_chars:
-        shown = shown[: limits.snippet_chars].rsplit("\n", 1)[0] or shown[: limits.snippet_chars]
-        cut = True
-    items.append(
-        CodeBlock(
-            code_snippet=shown,
-            language=code_language(marker.language),
-            start_line_number=marker.lines.start,
-            fallback=TextBlock(text=shown, font_type="Monospace", wrap=True),
-        )
-    )
-    if cut:
-        total = len(lines)
-        items.append(
-            TextBlock(
-                text=f"[View all {total} lines]({data.permalink})",
-                wrap=True,
-                size="Small",
-                spacing="Small",
-            )
-        )
-    return items
-
-
-def _links(data: CodemarkCardData) -> list[Action]:
-    actions: list[Action] = []
-    marker = data.codemark.markers[0] if data.codemark.markers else None
-    if marker is not None:
-        actions.append(OpenUrlAction(title="Open in IDE", url=ide_url(data.permalink, marker)))
-        repo = data.repos.get(marker.repo_id) if marker.repo_id else None
-        link = remote_link(marker, repo)
-        if link is not None:
-            actions.append(OpenUrlAction(title=f"Open on {link[0]}", url=link[1]))
-    actions.append(OpenUrlAction(title="Open on web", url=data.permalink))
-    return actions
+def _discussion(data: CodemarkCardData, limits: _Limits) -> list[CardElement]:
+    """ "3 replies", and the last one's author and first line."""
+    if data.reply_count <= 0:
+        return []
+    count = "1 reply" if data.reply_count == 1 else f"{data.reply_count} replies"
+    inlines = [TextRun(text=count, is_subtle=True)]
+    last = data.last_reply
+    if last is not None:
+        first_line = last.text.strip().split("\n", 1)[0]
+        where = " (in Teams)" if last.origin is Origin.TEAMS else ""
+        inlines += [
+            TextRun(text=" · last from ", is_subtle=True),
+            TextRun(text=cut(_person(last.author), limits.line), weight="Bolder"),
+            TextRun(text=f"{where}: ", is_subtle=True),
+            TextRun(text=cut(first_line, min(limits.line or MAX_LAST_REPLY, MAX_LAST_REPLY))),
+        ]
+    return [RichTextBlock(inlines=inlines, spacing="Small")]
 
 
 def _shrink(limits: _Limits) -> _Limits:
@@ -387,4 +355,6 @@ __all__ = [
     "render_codemark_activity",
     "render_codemark_card",
     "render_reply_activity",
+    "render_status_line",
+    "status_label",
 ]

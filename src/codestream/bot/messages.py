@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from codestream.bot import cards
-from codestream.bot.codemark_card import render_codemark_activity, render_reply_activity
-from codestream.domain.messages import Activity, CodemarkCardData, ReplyCardData, TeamsLinkNotice
+from codestream.bot.codemark_card import (
+    render_codemark_activity,
+    render_reply_activity,
+    render_status_line,
+)
+from codestream.domain.messages import (
+    Activity,
+    CodemarkCardData,
+    ReplyCardData,
+    StatusLineData,
+    TeamsLinkNotice,
+)
 
 
 class BotMessages:
@@ -19,6 +29,10 @@ class BotMessages:
     def reply(self, data: ReplyCardData) -> Activity:
         """The reply's message in a card's thread."""
         return render_reply_activity(data)
+
+    def status_line(self, data: StatusLineData) -> Activity:
+        """ "Ada resolved this" in a card's thread."""
+        return render_status_line(data)
 
     def teams_linked(self, notice: TeamsLinkNotice) -> Activity:
         """The notice to an older linked chat: which Teams account was linked, when, where."""

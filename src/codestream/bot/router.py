@@ -175,6 +175,7 @@ class BotRouter:
                 text=reply_text(incoming.activity),
                 now=turn.now,
                 threads=self._services.reply_threads,
+                cards=self._services.card_updates,
             )
             if added.outcome is not replies.Outcome.ADDED and addressed:
                 email = added.user.email if added.user is not None else None

@@ -1,8 +1,13 @@
 """Teams' rate limits as sliding windows over the shared send log (`delivery_sends`).
 
 Every connector call a worker makes is logged under two pace keys: its conversation (per bot per
-thread, separately for "create conversation" and "send", as Teams counts them) and its tenant
-(per app per tenant). A call may go at time `t` when, for every window `(w, n)` of every key, fewer
+thread, separately for "create conversation" and "send", as Teams counts them; an update of a
+message counts as a send) and its tenant (per app per tenant). An update of a card is also logged
+under the card's own key, which lets one update of a card go per CARD_UPDATE window: a burst of
+changes then costs a card one call a second, each carrying the latest state (the card's waiting
+update is replaced meanwhile, `domain/services/card_updates.py`).
+
+A call may go at time `t` when, for every window `(w, n)` of every key, fewer
 than `n` logged calls lie in `(t - w, t]`: that is, when `t >= times[-n] + w`.
 
 A log row is written with the claim time when the call is planned and moved to the time the
@@ -26,6 +31,8 @@ PER_CONVERSATION: tuple[Window, ...] = ((1_000, 7), (2_000, 8), (30_000, 60), (3
 """Per bot per thread (channel, group chat or 1:1 chat), for sends and for creates alike."""
 PER_TENANT: tuple[Window, ...] = ((1_000, 50),)
 """Per app per tenant: 50 requests per second."""
+CARD_UPDATE: tuple[Window, ...] = ((1_000, 1),)
+"""Per card (a message we update): at most one update a second."""
 SHORT_HORIZON_MS = 30_000
 """Windows up to this long are read as times; longer ones as counts first."""
 HORIZON_MS = 3_600_000
@@ -48,6 +55,21 @@ def tenant_key(tenant_id: str) -> str:
     return f"t:{tenant_id}"
 
 
+def card_key(conversation_id: str) -> str:
+    """The pace key of the message an update replaces (a card starts its thread, so the thread
+    names it)."""
+    return f"u:{conversation_id}"
+
+
+def pace_keys(operation: Operation, conversation_id: str, tenant_id: str) -> tuple[str, ...]:
+    """The keys a call is logged and paced under: conversation, tenant, and for an update the
+    message it replaces."""
+    keys: tuple[str, ...] = (conversation_key(operation, conversation_id), tenant_key(tenant_id))
+    if operation is Operation.UPDATE:
+        keys += (card_key(conversation_id),)
+    return keys
+
+
 @dataclass(frozen=True)
 class Limits:
     """The windows to pace to, and a safety margin added to each (clock granularity)."""
@@ -55,10 +77,15 @@ class Limits:
     conversation: tuple[Window, ...] = PER_CONVERSATION
     tenant: tuple[Window, ...] = PER_TENANT
     margin_ms: int = 2
+    card: tuple[Window, ...] = CARD_UPDATE
 
     def windows(self, key: str) -> tuple[Window, ...]:
         """The windows of a pace key."""
-        return self.tenant if key.startswith("t:") else self.conversation
+        if key.startswith("t:"):
+            return self.tenant
+        if key.startswith("u:"):
+            return self.card
+        return self.conversation
 
 
 def earliest(times: Sequence[int], windows: Sequence[Window], now: int, margin_ms: int) -> int:

@@ -6,10 +6,11 @@ import random
 from dataclasses import dataclass
 
 from codestream.delivery.settings import DEFAULT_DEADLINE_HOURS
-from codestream.domain.outbox import OutboxItem
+from codestream.domain.outbox import Operation, OutboxItem
 from codestream.teams.connector import ConnectorError, ServiceUrlNotAllowed, TenantNotAllowed
 
 NOT_FOUND_ACTIVITY = "ActivityNotFoundInConversation"
+NOT_FOUND_CONVERSATION = "ConversationNotFound"
 
 
 def deadline_at(now: int, hours: float = DEFAULT_DEADLINE_HOURS) -> int:
@@ -64,7 +65,15 @@ def after_error(
         retry_at = now + policy.delay_ms(attempts, rng)
     else:
         retry_at = None
-        disconnect = exc.status in (403, 404) and exc.code != NOT_FOUND_ACTIVITY
+        # An update answered 404 (the message was deleted) says nothing about the channel.
+        message_gone = (
+            item.operation is Operation.UPDATE
+            and exc.status == 404
+            and exc.code != NOT_FOUND_CONVERSATION
+        )
+        disconnect = (
+            exc.status in (403, 404) and exc.code != NOT_FOUND_ACTIVITY and not message_gone
+        )
     if retry_at is not None and now >= item.deadline_at:
         retry_at = None
         reason = f"gave up at the deadline after {attempts} attempts: {reason}"[:1000]

@@ -6,7 +6,8 @@ How a row travels::
        ▲                 │ 412/429/502/503/504, network, token endpoint down
        │                 ▼
        └──(due)──── retrying ──deadline passed──▶ failed
-                    403/404, 400, 413, 500 ─────▶ failed (403/404 disconnect the channel)
+                    403/404, 400, 413, 500 ─────▶ failed (403/404 disconnect the channel;
+                                                  404 on an update: the message is gone)
 
 Claiming is one transaction: take the dispatch lock (PostgreSQL advisory lock; SQLite's
 BEGIN IMMEDIATE), read the due heads of their conversations (PostgreSQL: FOR UPDATE SKIP LOCKED),
@@ -35,6 +36,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from codestream.delivery.leases import DEFAULT_LEASE_MS, LeaseLost, Leases
@@ -44,8 +46,7 @@ from codestream.delivery.pacing import (
     Limits,
     PacingPlan,
     channel_of,
-    conversation_key,
-    tenant_key,
+    pace_keys,
 )
 from codestream.delivery.ports import DeliveryUnitOfWork, DeliveryUnitOfWorkFactory
 from codestream.delivery.pruning import PRUNE_EVERY_MS, prune
@@ -67,8 +68,9 @@ each waking it, costs one look per 20 ms instead of one per commit; a lone share
 
 SentHook = Callable[[UnitOfWork, OutboxItem, Any], Awaitable[None]]
 """Called in the transaction that marks a row sent, with the connector's answer."""
-FailedHook = Callable[[UnitOfWork, OutboxItem, str], Awaitable[None]]
-"""Called in the transaction that marks a row failed, with the reason."""
+FailedHook = Callable[[UnitOfWork, OutboxItem, str, int | None], Awaitable[None]]
+"""Called in the transaction that marks a row failed, with the reason and Teams' HTTP status
+(None: no answer, or refused before the call)."""
 
 
 @dataclass
@@ -221,16 +223,17 @@ class DeliveryWorker:
                 await self._maybe_prune(uow, now)
                 await uow.commit()
                 return []
-            keys_of = {
-                h.id: (conversation_key(h.operation, h.conversation_id), tenant_key(h.tenant_id))
-                for h in heads
-            }
-            conversation_keys = sorted({pair[0] for pair in keys_of.values()})
-            tenant_keys = sorted({pair[1] for pair in keys_of.values()})
+            keys_of = {h.id: pace_keys(h.operation, h.conversation_id, h.tenant_id) for h in heads}
+            conversation_keys = sorted({keys[0] for keys in keys_of.values()})
+            tenant_keys = sorted({keys[1] for keys in keys_of.values()})
+            card_keys = sorted({key for keys in keys_of.values() for key in keys[2:]})
             sends = uow.sends
             times = await sends.send_times(conversation_keys, since=now - SHORT_HORIZON_MS)
             tenant_horizon = max(length for length, _ in self._limits.tenant)
             times.update(await sends.send_times(tenant_keys, since=now - tenant_horizon))
+            if card_keys:
+                card_horizon = max(length for length, _ in self._limits.card)
+                times.update(await sends.send_times(card_keys, since=now - card_horizon))
             hourly = await sends.send_counts(conversation_keys, since=now - HORIZON_MS)
             hour_limit = self._limits.conversation[-1][1]
             full = [k for k, n in hourly.items() if n >= hour_limit - limit]
@@ -255,13 +258,17 @@ class DeliveryWorker:
             )
             flat_keys = [key for item in items for key in keys_of[item.id]]
             send_ids = await sends.record_sends(flat_keys, at=now)
+            ends = list(accumulate(len(keys_of[item.id]) for item in items))
             for until, ids in postponed.items():
                 await repo.postpone(ids, until=until, now=now)
             await self._maybe_prune(uow, now)
             await uow.commit()
         self.stats.claimed += len(items)
         self.stats.postponed += sum(len(ids) for ids in postponed.values())
-        return [_Claimed(item, tuple(send_ids[2 * i : 2 * i + 2])) for i, item in enumerate(items)]
+        return [
+            _Claimed(item, tuple(send_ids[end - len(keys_of[item.id]) : end]))
+            for item, end in zip(items, ends, strict=True)
+        ]
 
     async def _maybe_prune(self, uow: DeliveryUnitOfWork, now: int) -> None:
         """Once a minute, in the claim's unit of work (`pruning.py`)."""
@@ -371,7 +378,7 @@ class DeliveryWorker:
                             now=now, channel_id=channel_of(item.conversation_id)
                         )
                     if self._on_failed is not None:
-                        await self._on_failed(uow, item, reason)
+                        await self._on_failed(uow, item, reason, exc.status)
             await uow.commit()
         if retry_at is not None:
             self.stats.retried += 1

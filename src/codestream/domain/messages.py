@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from codestream.domain.models import Codemark, Post, Repo, User
+from codestream.domain.models import Codemark, CodemarkStatus, Origin, Post, Repo, User
 
 MAX_REFRESH_USERS = 60
 """Teams refreshes a card automatically for at most this many listed users."""
@@ -21,8 +21,18 @@ Activity = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class LastReply:
+    """The newest reply on a codemark, as its card shows it."""
+
+    author: User | None
+    text: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class CodemarkCardData:
-    """What a codemark's card shows: the codemark and the people and repos it names.
+    """What a codemark's card shows: the codemark, the people and repos it names, and how the
+    discussion stands (reply count, the last reply).
 
     `refresh_user_ids`: the Teams users (ids as Teams sends them in `from.id`) for whom Teams
     refreshes the card on its own, so each sees the actions that apply to them; at most
@@ -35,6 +45,8 @@ class CodemarkCardData:
     repos: Mapping[str, Repo]
     permalink: str
     refresh_user_ids: tuple[str, ...] = ()
+    reply_count: int = 0
+    last_reply: LastReply | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,15 @@ class ReplyCardData:
     post: Post
     author: User
     permalink: str
+
+
+@dataclass(frozen=True)
+class StatusLineData:
+    """A codemark's status was changed by `actor`: one line in each of its cards' threads."""
+
+    codemark: Codemark
+    actor: User
+    status: CodemarkStatus
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,10 @@ class TeamsMessages(Protocol):
 
     def reply(self, data: ReplyCardData) -> Activity:
         """A reply, posted into the thread of a card of its codemark."""
+        ...
+
+    def status_line(self, data: StatusLineData) -> Activity:
+        """The short line ("Ada resolved this") posted into a card's thread on a status change."""
         ...
 
     def teams_linked(self, notice: TeamsLinkNotice) -> Activity:

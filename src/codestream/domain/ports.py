@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from codestream.domain.models import (
     AccessToken,
@@ -19,7 +19,7 @@ from codestream.domain.models import (
     User,
 )
 from codestream.domain.msteams import InboundActivityLog, MsTeamsRepository
-from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, OutboxItem
+from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
 from codestream.domain.shares import Share, ShareDelivery, ShareTarget
 
 
@@ -105,6 +105,9 @@ class PostRepository(Protocol):
     async def get(self, post_id: str) -> Post | None: ...
     async def list_for_codemark(self, codemark_id: str) -> list[Post]: ...
     async def update(self, post: Post) -> None: ...
+    async def last_for_codemark(self, codemark_id: str) -> Post | None:
+        """The newest reply on a codemark (its card shows it), or None."""
+        ...
 
 
 class OutboxRepository(Protocol):
@@ -121,6 +124,22 @@ class OutboxRepository(Protocol):
 
     async def enqueue_many(self, items: Sequence[tuple[NewOutboxItem, int]], *, now: int) -> None:
         """Store messages to send, in this order, each with its deadline (`enqueue` in bulk)."""
+        ...
+
+    async def enqueue_latest(
+        self, item: NewOutboxItem, *, now: int, deadline_at: int
+    ) -> OutboxItem:
+        """Coalesce: if a row of `item`'s kind and operation waits in its conversation (queued or
+        retrying: no worker holds it), it takes `item`'s payload and deadline; otherwise `item`
+        is enqueued. The row, either way. Two callers for one conversation must be serialized
+        by the caller's transaction (a lock on the rows they both change)."""
+        ...
+
+    async def refresh_waiting(
+        self, share_id: str, operation: Operation, payload: dict[str, Any], *, now: int
+    ) -> int:
+        """The share's rows of this operation that no worker holds yet (queued or retrying)
+        take `payload`; how many."""
         ...
 
     async def get(self, item_id: int) -> OutboxItem | None:
@@ -221,6 +240,11 @@ class ShareRepository(Protocol):
     async def find_by_thread(self, tenant_id: str, thread_id: str) -> Share | None:
         """The share whose card started a channel thread (`<channel>;messageid=<root>`, as the
         connector answered when the card was posted), or None."""
+        ...
+
+    async def mark_card_deleted(self, tenant_id: str, thread_id: str) -> Share | None:
+        """The card that started this thread is gone from Teams: its share says so (status
+        `card_deleted`) and gets no more updates. The share, or None if none started it."""
         ...
 
     async def record_delivery(self, card: OutboxItem) -> None:

@@ -26,6 +26,13 @@ class Share:
     message_id: str | None = None
     url: str | None = None
     thread_id: str | None = None
+    status: str | None = None
+    """How the card's outbox row finished (kept for when that row is pruned), or
+    `CARD_DELETED` once Teams said the card is gone."""
+
+
+CARD_DELETED = "card_deleted"
+"""A share's status once its card was deleted in Teams (an update answered 404)."""
 
 
 @dataclass(frozen=True)

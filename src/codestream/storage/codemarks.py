@@ -203,6 +203,16 @@ class SqlPosts:
         )
         return [from_row(Post, row, origin=Origin) for row in await self._conn.execute(query)]
 
+    async def last_for_codemark(self, codemark_id: str) -> Post | None:
+        query = (
+            posts.select()
+            .where(posts.c.codemark_id == codemark_id, posts.c.deactivated.is_(False))
+            .order_by(posts.c.id.desc())
+            .limit(1)
+        )
+        row = (await self._conn.execute(query)).first()
+        return from_row(Post, row, origin=Origin) if row else None
+
     async def update(self, post: Post) -> None:
         await self._conn.execute(
             posts.update().where(posts.c.id == post.id).values(**values_of(post, origin=value))

@@ -12,7 +12,13 @@ from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, O
 from codestream.storage.bulk import insert_many
 from codestream.storage.engine import json_text
 from codestream.storage.rows import AnyRow, Convert, from_row, value, values_of
-from codestream.storage.tables import ACTIVE, OUTBOX_ACTIVE, OUTBOX_PRUNABLE, outbox
+from codestream.storage.tables import (
+    ACTIVE,
+    OUTBOX_ACTIVE,
+    OUTBOX_PRUNABLE,
+    OUTBOX_SHARES,
+    outbox,
+)
 
 WAITING = (DeliveryStatus.QUEUED.value, DeliveryStatus.RETRYING.value)
 HEADS_PER_QUERY = 1_000
@@ -66,6 +72,46 @@ class SqlOutbox:
             self.queued = True
             columns = [outbox.c[name] for name in rows[0]]
             await insert_many(self._conn, columns, [tuple(row.values()) for row in rows])
+
+    async def enqueue_latest(
+        self, item: NewOutboxItem, *, now: int, deadline_at: int
+    ) -> OutboxItem:
+        # One conditional UPDATE: a row a worker claims meanwhile (status `sending`) is not
+        # matched once its claim commits (PostgreSQL re-checks the condition on the newest
+        # version), so a claimed row is never changed under the worker; a new row is added then.
+        replaced = (
+            await self._conn.execute(
+                outbox.update()
+                .where(
+                    sa.text(OUTBOX_ACTIVE),  # the partial index on active rows
+                    outbox.c.conversation_id == item.conversation_id,
+                    outbox.c.status.in_(WAITING),
+                    outbox.c.kind == item.kind,
+                    outbox.c.operation == item.operation.value,
+                )
+                .values(payload=item.payload, deadline_at=deadline_at, modified_at=now)
+                .returning(*outbox.c)
+            )
+        ).all()
+        if replaced:
+            self.queued = True
+            return min((outbox_item(row) for row in replaced), key=lambda found: found.id)
+        return await self.enqueue(item, now=now, deadline_at=deadline_at)
+
+    async def refresh_waiting(
+        self, share_id: str, operation: Operation, payload: dict[str, Any], *, now: int
+    ) -> int:
+        result = await self._conn.execute(
+            outbox.update()
+            .where(
+                sa.text(OUTBOX_SHARES),  # the partial index on shares' rows
+                outbox.c.share_id == share_id,
+                outbox.c.status.in_(WAITING),
+                outbox.c.operation == operation.value,
+            )
+            .values(payload=payload, modified_at=now)
+        )
+        return int(result.rowcount or 0)
 
     async def get(self, item_id: int) -> OutboxItem | None:
         row = (await self._conn.execute(outbox.select().where(outbox.c.id == item_id))).first()

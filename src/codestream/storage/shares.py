@@ -7,7 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from codestream.domain.msteams import GENERAL_CHANNEL_NAME
 from codestream.domain.outbox import DeliveryStatus, OutboxItem
-from codestream.domain.shares import Share, ShareDelivery, ShareTarget, message_id_of
+from codestream.domain.shares import (
+    CARD_DELETED,
+    Share,
+    ShareDelivery,
+    ShareTarget,
+    message_id_of,
+)
 from codestream.storage.rows import from_row, values_of
 from codestream.storage.tables import (
     codemark_shares,
@@ -77,6 +83,17 @@ class SqlShares:
         if not codemark_ids:
             return []
         return await self._list(codemark_shares.c.codemark_id.in_(codemark_ids))
+
+    async def mark_card_deleted(self, tenant_id: str, thread_id: str) -> Share | None:
+        await self._conn.execute(
+            codemark_shares.update()
+            .where(
+                codemark_shares.c.thread_id == thread_id,
+                codemark_shares.c.tenant_id == tenant_id,
+            )
+            .values(status=CARD_DELETED)
+        )
+        return await self.find_by_thread(tenant_id, thread_id)
 
     async def record_delivery(self, card: OutboxItem) -> None:
         if card.share_id is None:

@@ -28,6 +28,7 @@ from codestream.domain.services.account_lifecycle import (
     SignInsEnded,
 )
 from codestream.domain.services.accounts import AccountService
+from codestream.domain.services.card_updates import CardUpdates
 from codestream.domain.services.codemarks import CodemarkService
 from codestream.domain.services.msteams_signin import SignInService
 from codestream.domain.services.msteams_turns import TurnGroups
@@ -46,7 +47,8 @@ class Services:
     """Every use case, wired to one storage, clock and renderer of Teams messages.
 
     `turns` runs bot turns (group-committed units of work); `signin` links Teams users;
-    `reply_threads` is how replies reach Teams (None: they stay in CodeStream).
+    `reply_threads` is how replies reach Teams (None: they stay in CodeStream);
+    `card_updates` keeps shared cards current (None: no renderer of Teams messages).
     """
 
     units: UnitOfWorkFactory
@@ -60,6 +62,7 @@ class Services:
     signin: SignInService
     turns: TurnGroups
     reply_threads: ReplyThreads | None
+    card_updates: CardUpdates | None = None
 
     async def write(
         self,
@@ -162,6 +165,7 @@ def build_services(
     shares = ShareService(
         clock, messages=messages, public_url=public_url, delivery_deadline_ms=delivery_deadline_ms
     )
+    cards = CardUpdates(shares, messages, delivery_deadline_ms) if messages is not None else None
     accounts = AccountService(hasher, clock, common_passwords)
     return Services(
         units=units,
@@ -170,11 +174,12 @@ def build_services(
         lifecycle=AccountLifecycle(accounts, clock, signing_key=signing_key, public_url=public_url),
         teams=TeamService(clock),
         repos=RepoService(clock),
-        codemarks=CodemarkService(clock, shares=shares, reply_threads=threads),
+        codemarks=CodemarkService(clock, shares=shares, reply_threads=threads, card_updates=cards),
         shares=shares,
         signin=SignInService(clock, signing_key, messages=messages, public_url=public_url),
         turns=TurnGroups(units, clock, in_flight=turns_in_flight),
         reply_threads=threads,
+        card_updates=cards,
     )
 
 

@@ -22,6 +22,7 @@ from codestream.domain.models import (
 from codestream.domain.ports import CodemarkQuery, UnitOfWork
 from codestream.domain.remotes import remote_code_url
 from codestream.domain.services.access import require_member, visible_codemark
+from codestream.domain.services.card_updates import CardUpdates
 from codestream.domain.services.reply_threads import ReplyThreads, post_to_threads
 from codestream.domain.services.repos import ensure_repo
 from codestream.domain.services.shares import ShareService
@@ -89,7 +90,8 @@ class CodemarkFilters:
 
 class CodemarkService:
     """Create, read, change and discuss codemarks. `shares` shares a new codemark in the same
-    transaction; `reply_threads` posts replies into the Teams threads of its cards."""
+    transaction; `reply_threads` posts replies into the Teams threads of its cards;
+    `card_updates` brings its cards in Teams up to date after every change."""
 
     def __init__(
         self,
@@ -97,10 +99,12 @@ class CodemarkService:
         *,
         shares: ShareService | None = None,
         reply_threads: ReplyThreads | None = None,
+        card_updates: CardUpdates | None = None,
     ) -> None:
         self._clock = clock
         self._shares = shares
         self._reply_threads = reply_threads
+        self._card_updates = card_updates
 
     async def create_codemark(
         self, uow: UnitOfWork, actor: User, new: NewCodemark, *, share_to: Sequence[str] = ()
@@ -185,7 +189,8 @@ class CodemarkService:
     async def change_codemark(
         self, uow: UnitOfWork, actor: User, codemark_id: str, changes: CodemarkChanges
     ) -> Codemark:
-        """Change status or assignees (any member), or title, text and tags (the author)."""
+        """Change status or assignees (any member), or title, text and tags (the author); every
+        card of the codemark in Teams is updated (a status change also says so in its thread)."""
         codemark = await visible_codemark(uow, actor, codemark_id)
         touches_content = any(v is not None for v in (changes.title, changes.text, changes.tags))
         if touches_content and codemark.creator_id != actor.id:
@@ -210,7 +215,17 @@ class CodemarkService:
             tags=codemark.tags if changes.tags is None else rules.tags(changes.tags),
             modified_at=self._clock(),
         )
+        if replace(updated, modified_at=codemark.modified_at) == codemark:
+            return codemark  # nothing changed: no write, no calls to Teams
         await uow.codemarks.update(updated)
+        if self._card_updates is not None:
+            await self._card_updates.codemark_changed(
+                uow,
+                updated,
+                updated.modified_at,
+                actor=actor,
+                status_changed=updated.status != codemark.status,
+            )
         return updated
 
     async def delete_codemark(self, uow: UnitOfWork, actor: User, codemark_id: str) -> None:
@@ -221,7 +236,10 @@ class CodemarkService:
             raise PermissionDenied(
                 "only the author or a team admin may delete it", code="not_author"
             )
-        await uow.codemarks.update(replace(codemark, deactivated=True, modified_at=self._clock()))
+        deleted = replace(codemark, deactivated=True, modified_at=self._clock())
+        await uow.codemarks.update(deleted)
+        if self._card_updates is not None:  # the cards say it was deleted, and no more
+            await self._card_updates.codemark_changed(uow, deleted, deleted.modified_at)
 
     async def add_reply(
         self,
@@ -236,6 +254,8 @@ class CodemarkService:
         codemark, post = await record_reply(uow, actor, codemark_id, text, origin, now)
         if self._reply_threads is not None:
             await post_to_threads(uow, self._reply_threads, codemark, post, actor, now)
+        if self._card_updates is not None:
+            await self._card_updates.codemark_changed(uow, codemark, now)
         return post
 
     async def list_replies(self, uow: UnitOfWork, actor: User, codemark_id: str) -> list[Post]:

@@ -14,6 +14,7 @@ from enum import Enum
 from codestream.domain.models import Origin, User
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services import msteams_links as links
+from codestream.domain.services.card_updates import CardUpdates
 from codestream.domain.services.codemarks import record_reply
 from codestream.domain.services.reply_threads import ReplyThreads, post_to_threads
 from codestream.domain.shares import Share
@@ -47,10 +48,12 @@ async def add_reply_from_teams(
     text: str,
     now: int,
     threads: ReplyThreads | None = None,
+    cards: CardUpdates | None = None,
 ) -> ThreadReply:
     """Add `text`, written in the thread `thread_id`, as a reply on the shared codemark, by the
-    CodeStream user the Teams user signed in as, and queue it for the codemark's other threads
-    (with `threads`); why not, when it can't be added."""
+    CodeStream user the Teams user signed in as, queue it for the codemark's other threads
+    (with `threads`) and update its cards' reply count and last reply (with `cards`); why not,
+    when it can't be added."""
     user = None
     if teams_user_id is not None:
         user = await links.linked_user(uow, tenant_id, teams_user_id)
@@ -64,4 +67,6 @@ async def add_reply_from_teams(
         return ThreadReply(Outcome.UNSTORABLE, user=user)
     if threads is not None:
         await post_to_threads(uow, threads, codemark, post, user, now, written_in=thread_id)
+    if cards is not None:
+        await cards.codemark_changed(uow, codemark, now)
     return ThreadReply(Outcome.ADDED, user)

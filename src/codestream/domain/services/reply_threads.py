@@ -46,6 +46,51 @@ async def shared_card_thread(uow: UnitOfWork, tenant_id: str, thread_id: str) ->
     return await uow.shares.find_by_thread(tenant_id, thread_id)
 
 
+@dataclass(frozen=True)
+class SentCard:
+    """A share whose card is in Teams: the thread it started, its message, where to call."""
+
+    share: Share
+    thread_id: str
+    message_id: str
+    service_url: str
+
+
+@dataclass(frozen=True)
+class CodemarkCards:
+    """A codemark's cards in connected channels: those in Teams, and those still on their way."""
+
+    sent: list[SentCard]
+    waiting: list[Share]
+
+
+async def codemark_cards(uow: UnitOfWork, codemark: Codemark) -> CodemarkCards:
+    """The codemark's cards in channels still connected, read under the lock that orders this
+    transaction with the marking of a card as sent: a card being marked sent right now is waited
+    for and then seen with its thread, or its marking waits for this transaction and then sees
+    what it changed (the delivery worker's hook, `CardSentHook`)."""
+    shares = await uow.shares.list_for_codemark(codemark.id)
+    if not shares:
+        return CodemarkCards([], [])
+    deliveries = await uow.shares.deliveries([share.id for share in shares], lock=True)
+    connected = {t.channel_id: t for t in await uow.shares.list_targets(codemark.team_id)}
+    sent: list[SentCard] = []
+    waiting: list[Share] = []
+    for share in shares:
+        delivery = deliveries.get(share.id)
+        target = connected.get(share.channel_id)
+        if delivery is None or target is None:
+            continue
+        if delivery.status != "sent":
+            waiting.append(share)
+            continue
+        thread = delivery.result_id
+        message_id = split_thread(thread)[1] if thread is not None else None
+        if thread is not None and message_id is not None:
+            sent.append(SentCard(share, thread, message_id, target.service_url))
+    return CodemarkCards(sent, waiting)
+
+
 async def post_to_threads(
     uow: UnitOfWork,
     threads: ReplyThreads,
@@ -58,28 +103,20 @@ async def post_to_threads(
 ) -> None:
     """Queue the reply for every thread of the codemark's sent cards (once per thread), except
     `written_in`, the thread a reply from Teams was written in."""
-    shares = await uow.shares.list_for_codemark(codemark.id)
-    if not shares:
-        return
-    # Locked: a card being marked sent right now is waited for and then seen with its thread,
-    # or its marking waits for this reply and then finds it (`post_replies_since_share`).
-    deliveries = await uow.shares.deliveries([share.id for share in shares], lock=True)
-    connected = {t.channel_id: t for t in await uow.shares.list_targets(codemark.team_id)}
+    # A card marked sent meanwhile finds this reply (`post_replies_since_share`).
+    cards = await codemark_cards(uow, codemark)
     activity: dict[str, Any] | None = None
     queued: set[str] = {written_in} if written_in is not None else set()
-    for share in shares:
-        delivery = deliveries.get(share.id)
-        target = connected.get(share.channel_id)
-        if delivery is None or target is None or delivery.status != "sent":
-            continue
-        thread = delivery.result_id
-        if thread is None or split_thread(thread)[1] is None or thread in queued:
+    for card in cards.sent:
+        if card.thread_id in queued:
             continue
         if activity is None:
             permalink = codemark.permalink(threads.public_url)
             activity = threads.render(ReplyCardData(codemark, post, author, permalink))
-        await _enqueue(uow, threads, share.tenant_id, target.service_url, thread, activity, now)
-        queued.add(thread)
+        await _enqueue(
+            uow, threads, card.share.tenant_id, card.service_url, card.thread_id, activity, now
+        )
+        queued.add(card.thread_id)
 
 
 async def post_replies_since_share(
@@ -114,13 +151,30 @@ async def post_replies_since_share(
     return count
 
 
+class CardRefresher(Protocol):
+    """Brings a card that just reached Teams up to date (`CardUpdates.card_sent`)."""
+
+    async def card_sent(
+        self,
+        uow: UnitOfWork,
+        share: Share,
+        *,
+        thread_id: str,
+        service_url: str,
+        sent: dict[str, Any],
+        now: int,
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class CardSentHook:
     """The delivery worker's `on_sent`: when a share's card has started its thread, queue into it
-    the replies written meanwhile (`post_replies_since_share`); other rows are left alone."""
+    the replies written meanwhile (`post_replies_since_share`) and, with `cards`, an update if
+    the codemark changed since the card was rendered; other rows are left alone."""
 
     threads: ReplyThreads
     clock: Clock
+    cards: CardRefresher | None = None
 
     async def __call__(self, uow: UnitOfWork, item: OutboxItem, result: Any) -> None:
         """Called in the transaction that marks `item` sent, with the connector's answer."""
@@ -130,14 +184,20 @@ class CardSentHook:
         if split_thread(thread)[1] is None:
             return
         share = await uow.shares.get(item.share_id)
-        if share is not None:
-            await post_replies_since_share(
+        if share is None:
+            return
+        now = self.clock()
+        await post_replies_since_share(
+            uow, self.threads, share, thread_id=thread, service_url=item.service_url, now=now
+        )
+        if self.cards is not None:
+            await self.cards.card_sent(
                 uow,
-                self.threads,
                 share,
                 thread_id=thread,
                 service_url=item.service_url,
-                now=self.clock(),
+                sent=item.payload,
+                now=now,
             )
 
 

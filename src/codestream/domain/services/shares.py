@@ -18,13 +18,20 @@ from codestream.domain.messages import (
     MAX_REFRESH_USERS,
     Activity,
     CodemarkCardData,
+    LastReply,
     TeamsMessages,
 )
 from codestream.domain.models import Codemark, Repo, User
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services.access import require_member, visible_codemark
-from codestream.domain.shares import Share, ShareDelivery, ShareTarget, message_id_of
+from codestream.domain.shares import (
+    CARD_DELETED,
+    Share,
+    ShareDelivery,
+    ShareTarget,
+    message_id_of,
+)
 from codestream.errors import InvalidInput, NotFound, ServiceUnavailable
 
 PROVIDERS = ("msteams",)
@@ -40,7 +47,8 @@ TEAMS_WEB = "https://teams.microsoft.com"
 @dataclass(frozen=True)
 class SharedTo:
     """A share with its delivery status: queued, sending, retrying (next attempt, last error),
-    sent (message id, link) or failed (reason)."""
+    sent (message id, link), failed (reason) or card_deleted (the card was deleted in Teams;
+    it gets no more updates)."""
 
     share: Share
     status: str
@@ -185,6 +193,12 @@ class ShareService:
                 tenant_id, codemark.team_id, limit=MAX_REFRESH_USERS
             )
             refresh = tuple(link.teams_user_id for link in links)
+        last_reply = None
+        if codemark.num_replies > 0:
+            post = await uow.posts.last_for_codemark(codemark.id)
+            if post is not None:
+                replier = await uow.users.get(post.creator_id)
+                last_reply = LastReply(author=replier, text=post.text, origin=post.origin)
         return CodemarkCardData(
             codemark=codemark,
             author=author,
@@ -192,6 +206,8 @@ class ShareService:
             repos=repos,
             permalink=codemark.permalink(self._public_url),
             refresh_user_ids=refresh,
+            reply_count=codemark.num_replies,
+            last_reply=last_reply,
         )
 
 
@@ -275,6 +291,15 @@ def _shared_to(share: Share, delivery: ShareDelivery | None, group_id: str | Non
     url = share.url
     if url is None and message_id is not None:
         url = message_link(share, message_id, group_id)
+    if share.status == CARD_DELETED:
+        return SharedTo(
+            share,
+            CARD_DELETED,
+            attempts=delivery.attempts,
+            sent_at=delivery.sent_at,
+            message_id=message_id,
+            url=url,
+        )
     return SharedTo(
         share=share,
         status=delivery.status,

@@ -287,7 +287,8 @@ ProviderName = Literal["msteams"]
 ChannelId = Annotated[
     str, Field(min_length=1, max_length=255, description="A Teams channel id (`19:…`)")
 ]
-DeliveryStatusName = Literal["queued", "sending", "retrying", "sent", "failed"]
+DeliveryStatusName = Literal["queued", "sending", "retrying", "sent", "failed", "card_deleted"]
+"""Where a share's card is: on its way, in Teams, failed, or deleted in Teams (no more updates)."""
 
 
 class NewShares(Model):

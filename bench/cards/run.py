@@ -1,0 +1,318 @@
+"""Benchmark: cards that update in place. One codemark shared to 20 channels, 500 changes in 5 s.
+
+One command: `.venv/bin/python bench/cards/run.py [--pg URL]`. Our app runs in this process (REST
+API, bot endpoint, its in-process delivery worker), the Teams emulator too, enforcing Teams'
+limits. Scenarios, on SQLite (and PostgreSQL with `--pg`):
+
+* burst: 500 PATCHes of the codemark through the REST API, spread over 5 s (the last one resolves
+  it). Reported: whether every card ends in the final state, update calls per card, 429s, and
+  the time from the last change to the last card updated, against the pacing bound: the soonest
+  each card's final update could go under the windows (`delivery/pacing.py`: the card's own
+  one-a-second window, its channel's and the tenant's), given the calls made before the last
+  change.
+* latency: one change at a time, 1.1 s apart (far below every limit): PATCH sent to each card
+  updated at the emulator, p50 and p95 over all cards.
+
+Baseline in the same run: no coalescing (one update per change per card, as a naive sender
+would do), whose call count and drain-time lower bound under the same limits are computed.
+
+Prints a table and writes bench/results/cards-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+
+from codestream.config import config_from_document, new_document
+from codestream.delivery.pacing import (
+    CARD_UPDATE,
+    PER_CONVERSATION,
+    PER_TENANT,
+    earliest,
+    lower_bound_ms,
+)
+from codestream.domain.services import msteams_channels
+from codestream.passwords import Argon2Hasher
+from codestream.storage.engine import create_engine
+from codestream.storage.migrate import upgrade_database
+from codestream.storage.uow import SqlUnitOfWorkFactory
+from codestream.teams.cards import CONTENT_TYPE
+from codestream.web.app import create_app
+from teams_emulator import Message, RunningEmulator, Scene, run_emulator, scene
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE.parent / "results"
+ROOT = HERE.parent.parent
+CHANNELS = 20
+CHANGES = 500
+BURST_S = 5.0
+LATENCY_SAMPLES = 20
+PASSWORD = "correct horse battery 7"
+BASE = "http://bench"
+
+
+def _card(emu: RunningEmulator, channel_id: str) -> Message:
+    conversation = emu.emulator.world.conversations[channel_id]
+    (root,) = [m for m in conversation.messages.values() if m.from_bot and m.thread_root == m.id]
+    return root
+
+
+def _shows(message: Message, text: str) -> bool:
+    return any(
+        text in json.dumps(a.get("content"))
+        for a in message.attachments
+        if a.get("contentType") == CONTENT_TYPE
+    )
+
+
+async def _until(check: Any, wait: float, step: float = 0.002) -> bool:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        await asyncio.sleep(step)
+    return bool(check())
+
+
+async def _world(emu: RunningEmulator, url: str, client: httpx.AsyncClient, app: Any) -> str:
+    """Ada's team, its codemark shared to the 20 channels and sent; the codemark's id."""
+    services = app.state.ctx.services
+    user = await services.sign_up(email="ada@example.com", password=PASSWORD, full_name="Ada")
+    login = await client.post("/api/v1/login", json={"email": user.email, "password": PASSWORD})
+    client.headers["Authorization"] = f"Bearer {login.json()['accessToken']}"
+    team = (await client.post("/api/v1/teams", json={"name": "Bench"})).json()
+    cast: Scene = app.state.bench_cast
+    async with SqlUnitOfWorkFactory(app.state.bench_engine)() as uow:
+        cs_team = await uow.teams.get(team["id"])
+        assert cs_team is not None
+        for channel in cast.channels:
+            await msteams_channels.connect(
+                uow, channel_id=channel.id, user=user, teams=[cs_team], now=int(time.time() * 1000)
+            )
+        await uow.commit()
+    codemark = (
+        await client.post(
+            "/api/v1/codemarks",
+            json={"teamId": team["id"], "type": "issue", "title": "v0", "text": "Rounding."},
+        )
+    ).json()
+    shared = await client.post(
+        f"/api/v1/codemarks/{codemark['id']}/shares",
+        json={"provider": "msteams", "channelIds": [c.id for c in cast.channels]},
+    )
+    assert shared.status_code == 202, shared.text
+    sent = await _until(
+        lambda: all(
+            any(m.from_bot for m in emu.emulator.world.conversations[c.id].messages.values())
+            for c in cast.channels
+        ),
+        30,
+    )
+    assert sent, "the cards did not arrive"
+    await asyncio.sleep(1.2)  # let the cards' first update window pass
+    return str(codemark["id"])
+
+
+def _calls(emu: RunningEmulator, route: str) -> list[Any]:
+    return list(emu.emulator.transcript.query(route=route))
+
+
+def _bound(emu: RunningEmulator, cast: Scene, last_change: float) -> float:
+    """When, at the soonest, the last card's final update could go under the windows, given
+    the calls made before `last_change`; seconds after `last_change`."""
+    before = [c for c in emu.emulator.transcript.query() if c.time <= last_change]
+    tenant = sorted(int(c.time * 1000) for c in before if c.direction == "bot_to_teams")
+    at = int(last_change * 1000)
+    worst = at
+    for channel in cast.channels:
+        card = _card(emu, channel.id)
+        in_channel = sorted(int(c.time * 1000) for c in before if channel.id in unquote(c.url))
+        of_card = sorted(
+            int(c.time * 1000)
+            for c in before
+            if c.route == "update_activity" and c.url.endswith(f"/activities/{card.id}")
+        )
+        soonest = max(
+            earliest(of_card, CARD_UPDATE, at, 0),
+            earliest(in_channel, PER_CONVERSATION, at, 0),
+            earliest(tenant, PER_TENANT, at, 0),
+        )
+        worst = max(worst, soonest)
+    return (worst - at) / 1000
+
+
+async def run(url: str, backend: str) -> list[dict[str, Any]]:
+    """Both scenarios on one database."""
+    async with run_emulator(transcript_limit=1_000_000) as emu:
+        cast = scene(
+            emu.emulator,
+            users=["Ada"],
+            channels=[f"ch{i}" for i in range(CHANNELS)],
+            bot_endpoint=f"{BASE}/no-auth/provider-action/msteams",
+        )
+        doc = new_document("https://codestream.example.com")
+        doc["integrations"] = {"msteams": {"bench": emu.msteams_block(cast.bot)}}
+        config = config_from_document(doc, environ={"CS_DATABASE_URL": url})
+        await asyncio.to_thread(upgrade_database, url)
+        engine = create_engine(url)
+        hasher = Argon2Hasher(time_cost=1, memory_cost=8192)
+        async with httpx.AsyncClient(timeout=30) as http:
+            app = create_app(config, engine=engine, http=http, migrate=False, hasher=hasher)
+            app.state.bench_cast, app.state.bench_engine = cast, engine
+            transport = httpx.ASGITransport(app=app)
+            async with (
+                httpx.AsyncClient(transport=transport, base_url=BASE, timeout=30) as client,
+                app.router.lifespan_context(app),
+            ):
+                emu.driver.use_client(client)
+                await emu.driver.install_bot(cast.bot, cast.team, by=cast.alice)
+                codemark_id = await _world(emu, url, client, app)
+                rows = [await _burst(emu, cast, client, codemark_id, backend)]
+                rows.append(await _latency(emu, cast, client, codemark_id, backend))
+        await engine.dispose()
+        return rows
+
+
+async def _burst(
+    emu: RunningEmulator, cast: Scene, client: httpx.AsyncClient, codemark_id: str, backend: str
+) -> dict[str, Any]:
+    updates_before = len(_calls(emu, "update_activity"))
+    started = time.time()
+    for n in range(1, CHANGES + 1):
+        wait = started + n * BURST_S / CHANGES - time.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        body: dict[str, Any] = {"title": f"v{n}"}
+        if n == CHANGES:
+            body = {"title": "final", "status": "closed"}
+        answer = await client.patch(f"/api/v1/codemarks/{codemark_id}", json=body)
+        assert answer.status_code == 200, answer.text
+    last_change = time.time()
+    cards = [_card(emu, c.id) for c in cast.channels]
+    done = await _until(
+        lambda: all(_shows(m, '"final"') and _shows(m, "Resolved") for m in cards), 60, 0.01
+    )
+    await asyncio.sleep(0.5)  # nothing more should follow
+    updated_at = max(float(m.updated or 0) for m in cards)
+    calls = _calls(emu, "update_activity")[updates_before:]
+    per_card = [sum(1 for c in calls if c.url.endswith(f"/activities/{m.id}")) for m in cards]
+    bound = _bound(emu, cast, last_change)
+    measured = updated_at - last_change
+    naive_bound = max(
+        lower_bound_ms(CHANGES, PER_CONVERSATION), lower_bound_ms(CHANGES * CHANNELS, PER_TENANT)
+    )
+    return {
+        "scenario": f"burst: {CHANGES} changes in {BURST_S:g} s, {CHANNELS} cards",
+        "backend": backend,
+        "all_final": done,
+        "burst_s": round(last_change - started, 3),
+        "updates_per_card_min": min(per_card),
+        "updates_per_card_max": max(per_card),
+        "updates_per_card_mean": round(statistics.mean(per_card), 2),
+        "429s": len(emu.emulator.transcript.query(status=429)),
+        "last_change_to_last_card_s": round(measured, 3),
+        "pacing_bound_s": round(bound, 3),
+        "vs_bound": round(measured / bound, 3) if bound > 0 else None,
+        "baseline_uncoalesced_calls_per_card": CHANGES,
+        "baseline_uncoalesced_drain_bound_s": round(naive_bound / 1000, 1),
+    }
+
+
+async def _latency(
+    emu: RunningEmulator, cast: Scene, client: httpx.AsyncClient, codemark_id: str, backend: str
+) -> dict[str, Any]:
+    cards = [_card(emu, c.id) for c in cast.channels]
+    samples: list[float] = []
+    for n in range(LATENCY_SAMPLES):
+        await asyncio.sleep(1.1)  # past every card's window: nothing throttles this change
+        title = f"latency {n}"
+        sent = time.time()
+        answer = await client.patch(f"/api/v1/codemarks/{codemark_id}", json={"title": title})
+        assert answer.status_code == 200, answer.text
+        seen: dict[str, float] = {}
+
+        def arrived(title: str = title, seen: dict[str, float] = seen) -> bool:
+            for card in cards:
+                if card.id not in seen and _shows(card, f'"{title}"'):
+                    seen[card.id] = time.time()
+            return len(seen) == len(cards)
+
+        await _until(arrived, 10, 0.001)
+        samples.extend(at - sent for at in seen.values())
+    ordered = sorted(samples)
+    return {
+        "scenario": f"latency: one change, {CHANNELS} cards, unthrottled",
+        "backend": backend,
+        "samples": len(samples),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 1),
+        "target": "p50 < 50 ms",
+    }
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    lines = []
+    for r in rows:
+        if "p50_ms" in r:
+            lines.append(
+                f"{r['scenario']} [{r['backend']}]: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms "
+                f"({r['samples']} card updates; target {r['target']})"
+            )
+            continue
+        lines += [
+            f"{r['scenario']} [{r['backend']}]",
+            "| measure | ours | baseline: no coalescing |",
+            "| --- | --- | --- |",
+            f"| every card final | {r['all_final']} | - |",
+            f"| update calls per card (min/mean/max) | {r['updates_per_card_min']}/"
+            f"{r['updates_per_card_mean']}/{r['updates_per_card_max']} | "
+            f"{r['baseline_uncoalesced_calls_per_card']} |",
+            f"| 429s | {r['429s']} | - |",
+            f"| last change -> last card updated | {r['last_change_to_last_card_s']} s | "
+            f">= {r['baseline_uncoalesced_drain_bound_s']} s |",
+            f"| pacing bound | {r['pacing_bound_s']} s (x{r['vs_bound']}) | - |",
+        ]
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pg", default=os.environ.get("CS_BENCH_PG_URL"), help="PostgreSQL URL")
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows += await run(f"sqlite:///{tmp}/cards.db", "sqlite")
+    if args.pg:
+        rows += await run(args.pg, "postgresql")
+    print(_table(rows))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"cards-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "python": sys.version.split()[0],
+                "machine": platform.machine(),
+                "cpus": os.cpu_count(),
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
