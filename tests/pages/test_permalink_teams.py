@@ -4,6 +4,7 @@ posted from the page reaches that thread; resolving from the page is what the RE
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from codestream.apppackage.manifest import RSC_PERMISSIONS
 from support.bots import start_bot_world
 from support.shared_thread import Thread, share_into_the_channel
-from support.teams_flow import PASSWORD, browser, csrf_on, text_of, wait_for_new
+from support.teams_flow import PASSWORD, browser, card_of, csrf_on, text_of, wait_for_new
 
 
 @pytest.fixture
@@ -64,3 +65,21 @@ async def test_replies_travel_between_the_page_and_the_cards_thread(thread: Thre
         f"/api/v1/codemarks/{thread.codemark_id}", headers=thread.alice.headers
     )
     assert codemark.json()["status"] == "closed"
+    # Resolving on the page reached the card in Teams: it is updated in place.
+    messages = world.emu.emulator.world.conversations[world.channel.id].messages
+
+    def status_on_card() -> list[str]:
+        card = card_of(messages[thread.card.id])
+        return [
+            run["text"]
+            for element in card["body"]
+            if element["type"] == "RichTextBlock"
+            for run in element["inlines"]
+            if run.get("weight") == "Bolder"
+        ]
+
+    for _ in range(150):
+        if "Resolved" in status_on_card():
+            break
+        await asyncio.sleep(0.1)
+    assert "Resolved" in status_on_card()
