@@ -1,0 +1,119 @@
+"""Recording sent rows: many rows answered at about the same time share one transaction.
+
+A worker sends the rows it claimed concurrently (a codemark's 20 cards are 20 update calls at
+once); recording each answer in its own transaction cost 20 commits, run on the same event loop
+as the calls still in flight. `SentRecorder.record` instead waits for the one transaction that
+records every answer that arrived by the time it starts (group commit): the first answer starts
+one at once, the answers arriving during it share the next. A row counts as sent only once that
+transaction committed, as before.
+
+If a shared transaction fails (the `on_sent` hook of one row raising, say), each row of it is
+recorded again in a transaction of its own, so one bad row does not hold the others back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from codestream.delivery.ports import DeliveryUnitOfWork, DeliveryUnitOfWorkFactory
+from codestream.domain.clock import Clock
+from codestream.domain.outbox import Operation, OutboxItem
+from codestream.domain.ports import UnitOfWork
+
+log = logging.getLogger("codestream.delivery")
+
+SentHook = Callable[[UnitOfWork, OutboxItem, Any], Awaitable[None]]
+"""Called in the transaction that marks a row sent, with the connector's answer."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    item: OutboxItem
+    send_ids: tuple[int, ...]
+    result: Any
+    recorded: asyncio.Future[None]
+
+
+async def finished(uow: UnitOfWork, item: OutboxItem) -> None:
+    """A row's delivery is over: a share's card leaves its outcome (and thread) on the share,
+    which reports it once the row is pruned."""
+    if item.share_id is not None:
+        await uow.shares.record_delivery(item)
+
+
+class SentRecorder:
+    """Marks rows sent for one worker, answers arriving together in one transaction."""
+
+    def __init__(
+        self,
+        uow_factory: DeliveryUnitOfWorkFactory,
+        worker_id: str,
+        clock: Clock,
+        on_sent: SentHook | None,
+    ) -> None:
+        self._uow = uow_factory
+        self._worker_id = worker_id
+        self._clock = clock
+        self._on_sent = on_sent
+        self._waiting: list[_Answer] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, item: OutboxItem, send_ids: Sequence[int], result: Any) -> None:
+        """Mark `item` sent (the connector answered `result`); returns once committed, raises
+        what recording it alone raised."""
+        recorded = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Answer(item, tuple(send_ids), result, recorded))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        await recorded
+
+    async def _write(self) -> None:
+        while self._waiting:
+            answers, self._waiting = self._waiting, []
+            try:
+                await self._commit(answers)
+            except Exception as exc:
+                if len(answers) == 1:
+                    answers[0].recorded.set_exception(exc)
+                    continue
+                log.exception("recording %d sent rows together failed; one by one", len(answers))
+                for answer in answers:
+                    await self._alone(answer)
+            else:
+                for answer in answers:
+                    answer.recorded.set_result(None)
+
+    async def _alone(self, answer: _Answer) -> None:
+        try:
+            await self._commit([answer])
+        except Exception as exc:
+            answer.recorded.set_exception(exc)
+        else:
+            answer.recorded.set_result(None)
+
+    async def _commit(self, answers: Sequence[_Answer]) -> None:
+        now = self._clock()
+        async with self._uow() as uow:
+            await uow.sends.touch_sends([i for answer in answers for i in answer.send_ids], at=now)
+            for answer in answers:
+                await self._mark(uow, answer, now)
+            await uow.commit()
+
+    async def _mark(self, uow: DeliveryUnitOfWork, answer: _Answer, now: int) -> None:
+        item, result = answer.item, answer.result
+        result_id = None
+        if isinstance(result, dict) and result.get("id") is not None:
+            result_id = str(result["id"])
+        elif item.operation is Operation.UPDATE:
+            result_id = str(item.payload["id"])
+        sent = await uow.outbox.mark_sent(
+            item.id, result_id=result_id, now=now, worker_id=self._worker_id
+        )
+        if sent is not None:
+            await finished(uow, sent)
+            if self._on_sent is not None:
+                await self._on_sent(uow, item, result)
