@@ -35,6 +35,7 @@ class _Answer:
     item: OutboxItem
     send_ids: tuple[int, ...]
     result: Any
+    answered_at: int
     recorded: asyncio.Future[None]
 
 
@@ -66,7 +67,8 @@ class SentRecorder:
         """Mark `item` sent (the connector answered `result`); returns once committed, raises
         what recording it alone raised."""
         recorded = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Answer(item, tuple(send_ids), result, recorded))
+        answer = _Answer(item, tuple(send_ids), result, self._clock(), recorded)
+        self._waiting.append(answer)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write())
         await recorded
@@ -96,7 +98,9 @@ class SentRecorder:
             answer.recorded.set_result(None)
 
     async def _commit(self, answers: Sequence[_Answer]) -> None:
-        now = self._clock()
+        # The calls are logged at the latest answer of the group, not at the commit: a commit
+        # that waited for the database must not lengthen the pacing windows (`pacing.py`).
+        now = max(answer.answered_at for answer in answers)
         async with self._uow() as uow:
             await uow.sends.touch_sends([i for answer in answers for i in answer.send_ids], at=now)
             for answer in answers:
