@@ -1,11 +1,12 @@
-"""Recording sent rows: many rows answered at about the same time share one transaction.
+"""Recording sent rows: the answers to calls made together share one transaction.
 
 A worker sends the rows it claimed concurrently (a codemark's 20 cards are 20 update calls at
 once); recording each answer in its own transaction cost 20 commits, run on the same event loop
-as the calls still in flight. `SentRecorder.record` instead waits for the one transaction that
-records every answer that arrived by the time it starts (group commit): the first answer starts
-one at once, the answers arriving during it share the next. A row counts as sent only once that
-transaction committed, as before.
+as the calls still in flight. `SentRecorder.record` instead waits for one transaction that
+records every answer that arrived by the time it starts (group commit), and that transaction
+waits for the calls still in flight (at most GATHER_S), so they are neither slowed down by it
+nor recorded apart. A row counts as sent only once that transaction committed, as before; the
+calls are logged at the group's latest answer (pacing reads the log).
 
 If a shared transaction fails (the `on_sent` hook of one row raising, say), each row of it is
 recorded again in a transaction of its own, so one bad row does not hold the others back.
@@ -14,8 +15,9 @@ recorded again in a transaction of its own, so one bad row does not hold the oth
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,9 @@ from codestream.domain.outbox import Operation, OutboxItem
 from codestream.domain.ports import UnitOfWork
 
 log = logging.getLogger("codestream.delivery")
+
+GATHER_S = 0.02
+"""How long recording waits at most for the calls still in flight to answer."""
 
 SentHook = Callable[[UnitOfWork, OutboxItem, Any], Awaitable[None]]
 """Called in the transaction that marks a row sent, with the connector's answer."""
@@ -62,6 +67,22 @@ class SentRecorder:
         self._on_sent = on_sent
         self._waiting: list[_Answer] = []
         self._writer: asyncio.Task[None] | None = None
+        self._calls = 0
+        self._no_calls = asyncio.Event()
+        self._no_calls.set()
+
+    @contextlib.asynccontextmanager
+    async def calling(self) -> AsyncIterator[None]:
+        """Around a call to Teams: recording waits for the calls in flight (at most
+        GATHER_S), so they are not slowed down by it and are recorded together."""
+        self._calls += 1
+        self._no_calls.clear()
+        try:
+            yield
+        finally:
+            self._calls -= 1
+            if self._calls == 0:
+                self._no_calls.set()
 
     async def record(self, item: OutboxItem, send_ids: Sequence[int], result: Any) -> None:
         """Mark `item` sent (the connector answered `result`); returns once committed, raises
@@ -74,6 +95,8 @@ class SentRecorder:
         await recorded
 
     async def _write(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._no_calls.wait(), GATHER_S)
         while self._waiting:
             answers, self._waiting = self._waiting, []
             try:

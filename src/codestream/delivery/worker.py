@@ -286,7 +286,8 @@ class DeliveryWorker:
     async def _deliver(self, entry: _Claimed) -> None:
         item = entry.item
         try:
-            result = await self._leases.call(item.id, lambda: self._call(item))
+            async with self._recorder.calling():
+                result = await self._leases.call(item.id, lambda: self._call(item))
         except LeaseLost:
             self.stats.lost_leases += 1
             log.warning(
