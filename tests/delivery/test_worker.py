@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
+
+import pytest
 
 from codestream.delivery.pruning import ACTIVITY_KEYS_KEPT_MS, PRUNE_EVERY_MS
 from codestream.delivery.worker import WAKE_GATHER_S
-from codestream.domain.outbox import FINISHED_KEPT_MS, DeliveryStatus, NewOutboxItem, Operation
+from codestream.domain.outbox import (
+    FINISHED_KEPT_MS,
+    DeliveryStatus,
+    NewOutboxItem,
+    Operation,
+    OutboxItem,
+)
+from codestream.domain.ports import UnitOfWork
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from delivery.delivery_world import Delivery
 
@@ -193,3 +203,24 @@ async def test_a_flood_of_commits_wakes_it_once_per_gathering_window_not_once_pe
     # Woken 100 times. A look that sent something is followed by another at once (one message
     # per conversation a look); otherwise it looked at most once per gathering window.
     assert looks <= sent + elapsed / WAKE_GATHER_S + 2, (looks, elapsed)
+
+
+async def test_cards_answered_together_are_recorded_even_if_one_cards_hook_fails(
+    delivery: Delivery,
+) -> None:
+    good = await delivery.enqueue(delivery.channels[0], "good card")
+    bad = await delivery.enqueue(delivery.channels[1], "bad card")
+
+    async def hook(uow: UnitOfWork, item: OutboxItem, result: Any) -> None:
+        if item.payload.get("text") == "bad card":
+            raise RuntimeError("the sent-hook broke")
+
+    worker = delivery.worker(on_sent=hook)
+    with pytest.raises(RuntimeError, match="the sent-hook broke"):
+        await worker.run_once()
+    # Both calls reached Teams; the good card is recorded though it shared a transaction with
+    # the bad one, which stays on its way (its lease runs out, then it is sent again).
+    assert delivery.texts(delivery.channels[0]) == ["good card"]
+    assert delivery.texts(delivery.channels[1]) == ["bad card"]
+    assert (await delivery.item(good.id)).status is DeliveryStatus.SENT
+    assert (await delivery.item(bad.id)).status is DeliveryStatus.SENDING

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -191,3 +192,57 @@ async def test_a_commit_that_queued_messages_wakes_the_worker_and_no_other_does(
         await uow.outbox.enqueue_many([(item, 100), (item, 100)], now=2)
         await uow.commit()
     assert wakes == ["wake"]  # once per commit, however many rows
+
+
+async def test_enqueue_latest_gives_each_waiting_update_its_own_card_and_queues_the_rest(
+    engine: AsyncEngine,
+) -> None:
+    def update(conversation: str, title: str) -> NewOutboxItem:
+        return NewOutboxItem(
+            kind="codemark_card_update",
+            tenant_id="t1",
+            service_url="https://smba.trafficmanager.net/amer/t1/",
+            conversation_id=conversation,
+            operation=Operation.UPDATE,
+            payload={"id": conversation[-1], "title": title},
+        )
+
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.outbox.enqueue_latest(
+            [update("19:w;messageid=1", "v1"), update("19:s;messageid=2", "v1")],
+            now=1,
+            deadline_at=100,
+        )
+        await uow.commit()
+    async with SqlUnitOfWork(engine) as uow:  # a worker takes the second card's update
+        (sending,) = [
+            i for i in await uow.outbox.due_heads(now=2, limit=10) if "19:s" in i.conversation_id
+        ]
+        await uow.outbox.claim([sending.id], worker_id="w", now=2, lease_until=10**9)
+        await uow.commit()
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.outbox.enqueue_latest(
+            [
+                update("19:w;messageid=1", "w2"),
+                update("19:s;messageid=2", "s2"),
+                update("19:n;messageid=3", "n2"),
+            ],
+            now=3,
+            deadline_at=300,
+        )
+        await uow.commit()
+    async with engine.connect() as conn:
+        rows = (
+            await conn.exec_driver_sql(
+                "SELECT conversation_id, status, payload, deadline_at FROM outbox ORDER BY id"
+            )
+        ).all()
+    found = [
+        (c, s, (p if isinstance(p, dict) else json.loads(p))["title"], d) for c, s, p, d in rows
+    ]
+    assert found == [
+        ("19:w;messageid=1", "queued", "w2", 300),  # replaced in place: one row, the newest card
+        ("19:s;messageid=2", "sending", "v1", 100),  # never changed under the worker
+        ("19:s;messageid=2", "queued", "s2", 300),  # queued behind it
+        ("19:n;messageid=3", "queued", "n2", 300),
+    ]

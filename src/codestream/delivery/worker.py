@@ -18,6 +18,9 @@ hold one row at once.
 Leases are short and renewed while a worker holds its rows (`leases.py`): a crashed worker's
 rows go to another worker within one lease, and a worker that lost a lease records nothing.
 
+Recording: answers that arrive together are marked sent in one transaction (`recording.py`);
+failures and retries are recorded one by one.
+
 Order: only the first unsent row of a conversation is ever claimable, so messages reach each
 channel, thread or chat in the order they were enqueued, across retries and workers.
 
@@ -50,6 +53,7 @@ from codestream.delivery.pacing import (
 )
 from codestream.delivery.ports import DeliveryUnitOfWork, DeliveryUnitOfWorkFactory
 from codestream.delivery.pruning import PRUNE_EVERY_MS, prune
+from codestream.delivery.recording import SentHook, SentRecorder, finished
 from codestream.delivery.retry import RetryPolicy, after_error
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.outbox import Operation, OutboxItem
@@ -66,8 +70,6 @@ WAKE_GATHER_S = 0.02
 """After a wake, the least time since the worker's last look at the outbox: a flood of commits,
 each waking it, costs one look per 20 ms instead of one per commit; a lone share waits for none."""
 
-SentHook = Callable[[UnitOfWork, OutboxItem, Any], Awaitable[None]]
-"""Called in the transaction that marks a row sent, with the connector's answer."""
 FailedHook = Callable[[UnitOfWork, OutboxItem, str, int | None], Awaitable[None]]
 """Called in the transaction that marks a row failed, with the reason and Teams' HTTP status
 (None: no answer, or refused before the call)."""
@@ -123,12 +125,12 @@ class DeliveryWorker:
         self._retry = retry or RetryPolicy()
         self._rng = rng or random.Random()
         self._concurrency = asyncio.Semaphore(concurrency)
-        self._on_sent = on_sent
         self._on_failed = on_failed
         self._allowed_tenants = allowed_tenants
         self._wake = asyncio.Event()
         self._pruned_at = 0
         self._leases = Leases(uow_factory, worker_id, lease_ms, clock)
+        self._recorder = SentRecorder(uow_factory, worker_id, clock, on_sent)
         self.stats = WorkerStats()
 
     def wake(self) -> None:
@@ -284,7 +286,8 @@ class DeliveryWorker:
     async def _deliver(self, entry: _Claimed) -> None:
         item = entry.item
         try:
-            result = await self._leases.call(item.id, lambda: self._call(item))
+            async with self._recorder.calling():
+                result = await self._leases.call(item.id, lambda: self._call(item))
         except LeaseLost:
             self.stats.lost_leases += 1
             log.warning(
@@ -329,23 +332,7 @@ class DeliveryWorker:
         raise ConnectorError(f"unknown operation {item.operation!r}")  # pragma: no cover
 
     async def _after_success(self, entry: _Claimed, result: Any) -> None:
-        item = entry.item
-        now = self._clock()
-        result_id = None
-        if isinstance(result, dict) and result.get("id") is not None:
-            result_id = str(result["id"])
-        elif item.operation is Operation.UPDATE:
-            result_id = str(item.payload["id"])
-        async with self._uow() as uow:
-            await uow.sends.touch_sends(entry.send_ids, at=now)
-            sent = await uow.outbox.mark_sent(
-                item.id, result_id=result_id, now=now, worker_id=self.worker_id
-            )
-            if sent is not None:
-                await _finished(uow, sent)
-                if self._on_sent is not None:
-                    await self._on_sent(uow, item, result)
-            await uow.commit()
+        await self._recorder.record(entry.item, entry.send_ids, result)
         self.stats.sent += 1
 
     async def _after_error(self, entry: _Claimed, exc: ConnectorError) -> None:
@@ -372,7 +359,7 @@ class DeliveryWorker:
                     item.id, error=reason, now=now, worker_id=self.worker_id
                 )
                 if failed is not None:  # None: another worker holds it now, or it was done
-                    await _finished(uow, failed)
+                    await finished(uow, failed)
                     if disconnect:
                         await uow.msteams.disconnect_channels(
                             now=now, channel_id=channel_of(item.conversation_id)
@@ -392,10 +379,3 @@ class DeliveryWorker:
         else:
             self.stats.failed += 1
             log.warning("outbox row %d failed: %s", item.id, reason)
-
-
-async def _finished(uow: UnitOfWork, item: OutboxItem) -> None:
-    """A row's delivery is over: a share's card leaves its outcome (and thread) on the share,
-    which reports it once the row is pruned."""
-    if item.share_id is not None:
-        await uow.shares.record_delivery(item)

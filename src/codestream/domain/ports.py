@@ -127,12 +127,13 @@ class OutboxRepository(Protocol):
         ...
 
     async def enqueue_latest(
-        self, item: NewOutboxItem, *, now: int, deadline_at: int
-    ) -> OutboxItem:
-        """Coalesce: if a row of `item`'s kind and operation waits in its conversation (queued or
-        retrying: no worker holds it), it takes `item`'s payload and deadline; otherwise `item`
-        is enqueued. The row, either way. Two callers for one conversation must be serialized
-        by the caller's transaction (a lock on the rows they both change)."""
+        self, items: Sequence[NewOutboxItem], *, now: int, deadline_at: int
+    ) -> None:
+        """Coalesce, for each item (one per conversation): if a row of its kind and operation
+        waits in its conversation (queued or retrying: no worker holds it), that row takes the
+        item's payload and `deadline_at`; otherwise the item is enqueued. Two callers for one
+        conversation must be serialized by the caller's transaction (a lock on the rows they
+        both change)."""
         ...
 
     async def refresh_waiting(

@@ -23,6 +23,8 @@ from codestream.storage.tables import (
 WAITING = (DeliveryStatus.QUEUED.value, DeliveryStatus.RETRYING.value)
 HEADS_PER_QUERY = 1_000
 """Head ids per query in `due_heads` (bounds the statement's parameters)."""
+LATEST_PER_QUERY = 200
+"""Conversations per UPDATE in `enqueue_latest` (three parameters each)."""
 DISPATCH_LOCK = 0x0C5D_0001
 """PostgreSQL advisory lock that serializes claiming (pacing reads and writes the send log)."""
 
@@ -74,29 +76,62 @@ class SqlOutbox:
             await insert_many(self._conn, columns, [tuple(row.values()) for row in rows])
 
     async def enqueue_latest(
-        self, item: NewOutboxItem, *, now: int, deadline_at: int
-    ) -> OutboxItem:
-        # One conditional UPDATE: a row a worker claims meanwhile (status `sending`) is not
-        # matched once its claim commits (PostgreSQL re-checks the condition on the newest
-        # version), so a claimed row is never changed under the worker; a new row is added then.
-        replaced = (
-            await self._conn.execute(
-                outbox.update()
-                .where(
-                    sa.text(OUTBOX_ACTIVE),  # the partial index on active rows
-                    outbox.c.conversation_id == item.conversation_id,
-                    outbox.c.status.in_(WAITING),
-                    outbox.c.kind == item.kind,
-                    outbox.c.operation == item.operation.value,
+        self, items: Sequence[NewOutboxItem], *, now: int, deadline_at: int
+    ) -> None:
+        # Two statements for any number of cards (a codemark shared to 20 channels changes 20
+        # rows per change): one conditional UPDATE giving each waiting row its conversation's
+        # payload, then one bulk INSERT for the conversations it did not find. A row a worker
+        # claims meanwhile (status `sending`) is not matched once its claim commits
+        # (PostgreSQL re-checks the condition on the newest version), so a claimed row is never
+        # changed under the worker; a new row is added for it.
+        if not items:
+            return
+        self.queued = True
+        groups: dict[tuple[str, Operation], dict[str, NewOutboxItem]] = {}
+        for item in items:
+            groups.setdefault((item.kind, item.operation), {})[item.conversation_id] = item
+        added: list[tuple[NewOutboxItem, int]] = []
+        for (kind, operation), by_conversation in groups.items():
+            conversations = list(by_conversation)
+            for start in range(0, len(conversations), LATEST_PER_QUERY):
+                chunk = conversations[start : start + LATEST_PER_QUERY]
+                found = await self._replace_waiting(
+                    kind, operation, [by_conversation[c] for c in chunk], now, deadline_at
                 )
-                .values(payload=item.payload, deadline_at=deadline_at, modified_at=now)
-                .returning(*outbox.c)
+                added += [(by_conversation[c], deadline_at) for c in chunk if c not in found]
+        await self.enqueue_many(added, now=now)
+
+    async def _replace_waiting(
+        self,
+        kind: str,
+        operation: Operation,
+        items: Sequence[NewOutboxItem],
+        now: int,
+        deadline_at: int,
+    ) -> set[str]:
+        """The UPDATE of `enqueue_latest` for items of one kind and operation, one per
+        conversation; the conversations it found a waiting row in."""
+        conversations = [item.conversation_id for item in items]
+        payload = sa.case(
+            {
+                item.conversation_id: sa.bindparam(None, item.payload, type_=outbox.c.payload.type)
+                for item in items
+            },
+            value=outbox.c.conversation_id,
+        )
+        statement = (
+            outbox.update()
+            .where(
+                sa.text(OUTBOX_ACTIVE),  # the partial index on active rows
+                outbox.c.conversation_id.in_(conversations),
+                outbox.c.status.in_(WAITING),
+                outbox.c.kind == kind,
+                outbox.c.operation == operation.value,
             )
-        ).all()
-        if replaced:
-            self.queued = True
-            return min((outbox_item(row) for row in replaced), key=lambda found: found.id)
-        return await self.enqueue(item, now=now, deadline_at=deadline_at)
+            .values(payload=payload, deadline_at=deadline_at, modified_at=now)
+            .returning(outbox.c.conversation_id)
+        )
+        return {row[0] for row in await self._conn.execute(statement)}
 
     async def refresh_waiting(
         self, share_id: str, operation: Operation, payload: dict[str, Any], *, now: int

@@ -14,9 +14,10 @@ its messages to Teams commit together. Per share of the codemark, in a channel s
   in that transaction) compares and queues an update if the codemark changed meanwhile.
 
 Coalescing: a card has at most one update waiting (queued or retrying) at a time; a change
-replaces its payload (`enqueue_latest`), so a burst costs one call per card per pacing slot
-(`delivery/pacing.py` lets one update of a card go per CARD_UPDATE_WINDOW). While an update is
-being sent, one new row waits behind it and carries the latest state.
+replaces its payload (`enqueue_latest`, one statement for all the cards), so a burst costs one
+call per card per pacing slot (`delivery/pacing.py` lets one update of a card go per
+CARD_UPDATE window). While an update is being sent, one new row waits behind it and carries the
+latest state.
 
 A card deleted in Teams answers an update with 404: `on_failed` marks its share `card_deleted`
 and the share gets no more updates.
@@ -82,14 +83,16 @@ class CardUpdates:
         line = None
         if status_changed and actor is not None and not codemark.deactivated:
             line = self._messages.status_line(StatusLineData(codemark, actor, codemark.status))
-        for card in live:
-            await self._update(uow, card, await card_in(card.share.tenant_id), now)
-            if line is not None:
-                await uow.outbox.enqueue(
-                    self._item(card, STATUS_LINE_KIND, Operation.SEND, line),
-                    now=now,
-                    deadline_at=now + self._deadline_ms,
-                )
+        await self._update(uow, [(card, await card_in(card.share.tenant_id)) for card in live], now)
+        if line is not None:  # after the updates: each thread shows its card's change first
+            deadline_at = now + self._deadline_ms
+            await uow.outbox.enqueue_many(
+                [
+                    (self._item(c, STATUS_LINE_KIND, Operation.SEND, line), deadline_at)
+                    for c in live
+                ],
+                now=now,
+            )
         return len(live)
 
     async def card_sent(
@@ -111,7 +114,7 @@ class CardUpdates:
         activity = await self._render(uow, codemark, share.tenant_id)
         if activity != sent:
             card = SentCard(share, thread_id, message_id, service_url)
-            await self._update(uow, card, activity, now)
+            await self._update(uow, [(card, activity)], now)
 
     async def _render(self, uow: UnitOfWork, codemark: Codemark, tenant_id: str) -> Activity:
         data = await self._shares.card_data(uow, codemark, tenant_id=tenant_id)
@@ -126,11 +129,17 @@ class CardUpdates:
             await uow.shares.mark_card_deleted(item.tenant_id, item.conversation_id)
 
     async def _update(
-        self, uow: UnitOfWork, card: SentCard, activity: dict[str, Any], now: int
+        self, uow: UnitOfWork, cards: list[tuple[SentCard, Activity]], now: int
     ) -> None:
-        payload = {**activity, "id": card.message_id}
+        """Queue each card's update (its message id in the activity), coalesced with the one
+        waiting, all in one call to the outbox."""
         await uow.outbox.enqueue_latest(
-            self._item(card, CARD_UPDATE_KIND, Operation.UPDATE, payload),
+            [
+                self._item(
+                    card, CARD_UPDATE_KIND, Operation.UPDATE, {**activity, "id": card.message_id}
+                )
+                for card, activity in cards
+            ],
             now=now,
             deadline_at=now + self._deadline_ms,
         )
