@@ -78,12 +78,10 @@ class SqlOutbox:
     async def enqueue_latest(
         self, items: Sequence[NewOutboxItem], *, now: int, deadline_at: int
     ) -> None:
-        # Two statements for any number of cards (a codemark shared to 20 channels changes 20
-        # rows per change): one conditional UPDATE giving each waiting row its conversation's
-        # payload, then one bulk INSERT for the conversations it did not find. A row a worker
-        # claims meanwhile (status `sending`) is not matched once its claim commits
-        # (PostgreSQL re-checks the condition on the newest version), so a claimed row is never
-        # changed under the worker; a new row is added for it.
+        # Two statements for any number of cards: one conditional UPDATE giving each waiting row
+        # its conversation's payload, one bulk INSERT for the rest. A row a worker claims
+        # meanwhile (`sending`) no longer matches once its claim commits (PostgreSQL re-checks
+        # the newest version), so it is never changed under the worker; a new row follows it.
         if not items:
             return
         self.queued = True
