@@ -13,6 +13,8 @@ objects, so the driver keeps no state of its own that such a connection could ca
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Awaitable
 from typing import Any
@@ -62,7 +64,17 @@ async def begin(conn: AsyncConnection, *, read_only: bool = False) -> Driver:
         await driver.execute("BEGIN READ ONLY" if read_only else "BEGIN")
     else:
         statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
-        await _sqlite(driver.execute_fetchall(statement), statement)
+        began = asyncio.ensure_future(_sqlite(driver.execute_fetchall(statement), statement))
+        try:
+            await asyncio.shield(began)
+        except asyncio.CancelledError:
+            # The BEGIN still runs in aiosqlite's thread. Undo it once it has, or the connection
+            # would go back to the pool inside a transaction (the pool's check of the driver's
+            # state, made before the BEGIN ran, would find none to roll back).
+            with contextlib.suppress(Exception):
+                await began
+                await driver.rollback()
+            raise
     return driver
 
 
