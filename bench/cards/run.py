@@ -1,8 +1,11 @@
 """Benchmark: cards that update in place. One codemark shared to 20 channels, 500 changes in 5 s.
 
-One command: `.venv/bin/python bench/cards/run.py [--pg URL]`. Our app runs in this process (REST
-API, bot endpoint, its in-process delivery worker), the Teams emulator too, enforcing Teams'
-limits. Scenarios, on SQLite (and PostgreSQL with `--pg`, in a fresh schema `bench_cards`):
+One command: `.venv/bin/python bench/cards/run.py [--pg URL] [--one-process]`. Three processes,
+as deployed: our app is `codestream serve` (REST API, bot endpoint, its in-process delivery
+worker; pinned to CPU 0), the Teams emulator plays Microsoft's remote service in its own process
+(`bench/cards/teams.py`, enforcing Teams' limits; CPU 1), and this process is the REST client
+(CPU 1). They share the machine's wall clock (`time.time()`). Scenarios, on SQLite (and
+PostgreSQL with `--pg`, in a fresh schema `bench_cards`):
 
 * burst: 500 PATCHes of the codemark through the REST API in 5 s, open loop: one sent every
   10 ms whatever the answers, concurrently (the last one, sent once all others were answered,
@@ -14,14 +17,14 @@ limits. Scenarios, on SQLite (and PostgreSQL with `--pg`, in a fresh schema `ben
 * latency: one change at a time, 1.1 s apart, so no window of `delivery/pacing.py` holds any
   update back (checked: the pacing bound at each change is 0), still through the outbox and the
   worker. A change "reaches its card" when the emulator has stored the updated card: from the
-  client sending the PATCH to the emulator's transcript entry of that card's update call (its
-  time is taken after the card is stored), p50 and p95 over all cards.
+  client sending the PATCH (`time.time()` here) to the emulator's transcript entry of that card's
+  update call (`time.time()` there, taken after the card is stored), p50 and p95 over all
+  (change, card) pairs.
 
-Baseline in the same run: no coalescing (one update per change per card, as a naive sender
-would do), whose call count and drain-time lower bound under the same limits are computed.
-bench/README.md keeps the figures of earlier code for comparison.
-
-Prints a table and writes bench/results/cards-<time>.json.
+Baseline in the same run: no coalescing (one update per change per card), its call count and
+drain-time lower bound under the same limits computed. `--one-process`: the earlier layout
+(`one_process.py`: all on one event loop) for comparison. Prints a table, writes JSON to
+bench/results/cards-<time>.json.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +45,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from codestream.config import config_from_document, new_document
+from codestream.config import new_document, write_document
 from codestream.delivery.pacing import (
     CARD_UPDATE,
     PER_CONVERSATION,
@@ -50,13 +54,13 @@ from codestream.delivery.pacing import (
     lower_bound_ms,
 )
 from codestream.domain.services import msteams_channels
-from codestream.passwords import Argon2Hasher
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import upgrade_database
 from codestream.storage.uow import SqlUnitOfWorkFactory
-from codestream.teams.cards import CONTENT_TYPE
-from codestream.web.app import create_app
-from teams_emulator import Message, RunningEmulator, Scene, run_emulator, scene
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import cpu_seconds, free_port, pin, stop
+from teams import Teams, start_teams, until_up
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "results"
@@ -67,48 +71,31 @@ BURST_S = 5.0
 PG_SCHEMA = "bench_cards"
 LATENCY_SAMPLES = 20
 PASSWORD = "correct horse battery 7"
-BASE = "http://bench"
 
 
-def _card(emu: RunningEmulator, channel_id: str) -> Message:
-    conversation = emu.emulator.world.conversations[channel_id]
-    (root,) = [m for m in conversation.messages.values() if m.from_bot and m.thread_root == m.id]
-    return root
-
-
-def _shows(message: Message, text: str) -> bool:
-    return any(
-        text in json.dumps(a.get("content"))
-        for a in message.attachments
-        if a.get("contentType") == CONTENT_TYPE
-    )
-
-
-async def _until(check: Any, wait: float, step: float = 0.002) -> bool:
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        await asyncio.sleep(step)
-    return bool(check())
-
-
-async def _world(emu: RunningEmulator, url: str, client: httpx.AsyncClient, app: Any) -> str:
+async def _world(teams: Teams, client: httpx.AsyncClient, url: str) -> str:
     """Ada's team, its codemark shared to the 20 channels and sent; the codemark's id."""
-    services = app.state.ctx.services
-    user = await services.sign_up(email="ada@example.com", password=PASSWORD, full_name="Ada")
-    login = await client.post("/api/v1/login", json={"email": user.email, "password": PASSWORD})
+    signed_up = await client.post(
+        "/api/v1/users",
+        json={"email": "ada@example.com", "password": PASSWORD, "fullName": "Ada"},
+    )
+    assert signed_up.status_code == 201, signed_up.text
+    login = await client.post(
+        "/api/v1/login", json={"email": "ada@example.com", "password": PASSWORD}
+    )
     client.headers["Authorization"] = f"Bearer {login.json()['accessToken']}"
     team = (await client.post("/api/v1/teams", json={"name": "Bench"})).json()
-    cast: Scene = app.state.bench_cast
-    async with SqlUnitOfWorkFactory(app.state.bench_engine)() as uow:
+    engine = create_engine(url)  # setup only: connect the channels as an admin would
+    async with SqlUnitOfWorkFactory(engine)() as uow:
         cs_team = await uow.teams.get(team["id"])
-        assert cs_team is not None
-        for channel in cast.channels:
+        user = await uow.users.get(signed_up.json()["id"])
+        assert cs_team is not None and user is not None
+        for channel_id in teams.channels:
             await msteams_channels.connect(
-                uow, channel_id=channel.id, user=user, teams=[cs_team], now=int(time.time() * 1000)
+                uow, channel_id=channel_id, user=user, teams=[cs_team], now=int(time.time() * 1000)
             )
         await uow.commit()
+    await engine.dispose()
     codemark = (
         await client.post(
             "/api/v1/codemarks",
@@ -117,39 +104,30 @@ async def _world(emu: RunningEmulator, url: str, client: httpx.AsyncClient, app:
     ).json()
     shared = await client.post(
         f"/api/v1/codemarks/{codemark['id']}/shares",
-        json={"provider": "msteams", "channelIds": [c.id for c in cast.channels]},
+        json={"provider": "msteams", "channelIds": teams.channels},
     )
     assert shared.status_code == 202, shared.text
-    sent = await _until(
-        lambda: all(
-            any(m.from_bot for m in emu.emulator.world.conversations[c.id].messages.values())
-            for c in cast.channels
-        ),
-        30,
-    )
-    assert sent, "the cards did not arrive"
+    assert (await teams.cards(0, wait=30))["done"], "the cards did not arrive"
     await asyncio.sleep(1.2)  # let the cards' first update window pass
     return str(codemark["id"])
 
 
-def _calls(emu: RunningEmulator, route: str) -> list[Any]:
-    return list(emu.emulator.transcript.query(route=route))
-
-
-def _bound(emu: RunningEmulator, cast: Scene, last_change: float) -> float:
+def _bound(calls: list[dict[str, Any]], cards: dict[str, str], last_change: float) -> float:
     """When, at the soonest, the last card's final update could go under the windows, given
-    the calls made before `last_change`; seconds after `last_change`."""
-    before = [c for c in emu.emulator.transcript.query() if c.time <= last_change]
-    tenant = sorted(int(c.time * 1000) for c in before if c.direction == "bot_to_teams")
+    the `calls` made before `last_change`; seconds after `last_change`. `cards`: channel id ->
+    its card's activity id."""
+    before = [c for c in calls if c["time"] <= last_change]
+    tenant = sorted(int(c["time"] * 1000) for c in before if c["direction"] == "bot_to_teams")
     at = int(last_change * 1000)
     worst = at
-    for channel in cast.channels:
-        card = _card(emu, channel.id)
-        in_channel = sorted(int(c.time * 1000) for c in before if channel.id in unquote(c.url))
+    for channel_id, card_id in cards.items():
+        in_channel = sorted(
+            int(c["time"] * 1000) for c in before if channel_id in unquote(c["url"])
+        )
         of_card = sorted(
-            int(c.time * 1000)
+            int(c["time"] * 1000)
             for c in before
-            if c.route == "update_activity" and c.url.endswith(f"/activities/{card.id}")
+            if c["route"] == "update_activity" and c["url"].endswith(f"/activities/{card_id}")
         )
         soonest = max(
             earliest(of_card, CARD_UPDATE, at, 0),
@@ -160,42 +138,69 @@ def _bound(emu: RunningEmulator, cast: Scene, last_change: float) -> float:
     return (worst - at) / 1000
 
 
+def _start_app(tmp: Path, port: int, msteams: dict[str, Any], url: str) -> subprocess.Popen[str]:
+    """`codestream serve` (CPU 0) on `port`, its output in `tmp`/serve.log."""
+    config = tmp / "config.json"
+    doc = new_document(f"http://127.0.0.1:{port}")
+    doc["apiServer"].update(host="127.0.0.1", port=port, selfRegistration=True)
+    doc["integrations"] = {"msteams": {"bench": msteams}}
+    write_document(config, doc)
+    return subprocess.Popen(
+        [*pin(0), sys.executable, "-m", "codestream", "--config", str(config), "serve"],
+        env={**os.environ, "CS_DATABASE_URL": url},
+        stdout=(tmp / "serve.log").open("w"),
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 async def run(url: str, backend: str) -> list[dict[str, Any]]:
-    """Both scenarios on one database."""
-    async with run_emulator(transcript_limit=1_000_000) as emu:
-        cast = scene(
-            emu.emulator,
-            users=["Ada"],
-            channels=[f"ch{i}" for i in range(CHANNELS)],
-            bot_endpoint=f"{BASE}/no-auth/provider-action/msteams",
-        )
-        doc = new_document("https://codestream.example.com")
-        doc["integrations"] = {"msteams": {"bench": emu.msteams_block(cast.bot)}}
-        config = config_from_document(doc, environ={"CS_DATABASE_URL": url})
-        await asyncio.to_thread(upgrade_database, url)
-        engine = create_engine(url)
-        hasher = Argon2Hasher(time_cost=1, memory_cost=8192)
-        async with httpx.AsyncClient(timeout=30) as http:
-            app = create_app(config, engine=engine, http=http, migrate=False, hasher=hasher)
-            app.state.bench_cast, app.state.bench_engine = cast, engine
-            transport = httpx.ASGITransport(app=app)
+    """Both scenarios on one database, our app and the emulator each in a process."""
+    app_port = free_port()
+    endpoint = f"http://127.0.0.1:{app_port}/no-auth/provider-action/msteams"
+    emulator, started = start_teams(endpoint)
+    await asyncio.to_thread(upgrade_database, url)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _start_app(Path(tmp), app_port, started["msteams"], url)
+        try:
             async with (
-                httpx.AsyncClient(transport=transport, base_url=BASE, timeout=30) as client,
-                app.router.lifespan_context(app),
+                httpx.AsyncClient(base_url=started["baseUrl"], timeout=60) as to_teams,
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{app_port}", timeout=60) as client,
             ):
-                emu.driver.use_client(client)
-                await emu.driver.install_bot(cast.bot, cast.team, by=cast.alice)
-                codemark_id = await _world(emu, url, client, app)
-                rows = [await _burst(emu, cast, client, codemark_id, backend)]
-                rows.append(await _latency(emu, cast, client, codemark_id, backend))
-        await engine.dispose()
-        return rows
+                teams = Teams(to_teams, started["channels"])
+                await until_up(to_teams, "/_emulator/world", emulator)
+                await until_up(client, "/healthz", app)
+                assert (await to_teams.post("/_bench/install")).status_code == 200
+                codemark_id = await _world(teams, client, url)
+                cpu = {"app": cpu_seconds(app.pid), "teams": cpu_seconds(emulator.pid)}
+                rows = [await _burst(teams, client, codemark_id, backend)]
+                rows.append(await _latency(teams, client, codemark_id, backend))
+                for row in rows:
+                    row["layout"] = "3 processes: client | codestream serve | Teams emulator"
+                rows[-1]["cpu_s"] = {
+                    "app": round(cpu_seconds(app.pid) - cpu["app"], 2),
+                    "teams": round(cpu_seconds(emulator.pid) - cpu["teams"], 2),
+                }
+        except BaseException:
+            print((Path(tmp) / "serve.log").read_text()[-3000:], file=sys.stderr)
+            raise
+        finally:
+            stop(app)
+            stop(emulator)
+    return rows
+
+
+async def _card_ids(teams: Teams) -> dict[str, str]:
+    """Channel id -> the activity id of its card."""
+    cards = (await teams.cards(0, wait=0))["cards"]
+    return {channel: card["id"] for channel, card in zip(teams.channels, cards, strict=True)}
 
 
 async def _burst(
-    emu: RunningEmulator, cast: Scene, client: httpx.AsyncClient, codemark_id: str, backend: str
+    teams: Teams, client: httpx.AsyncClient, codemark_id: str, backend: str
 ) -> dict[str, Any]:
-    updates_before = len(_calls(emu, "update_activity"))
+    mark = max((c["seq"] for c in await teams.calls()), default=0)
+    card_ids = await _card_ids(teams)
     answered: list[float] = []
 
     async def change(body: dict[str, Any]) -> None:
@@ -214,15 +219,17 @@ async def _burst(
     await asyncio.gather(*changes)
     await change({"title": "final", "status": "closed"})  # the last change, after all others
     last_change = time.time()
-    cards = [_card(emu, c.id) for c in cast.channels]
-    done = await _until(
-        lambda: all(_shows(m, '"final"') and _shows(m, "Resolved") for m in cards), 60, 0.01
-    )
+    final = await teams.cards(last_change, '"final"', "Resolved", wait=60)
     await asyncio.sleep(1.5)  # nothing more should follow
-    updated_at = max(float(m.updated or 0) for m in cards)
-    calls = _calls(emu, "update_activity")[updates_before:]
-    per_card = [sum(1 for c in calls if c.url.endswith(f"/activities/{m.id}")) for m in cards]
-    bound = _bound(emu, cast, last_change)
+    cards = (await teams.cards(0, wait=0))["cards"]
+    updated_at = max(float(m["updated"]) for m in cards)
+    calls = await teams.calls()
+    updates = [c for c in calls if c["route"] == "update_activity" and c["seq"] > mark]
+    per_card = [
+        sum(1 for c in updates if c["url"].endswith(f"/activities/{card_id}"))
+        for card_id in card_ids.values()
+    ]
+    bound = _bound(calls, card_ids, last_change)
     measured = updated_at - last_change
     naive_bound = max(
         lower_bound_ms(CHANGES, PER_CONVERSATION), lower_bound_ms(CHANGES * CHANNELS, PER_TENANT)
@@ -231,14 +238,14 @@ async def _burst(
     return {
         "scenario": f"burst: {CHANGES} changes in {BURST_S:g} s, {CHANNELS} cards",
         "backend": backend,
-        "all_final": done,
+        "all_final": final["done"],
         "burst_s": round(last_change - started, 3),
         "patch_p50_ms": round(statistics.median(ordered) * 1000, 1),
         "patch_p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
         "updates_per_card_min": min(per_card),
         "updates_per_card_max": max(per_card),
         "updates_per_card_mean": round(statistics.mean(per_card), 2),
-        "429s": len(emu.emulator.transcript.query(status=429)),
+        "429s": sum(1 for c in calls if c["status"] == 429),
         "last_change_to_last_card_s": round(measured, 3),
         "pacing_bound_s": round(bound, 3),
         "vs_bound": round(measured / bound, 3) if bound > 0 else None,
@@ -249,32 +256,34 @@ async def _burst(
 
 
 async def _latency(
-    emu: RunningEmulator, cast: Scene, client: httpx.AsyncClient, codemark_id: str, backend: str
+    teams: Teams, client: httpx.AsyncClient, codemark_id: str, backend: str
 ) -> dict[str, Any]:
-    cards = [_card(emu, c.id) for c in cast.channels]
+    card_ids = await _card_ids(teams)
     samples: list[float] = []
+    patch_ms: list[float] = []
     held_back = 0.0
     for n in range(LATENCY_SAMPLES):
         await asyncio.sleep(1.1)  # past every card's window: nothing throttles this change
-        title = f'"latency {n}"'.encode()
-        mark = len(_calls(emu, "update_activity"))
+        title = f"latency {n}"
+        calls = await teams.calls()
+        mark = max((c["seq"] for c in calls), default=0)
         sent = time.time()
-        held_back = max(held_back, _bound(emu, cast, sent))
-        answer = await client.patch(
-            f"/api/v1/codemarks/{codemark_id}", json={"title": f"latency {n}"}
-        )
+        held_back = max(held_back, _bound(calls, card_ids, sent))
+        answer = await client.patch(f"/api/v1/codemarks/{codemark_id}", json={"title": title})
+        patch_ms.append((time.time() - sent) * 1000)
         assert answer.status_code == 200, answer.text
-        # A cheap look while waiting (the emulator shares this event loop); the figures come
-        # from the transcript afterwards.
-        await _until(lambda at=sent: all((m.updated or 0) >= at for m in cards), 10, 0.005)
+        # The wait happens in the emulator's process (a 2 ms poll of its memory); the figures
+        # come from its transcript afterwards.
+        await teams.cards(sent, f'"{title}"', wait=10)
         stored = {
-            c.url.rsplit("/", 1)[1]: c.time
-            for c in _calls(emu, "update_activity")[mark:]
-            if c.status == 200 and title in c.request_body
+            c["url"].rsplit("/", 1)[1]: c["time"]
+            for c in await teams.calls("update_activity", since=mark)
+            if c["status"] == 200 and title in json.dumps(c["requestBody"])
         }
-        assert len(stored) == len(cards), f"change {n} reached {len(stored)} cards"
+        assert len(stored) == len(card_ids), f"change {n} reached {len(stored)} cards"
         samples.extend(at - sent for at in stored.values())
     ordered = sorted(samples)
+    firsts = [min(samples[i : i + CHANNELS]) for i in range(0, len(samples), CHANNELS)]
     return {
         "scenario": f"latency: one change, {CHANNELS} cards, unthrottled",
         "backend": backend,
@@ -282,6 +291,8 @@ async def _latency(
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
         "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
+        "first_card_p50_ms": round(statistics.median(firsts) * 1000, 1),
+        "patch_p50_ms": round(statistics.median(patch_ms), 1),
         "pacing_held_back_s": held_back,
         "measured": "PATCH sent -> the emulator stored the card (transcript time)",
         "target": "p50 < 50 ms",
@@ -292,14 +303,19 @@ def _table(rows: list[dict[str, Any]]) -> str:
     lines = []
     for r in rows:
         if "p50_ms" in r:
+            extra = (
+                f"; first of the 20 cards p50 {r['first_card_p50_ms']} ms, PATCH answered p50 "
+                f"{r['patch_p50_ms']} ms; CPU s during both scenarios {r.get('cpu_s', '-')}"
+            )
             lines.append(
-                f"{r['scenario']} [{r['backend']}]: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
-                f"max {r['max_ms']} ms ({r['samples']} card updates; {r['measured']}; pacing "
-                f"held back {r['pacing_held_back_s']} s; target {r['target']})"
+                f"{r['scenario']} [{r['backend']}, {r['layout']}]: p50 {r['p50_ms']} ms, p95 "
+                f"{r['p95_ms']} ms, max {r['max_ms']} ms ({r['samples']} card updates; "
+                f"{r['measured']}; pacing held back {r['pacing_held_back_s']} s; target "
+                f"{r['target']}{extra})"
             )
             continue
         lines += [
-            f"{r['scenario']} [{r['backend']}]",
+            f"{r['scenario']} [{r['backend']}, {r['layout']}]",
             "| measure | ours | baseline: no coalescing |",
             "| --- | --- | --- |",
             f"| every card final | {r['all_final']} | - |",
@@ -330,20 +346,32 @@ def _pg_schema(url: str, *, create: bool) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pg", default=os.environ.get("CS_BENCH_PG_URL"), help="PostgreSQL URL")
+    parser.add_argument(
+        "--one-process", action="store_true", help="the earlier layout: all on one event loop"
+    )
     args = parser.parse_args()
+    runner = run
+    if args.one_process:
+        import one_process
+
+        runner = one_process.run
+    load = os.getloadavg()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        rows += await run(f"sqlite:///{tmp}/cards.db", "sqlite")
+        rows += await runner(f"sqlite:///{tmp}/cards.db", "sqlite")
     if args.pg:
         _pg_schema(args.pg, create=True)
         try:
             separator = "&" if "?" in args.pg else "?"
-            rows += await run(
+            rows += await runner(
                 f"{args.pg}{separator}options=-csearch_path%3D{PG_SCHEMA}", "postgresql"
             )
         finally:
             _pg_schema(args.pg, create=False)
+    for row in rows:
+        row.setdefault("layout", "1 process, one event loop")
     print(_table(rows))
+    print(f"load average (1/5/15 min) at start {load}, at end {os.getloadavg()}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"cards-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(
@@ -352,6 +380,8 @@ async def main() -> None:
                 "python": sys.version.split()[0],
                 "machine": platform.machine(),
                 "cpus": os.cpu_count(),
+                "load_average_at_start": load,
+                "load_average_at_end": os.getloadavg(),
                 "rows": rows,
             },
             indent=2,
