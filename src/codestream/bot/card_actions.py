@@ -44,14 +44,13 @@ from codestream.bot.members import describe_sender
 from codestream.domain.ids import is_id
 from codestream.domain.models import Codemark, CodemarkStatus, CodemarkType, Origin, User
 from codestream.domain.msteams import TeamsProfile
-from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services import Services
 from codestream.domain.services import msteams_links as links
 from codestream.domain.services.access import visible_codemark
 from codestream.domain.services.codemarks import CodemarkChanges
 from codestream.domain.services.msteams_signin import CodeRedeemed
-from codestream.domain.services.msteams_turns import BOT_REPLY, Duplicate, Turn
+from codestream.domain.services.msteams_turns import Duplicate, Turn
 from codestream.domain.services.reply_threads import shared_card_thread
 from codestream.errors import InvalidInput, NotFound, PermissionDenied
 from codestream.teams.activities import InvokeResponse
@@ -270,20 +269,8 @@ async def _confirm_privately(turn: Turn, incoming: Incoming, redeemed: CodeRedee
     """Confirm a sign-in made from a card in the user's personal chat with the bot, if they
     have one; never in the channel (the refreshed card is the confirmation there)."""
     assert incoming.user_id is not None
-    chat = await turn.uow.msteams.find_personal_chat(incoming.tenant_id, incoming.user_id)
-    if chat is None or not chat.bot_installed:
-        return
     card = cards.signed_in_card(redeemed.user.email, [t.name for t in redeemed.teams])
-    await turn.send(
-        NewOutboxItem(
-            kind=BOT_REPLY,
-            tenant_id=chat.tenant_id,
-            service_url=chat.service_url,
-            conversation_id=chat.id,
-            operation=Operation.SEND,
-            payload=cards.message(card),
-        )
-    )
+    await turn.send_to_personal_chat(incoming.tenant_id, incoming.user_id, cards.message(card))
 
 
 __all__ = ["CardActions", "CardRequest", "parse"]

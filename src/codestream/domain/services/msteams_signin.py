@@ -18,7 +18,6 @@ from codestream.domain.clock import Clock
 from codestream.domain.messages import TeamsLinkNotice, TeamsMessages
 from codestream.domain.models import Team, User
 from codestream.domain.msteams import SignInGrant, TeamsProfile, organization_label
-from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork
 from codestream.domain.services import msteams_links as links
 from codestream.domain.services.msteams_signin_tokens import (
@@ -34,7 +33,7 @@ from codestream.domain.services.msteams_signin_tokens import (
     new_grant_id,
     normalize_code,
 )
-from codestream.domain.services.msteams_turns import BOT_REPLY, Turn
+from codestream.domain.services.msteams_turns import Turn
 from codestream.errors import InvalidInput, ServiceUnavailable
 
 ACCOUNT_PAGE = "/web/account"
@@ -335,19 +334,5 @@ class SignInService:
                 account_url=self._account_url,
             )
         )
-        told: set[str] = set()
-        for tenant_id, teams_user_id in identities:
-            chat = await turn.uow.msteams.find_personal_chat(tenant_id, teams_user_id)
-            if chat is None or not chat.bot_installed or chat.id in told:
-                continue
-            told.add(chat.id)
-            await turn.send(
-                NewOutboxItem(
-                    kind=BOT_REPLY,
-                    tenant_id=chat.tenant_id,
-                    service_url=chat.service_url,
-                    conversation_id=chat.id,
-                    operation=Operation.SEND,
-                    payload=notice,
-                )
-            )
+        for tenant_id, teams_user_id in dict.fromkeys(identities):  # one chat per identity
+            await turn.send_to_personal_chat(tenant_id, teams_user_id, notice)

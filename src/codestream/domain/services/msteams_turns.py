@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from codestream.domain.clock import Clock
-from codestream.domain.outbox import NewOutboxItem
+from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
 
 R = TypeVar("R")
@@ -52,6 +52,26 @@ class Turn:
     async def send(self, item: NewOutboxItem, *, ttl_ms: int = REPLY_TTL_MS) -> None:
         """Queue a message; it is stored with the turn and sent once (and only if) it commits."""
         self.queued.append((item, self.now + ttl_ms))
+
+    async def send_to_personal_chat(
+        self, tenant_id: str, teams_user_id: str, payload: dict[str, Any]
+    ) -> bool:
+        """Queue `payload` in the Teams user's personal chat with the bot; False (nothing
+        queued) when they have none or the bot is no longer installed there."""
+        chat = await self.uow.msteams.find_personal_chat(tenant_id, teams_user_id)
+        if chat is None or not chat.bot_installed:
+            return False
+        await self.send(
+            NewOutboxItem(
+                kind=BOT_REPLY,
+                tenant_id=chat.tenant_id,
+                service_url=chat.service_url,
+                conversation_id=chat.id,
+                operation=Operation.SEND,
+                payload=payload,
+            )
+        )
+        return True
 
 
 Work = Callable[[Turn], Awaitable[Any]]
