@@ -11,6 +11,7 @@ CodeStreamError                 base; `code` is machine-readable, the message is
 ├── PayloadTooLarge             a body over the limit (HTTP 413)
 ├── TooManyAttempts             over a rate limit; `retry_after_seconds` says when (HTTP 429)
 └── ServiceUnavailable          a dependency is down or not configured (HTTP 503)
+    ├── DatabaseUnreachable     the database cannot be reached; the message names the setting
     └── ServerBusy              at capacity right now; `retry_after_seconds` (HTTP 503)
 ```
 Errors with `retry_after_seconds` leave with a `Retry-After` header.
@@ -91,6 +92,18 @@ class ServiceUnavailable(CodeStreamError):
 
     code = "service_unavailable"
     http_status = 503
+
+
+class DatabaseUnreachable(ServiceUnavailable):
+    """The database server cannot be reached or refuses us; the message is one line, safe to
+    print (no password), and names the setting that points at it."""
+
+    code = "database_unreachable"
+
+    def __init__(self, problem: str, remedy: str) -> None:
+        super().__init__(f"{problem}. {remedy[:1].upper()}{remedy[1:]}")
+        self.problem = problem
+        self.remedy = remedy
 
 
 class TooManyAttempts(CodeStreamError):

@@ -15,7 +15,7 @@ from codestream.cli.admin_cmd import read_password
 from codestream.cli.apiclient import ApiClient
 from codestream.cli.credentials import Credentials, load_credentials, save_credentials
 from codestream.cli.gitinfo import read_location
-from codestream.cli.output import console, fail
+from codestream.cli.output import console, fail, warn
 from codestream.cli.state import CliState
 from codestream.config import config_path, load_config
 from codestream.errors import ConfigError
@@ -106,6 +106,8 @@ def codemark_create(
     if kind not in TYPES:
         fail(f"--type {kind!r}: expected one of {', '.join(TYPES)}")
     where = read_location(location, Path.cwd())
+    for warning in where.warnings:
+        warn(warning)
     credentials = load_credentials()
     with ApiClient(credentials.server, credentials.token) as api:
         team_id = _pick_team(api, team)

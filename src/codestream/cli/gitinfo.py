@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codestream.cli.output import fail
+from codestream.domain.remotes import remote_code_url
 
 LANGUAGES = {
     ".py": "python", ".js": "javascript", ".ts": "typescript", ".tsx": "tsx", ".jsx": "jsx",
@@ -29,6 +30,8 @@ class CodeLocation:
     branch: str | None
     remotes: tuple[str, ...]
     language: str | None
+    warnings: tuple[str, ...] = ()
+    """Why the codemark's link to the code host may not open these lines (for the user)."""
 
 
 def _git(cwd: Path, *args: str) -> str | None:
@@ -84,13 +87,57 @@ def read_location(spec: str, cwd: Path) -> CodeLocation:
         dict.fromkeys(line.split()[1] for line in remotes_text.splitlines() if line.split()[1:])
     )
     branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    relative = path.relative_to(root).as_posix()
+    commit = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
     return CodeLocation(
-        file=path.relative_to(root).as_posix(),
+        file=relative,
         line_start=start,
         line_end=end,
         code="\n".join(lines[start - 1 : end]),
-        commit_sha=_git(root, "rev-parse", "HEAD"),
+        commit_sha=commit,
         branch=None if branch in (None, "HEAD") else branch,
         remotes=remotes,
         language=LANGUAGES.get(path.suffix.lower()),
+        warnings=_link_warnings(root, relative, commit, remotes),
     )
+
+
+def _link_warnings(
+    root: Path, file: str, commit: str | None, remotes: tuple[str, ...]
+) -> tuple[str, ...]:
+    """What would make the codemark's "Open on <host>" link miss the chosen lines."""
+    if not remotes:
+        return (
+            "this repository has no git remote, so the codemark gets no link to the code host; "
+            "add one with `git remote add origin URL`",
+        )
+    host = next(
+        (
+            found[0]
+            for url in remotes
+            if (found := remote_code_url(url, commit=commit, file=file, start=1, end=1))
+        ),
+        "the code host",
+    )
+    if commit is None:
+        return (
+            f"this repository has no commits yet, so the codemark records none and its "
+            f"'Open on {host}' link will not find the file until you commit and push it",
+        )
+    if _git(root, "ls-files", "--error-unmatch", "--", file) is None:
+        return (
+            f"{file} is not tracked by git: its 'Open on {host}' link will answer 404 until "
+            "you add, commit and push it",
+        )
+    warnings: list[str] = []
+    if _git(root, "diff", "--quiet", "HEAD", "--", file) is None:
+        warnings.append(
+            f"{file} has uncommitted changes: the lines on {host} (at commit {commit[:8]}) "
+            "may differ from the ones you chose"
+        )
+    if not _git(root, "branch", "--remotes", "--contains", commit):
+        warnings.append(
+            f"commit {commit[:8]} is on no remote branch yet: the 'Open on {host}' link will "
+            "answer 404 until you push it"
+        )
+    return tuple(warnings)

@@ -12,6 +12,7 @@ import typer
 
 from codestream import __version__
 from codestream.cli.state import CliState
+from codestream.errors import CodeStreamError
 
 app = typer.Typer(
     name="codestream",
@@ -89,4 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except CodeStreamError as exc:
+        # A command that did not expect it (e.g. the database is down): one line, not a traceback.
+        from codestream.cli.output import EXIT_USAGE, print_error
+
+        print_error(exc.message)
+        return EXIT_USAGE
     return 0

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["EXIT_USAGE", "console", "err_console", "fail", "say", "warn"]
+__all__ = ["EXIT_USAGE", "console", "err_console", "fail", "print_error", "say", "warn"]
 
 #: Exit code for every error a user can fix: bad input, bad config, unwritable location.
 EXIT_USAGE: Final = 2
@@ -36,8 +36,13 @@ def say(message: str) -> None:
 
 def fail(message: str) -> NoReturn:
     """Print `Error: <message>` in red on stderr and exit with code 2."""
-    err_console.print(f"[bold red]Error:[/bold red] {escape(message)}", soft_wrap=True)
+    print_error(message)
     raise typer.Exit(code=EXIT_USAGE)
+
+
+def print_error(message: str) -> None:
+    """Print `Error: <message>` in red on stderr."""
+    err_console.print(f"[bold red]Error:[/bold red] {escape(message)}", soft_wrap=True)
 
 
 def warn(message: str) -> None:

@@ -31,6 +31,7 @@ def serve(
 
     Slow clients are bounded by apiServer.headerTimeoutSeconds and apiServer.maxConnections.
     """
+    from codestream.storage.migrate import upgrade_database
     from codestream.web.app import create_app
     from codestream.web.serving import ServerLimits, serve_app
 
@@ -38,12 +39,17 @@ def serve(
     bind_host = host or config.api_host
     bind_port = port or config.api_port
     ensure_port_free(bind_host, bind_port)
+    try:
+        # Here rather than in the app's start-up, so an unreachable database is one line.
+        upgrade_database(config.database_url)
+    except CodeStreamError as exc:
+        fail(exc.message)
     scheme = "https" if config.ssl_certfile else "http"
     console.print(
         f"CodeStream API on {scheme}://{bind_host}:{bind_port}  (public: {config.public_api_url})"
     )
     try:
-        app = create_app(config, freeze_startup_objects=True)
+        app = create_app(config, migrate=False, freeze_startup_objects=True)
     except CodeStreamError as exc:
         fail(exc.message)
     serve_app(

@@ -6,7 +6,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool, PoolResetState
 from sqlalchemy.util import await_only
 
-from codestream.errors import ConfigError
+from codestream.config import mask_url_password
+from codestream.errors import ConfigError, DatabaseUnreachable
 from codestream.storage import transactions
 
 BUSY_TIMEOUT_MS = 10_000
@@ -216,6 +217,41 @@ def _ping_if_idle(dialect: sa.Dialect) -> Callable[[Any, Any, Any], None]:
             raise sa.exc.DisconnectionError("a pooled connection did not answer a ping") from exc
 
     return ping
+
+
+def unreachable(url: str, exc: BaseException) -> DatabaseUnreachable:
+    """The one-line error for a database we cannot connect to: where, the driver's first line of
+    why, and the setting that names the database (no password in any of them)."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = mask_url_password(lines[0][:200]) if lines else type(exc).__name__
+    if is_sqlite(url):
+        path = make_url(url).database or url
+        return DatabaseUnreachable(
+            f"cannot open the database {path}: {reason}",
+            "check that storage.sqlite.path (or $CS_DATABASE_URL) names a file this user may "
+            "read and write",
+        )
+    return DatabaseUnreachable(
+        f"cannot connect to the database at {mask_url_password(url)}: {reason}",
+        "check that the database server runs and that storage.postgres.url (or "
+        "$CS_DATABASE_URL) names it, with the right user and password",
+    )
+
+
+@contextlib.contextmanager
+def sync_connection(url: str) -> Iterator[sa.Connection]:
+    """A sync connection for migrations and admin commands; a failure to connect raises
+    `DatabaseUnreachable` (one line, no traceback worth showing), errors after it pass through."""
+    engine = create_sync_engine(url)
+    try:
+        try:
+            connection = engine.connect()
+        except (sa.exc.DBAPIError, OSError) as exc:
+            raise unreachable(url, exc) from None
+        with connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
 def create_sync_engine(url: str) -> sa.Engine:

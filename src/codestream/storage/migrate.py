@@ -7,7 +7,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from codestream.storage.engine import create_sync_engine
+from codestream.storage.engine import sync_connection
 
 SCRIPT_LOCATION = "codestream.storage:migrations"
 
@@ -19,26 +19,22 @@ def _alembic_config() -> AlembicConfig:
 
 
 def upgrade_database(url: str) -> str | None:
-    """Bring the database to the newest schema; returns the revision it is at."""
+    """Bring the database to the newest schema; returns the revision it is at.
+
+    Raises `DatabaseUnreachable` when it cannot connect."""
     config = _alembic_config()
-    engine = create_sync_engine(url)
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-        return current_revision(url)
-    finally:
-        engine.dispose()
+    with sync_connection(url) as connection, connection.begin():
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return current_revision(url)
 
 
 def current_revision(url: str) -> str | None:
-    """The revision the database is at, or None if it was never migrated."""
-    engine = create_sync_engine(url)
-    try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    finally:
-        engine.dispose()
+    """The revision the database is at, or None if it was never migrated.
+
+    Raises `DatabaseUnreachable` when it cannot connect."""
+    with sync_connection(url) as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision() -> str | None:

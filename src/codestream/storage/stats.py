@@ -12,7 +12,8 @@ from sqlalchemy.engine import make_url
 
 from codestream.config import mask_url_password
 from codestream.domain.outbox import DeliveryStatus
-from codestream.storage.engine import create_sync_engine, is_sqlite
+from codestream.errors import DatabaseUnreachable
+from codestream.storage.engine import is_sqlite, sync_connection
 from codestream.storage.tables import outbox
 
 __all__ = [
@@ -37,17 +38,16 @@ def _connect(url: str) -> Iterator[sa.Connection]:
         database = make_url(url).database
         if database and database != ":memory:" and not Path(database).exists():
             raise DatabaseUnavailable(f"no database file at {database} (the server creates it)")
-    engine = create_sync_engine(url)
     try:
-        with engine.connect() as conn:
+        with sync_connection(url) as conn:
             yield conn
+    except DatabaseUnreachable as exc:
+        raise DatabaseUnavailable(exc.problem) from None
     except (sa.exc.SQLAlchemyError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
         raise DatabaseUnavailable(
             f"cannot read {mask_url_password(url)}: {mask_url_password(reason)}"
         ) from None
-    finally:
-        engine.dispose()
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ def _where(config: Config) -> str:
 
 
 def _check_database(config: Config) -> Finding:
-    import sqlalchemy as sa
-
+    from codestream.errors import DatabaseUnreachable
     from codestream.storage.migrate import current_revision, head_revision
 
     where = _where(config)
@@ -37,14 +36,8 @@ def _check_database(config: Config) -> Finding:
         )
     try:
         current = current_revision(config.database_url)
-    except (sa.exc.SQLAlchemyError, OSError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        return Finding.fail(
-            DATABASE,
-            f"cannot connect to {where}: {mask_url_password(reason)}",
-            "check that the database server runs and that storage.postgres.url (or "
-            "$CS_DATABASE_URL) names it, with the right user and password",
-        )
+    except DatabaseUnreachable as exc:
+        return Finding.fail(DATABASE, exc.problem, exc.remedy)
     head = head_revision()
     if current != head:
         return Finding.fail(
