@@ -176,23 +176,22 @@ class CardActions:
         verb = request.verb
         if verb in _ISSUE_VERBS and codemark.type is not CodemarkType.ISSUE:
             raise InvalidInput(texts.CARD_NOT_AN_ISSUE, code="not_an_issue")
-        changes = None
+        codemarks = self._services.codemarks
         if verb in (RESOLVE, REOPEN):
             status = CodemarkStatus.CLOSED if verb == RESOLVE else CodemarkStatus.OPEN
             if codemark.status is not status:
                 changes = CodemarkChanges(status=status)
-        elif verb == ASSIGN_ME and user.id not in codemark.assignees:
-            changes = CodemarkChanges(assignees=(*codemark.assignees, user.id))
-        elif verb == UNASSIGN_ME and user.id in codemark.assignees:
-            others = tuple(a for a in codemark.assignees if a != user.id)
-            changes = CodemarkChanges(assignees=others)
+                return await codemarks.change_codemark(turn.uow, user, codemark.id, changes)
+        elif verb in (ASSIGN_ME, UNASSIGN_ME):
+            assigned = verb == ASSIGN_ME
+            changed, _ = await codemarks.set_assigned(
+                turn.uow, user, codemark.id, user.id, assigned=assigned
+            )
+            return changed
         elif verb == REPLY:
-            codemarks = self._services.codemarks
             await codemarks.add_reply(turn.uow, user, codemark.id, request.reply, Origin.TEAMS)
             return await visible_codemark(turn.uow, user, codemark.id)
-        if changes is None:
-            return codemark
-        return await self._services.codemarks.change_codemark(turn.uow, user, codemark.id, changes)
+        return codemark
 
     async def _login_request(
         self, turn: Turn, incoming: Incoming, profile: TeamsProfile | None

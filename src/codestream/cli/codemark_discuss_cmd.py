@@ -165,16 +165,14 @@ def _change_assignee(codemark_id: str, email: str, *, assign: bool) -> None:
             fail(f"{email!r} is not a member of team {team['name']!r}; its members: {emails}")
         person = match[0]
         who = f"{_name(person)} <{person['email']}>"
-        assignees: list[str] = list(item["assignees"])
-        if (person["id"] in assignees) == assign:
+        if (person["id"] in item["assignees"]) == assign:
             state = "already assigned to" if assign else "not assigned to"
             say(f"{who} is {state} {_label(item)}; nothing changed.")
             return
-        if assign:
-            assignees.append(person["id"])
-        else:
-            assignees.remove(person["id"])
-        changed = api.call("PATCH", f"/codemarks/{codemark_id}", json={"assignees": assignees})
+        # One assignee added or taken off on the server, so someone else's change at the same
+        # moment is kept (a PATCH of the whole list would overwrite it).
+        method = "PUT" if assign else "DELETE"
+        changed = api.call(method, f"/codemarks/{codemark_id}/assignees/{person['id']}")
     done = "Assigned" if assign else "Unassigned"
     now = _names(changed["assignees"], members)
     say(f"{done} {who} {'to' if assign else 'from'} {_label(item)}; assignees now: {now}.")

@@ -38,10 +38,11 @@ class SqlCodemarks:
             )
         await self._write_lists(codemark)
 
-    async def get(self, codemark_id: str) -> Codemark | None:
-        rows = list(
-            await self._conn.execute(codemarks.select().where(codemarks.c.id == codemark_id))
-        )
+    async def get(self, codemark_id: str, *, for_update: bool = False) -> Codemark | None:
+        query = codemarks.select().where(codemarks.c.id == codemark_id)
+        if for_update:
+            query = query.with_for_update()
+        rows = list(await self._conn.execute(query))
         found = await self._assemble(rows)
         return found[0] if found else None
 

@@ -34,9 +34,16 @@ async def is_member(uow: UnitOfWork, team_id: str, user: User) -> bool:
     return is_id(team_id) and await uow.teams.get_membership(team_id, user.id) is not None
 
 
-async def visible_codemark(uow: UnitOfWork, actor: User, codemark_id: str) -> Codemark:
-    """A live codemark of one of the actor's teams; NotFound otherwise, so ids don't leak."""
-    codemark = await uow.codemarks.get(codemark_id) if is_id(codemark_id) else None
+async def visible_codemark(
+    uow: UnitOfWork, actor: User, codemark_id: str, *, for_update: bool = False
+) -> Codemark:
+    """A live codemark of one of the actor's teams; NotFound otherwise, so ids don't leak.
+
+    `for_update`: to change it, locked until the unit of work ends, so two changes at once both
+    count (each reads what the other wrote) instead of the later overwriting the earlier."""
+    codemark = (
+        await uow.codemarks.get(codemark_id, for_update=for_update) if is_id(codemark_id) else None
+    )
     if (
         codemark is None
         or codemark.deactivated

@@ -191,7 +191,7 @@ class CodemarkService:
     ) -> Codemark:
         """Change status or assignees (any member), or title, text and tags (the author); every
         card of the codemark in Teams is updated (a status change also says so in its thread)."""
-        codemark = await visible_codemark(uow, actor, codemark_id)
+        codemark = await visible_codemark(uow, actor, codemark_id, for_update=True)
         touches_content = any(v is not None for v in (changes.title, changes.text, changes.tags))
         if touches_content and codemark.creator_id != actor.id:
             raise PermissionDenied(
@@ -227,6 +227,39 @@ class CodemarkService:
                 status_changed=updated.status != codemark.status,
             )
         return updated
+
+    async def set_assigned(
+        self, uow: UnitOfWork, actor: User, codemark_id: str, member_id: str, *, assigned: bool
+    ) -> tuple[Codemark, bool]:
+        """Add a member of the codemark's team to its assignees, or take someone off; returns
+        the codemark and whether that changed anything.
+
+        Read and written with the codemark locked, so two people assigning at once both count.
+        An assignee who has left the team can still be taken off.
+        """
+        codemark = await visible_codemark(uow, actor, codemark_id, for_update=True)
+        was_assigned = member_id in codemark.assignees
+        if not was_assigned and await uow.teams.get_membership(codemark.team_id, member_id) is None:
+            team = await uow.teams.get(codemark.team_id)
+            team_name = team.name if team is not None else codemark.team_id
+            shown = repr(member_id[:40]) if member_id else "nobody"
+            raise InvalidInput(
+                f"{shown} is not a member of team {team_name!r}; pick one of its members from "
+                "the list",
+                field="user_id",
+                code="not_a_member",
+            )
+        if was_assigned == assigned:
+            return codemark, False
+        assignees = (
+            (*codemark.assignees, member_id)
+            if assigned
+            else tuple(a for a in codemark.assignees if a != member_id)
+        )
+        changed = await self.change_codemark(
+            uow, actor, codemark_id, CodemarkChanges(assignees=assignees)
+        )
+        return changed, True
 
     async def delete_codemark(self, uow: UnitOfWork, actor: User, codemark_id: str) -> None:
         """Soft-delete: the author or a team admin may."""

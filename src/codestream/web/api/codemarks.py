@@ -150,6 +150,37 @@ async def delete_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> 
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.put(
+    "/codemarks/{codemark_id}/assignees/{user_id}",
+    response_model=CodemarkOut,
+    responses=error_responses(401, 404, 422),
+)
+async def add_assignee(
+    codemark_id: str, user_id: str, user: CurrentUser, ctx: Context
+) -> CodemarkOut:
+    """Assign a member of the codemark's team (no change if they already are); two people
+    assigning at once both count, where a PATCH of the whole list would keep only the later."""
+    codemark, _ = await ctx.services.write(
+        ctx.services.codemarks.set_assigned, user, codemark_id, user_id, assigned=True
+    )
+    return (await with_shared_to(ctx, user, [CodemarkOut.of_codemark(codemark, ctx.public_url)]))[0]
+
+
+@router.delete(
+    "/codemarks/{codemark_id}/assignees/{user_id}",
+    response_model=CodemarkOut,
+    responses=error_responses(401, 404, 422),
+)
+async def remove_assignee(
+    codemark_id: str, user_id: str, user: CurrentUser, ctx: Context
+) -> CodemarkOut:
+    """Take someone off the assignees (no change if they aren't assigned)."""
+    codemark, _ = await ctx.services.write(
+        ctx.services.codemarks.set_assigned, user, codemark_id, user_id, assigned=False
+    )
+    return (await with_shared_to(ctx, user, [CodemarkOut.of_codemark(codemark, ctx.public_url)]))[0]
+
+
 @router.get("/codemarks/{codemark_id}/replies", response_model=list[ReplyOut], responses=_SEE)
 async def list_replies(codemark_id: str, user: CurrentUser, ctx: Context) -> list[ReplyOut]:
     """The replies, oldest first."""

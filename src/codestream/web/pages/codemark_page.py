@@ -204,32 +204,13 @@ async def _assign(
     member_id: str,
     assign: bool,
 ) -> Outcome:
-    """Add `member_id` to the assignees (or take them off), in the one unit of work, so two
-    people assigning at once both count."""
-    codemark = await services.codemarks.get_codemark(uow, actor, codemark_id)
-    assigned = member_id in codemark.assignees
-    if not assigned:  # an assignee who has left the team can still be unassigned
-        team = await services.teams.get_team(uow, actor, codemark.team_id)
-        members = await services.teams.list_members(uow, actor, codemark.team_id)
-        if member_id not in {u.id for _, u in members}:
-            shown = repr(member_id[:40]) if member_id else "nobody"
-            raise InvalidInput(
-                f"{shown} is not a member of team {team.name!r}; pick one of its members from "
-                "the list.",
-                field="user_id",
-            )
-    outcome = {"who": member_id}
-    if assign == assigned:
-        return {"done": "already-assigned" if assign else "not-assigned", **outcome}
-    assignees = (
-        (*codemark.assignees, member_id)
-        if assign
-        else tuple(a for a in codemark.assignees if a != member_id)
+    """Add `member_id` to the assignees (or take them off), saying what happened."""
+    _, changed = await services.codemarks.set_assigned(
+        uow, actor, codemark_id, member_id, assigned=assign
     )
-    await services.codemarks.change_codemark(
-        uow, actor, codemark_id, CodemarkChanges(assignees=assignees)
-    )
-    return {"done": "assigned" if assign else "unassigned", **outcome}
+    if changed:
+        return {"done": "assigned" if assign else "unassigned", "who": member_id}
+    return {"done": "already-assigned" if assign else "not-assigned", "who": member_id}
 
 
 _CHANGES: dict[str, Change] = {
