@@ -7,6 +7,7 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const esc = (text) => window.AdaptiveCardRenderer.escape(text);
+  const initials = (name) => String(name).split(/\s+/).map((w) => w[0] || "").join("").slice(0, 2).toUpperCase();
 
   window.EmulatorInstalls = function ({ api, toast, errorText, select, refresh }) {
     let sidebar = null;
@@ -56,7 +57,7 @@
       form.className = "app-add";
       form.dataset.appId = bot.appId;
       const options = users.map((u) => `<option value="${esc(u.id)}">${esc(u.name)}</option>`).join("");
-      form.innerHTML = `<span class="avatar round bot">${esc(bot.name.slice(0, 2).toUpperCase())}</span>
+      form.innerHTML = `<span class="avatar round bot">${esc(initials(bot.name))}</span>
         <span class="app-name">${esc(bot.name)}</span>
         <select aria-label="${esc(`Add ${bot.name} for`)}">${options}</select>
         <button type="submit"></button>`;
@@ -84,12 +85,15 @@
       const box = $("apps");
       if (!box) return;
       const active = document.activeElement;
-      if (active && active.tagName === "SELECT" && box.contains(active)) return; // being picked
+      const focused = active && active.tagName === "SELECT" && box.contains(active)
+        ? active.closest("form").dataset.appId : null;
       box.innerHTML = "";
       for (const bot of state.bots) {
         const users = state.tenants.filter((t) => !bot.tenantId || t.id === bot.tenantId).flatMap((t) => t.users);
         if (users.length) box.appendChild(appForm(bot, users));
       }
+      const again = focused && box.querySelector(`form[data-app-id="${CSS.escape(focused)}"] select`);
+      if (again) again.focus(); // a redraw keeps the picker where the user was
     }
 
     function renderNote(box, conversation) {
