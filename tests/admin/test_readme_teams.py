@@ -5,8 +5,9 @@ The commands are read from README's shell blocks and run in order, in a private 
 in-process. Only the ports change (free ones instead of 12079 and 3979, with `config set
 apiServer.port`). Then the page's steps go through the page's own HTTP API: add the bot for Alice
 from Apps (a personal install), `signin` in her chat, the sign-in page, the hand-back, add the bot
-to the team, `connect`, share a codemark from a git checkout, reply both ways; and a restart of
-the emulator keeps the ids, so the written config still works.
+to the team, `connect`, share a codemark from a git checkout, reply both ways (in the card's
+thread; with `codemark reply` and the REST API); and a restart of the emulator keeps the ids, so
+the written config still works.
 """
 
 from __future__ import annotations
@@ -295,9 +296,20 @@ def _walk_the_page(
     codemark = re.search(r"Created issue (\S+)", created)
     assert codemark, created
     card = page.wait_for_bot(releases, alice, "Rounding loses cents")
+    api = f"http://127.0.0.1:{api_port}/api/v1"
+    token = httpx.post(f"{api}/login", json={"email": "ada@example.com", "password": PASSWORD})
+    assert token.status_code == 200, token.text
+    auth = {"Authorization": f"Bearer {token.json()['accessToken']}"}
+    deadline = time.monotonic() + 30
+    # A person reads the card before answering; by then its delivery is recorded (the thread's id).
+    while (shares := httpx.get(f"{api}/codemarks/{codemark.group(1)}", headers=auth).json())[
+        "sharedTo"
+    ][0]["status"] != "sent":
+        assert time.monotonic() < deadline, shares
+        time.sleep(0.1)
 
     # A reply in the card's thread (with an @mention: no RSC) lands on the codemark...
-    page.post(
+    replied_in_teams = page.post(
         "/messages",
         {
             "conversationId": releases,
@@ -307,12 +319,22 @@ def _walk_the_page(
             "mention": True,
         },
     )
+    assert replied_in_teams["status"] == 200, replied_in_teams
     deadline = time.monotonic() + 30
     show = ["codestream", "codemark", "show", codemark.group(1)]
     while "Sum first, then round once." not in " ".join(cs(show).split()):  # Rich may wrap
-        assert time.monotonic() < deadline, "the Teams reply never reached the codemark"
+        assert time.monotonic() < deadline, f"the Teams reply stayed in Teams: {replied_in_teams}"
         time.sleep(0.2)
     # ...and `codestream codemark reply` lands in the card's thread.
     cs([a.replace("<id>", codemark.group(1)) for a in reply])
     answer = page.wait_for_bot(releases, alice, "Fixed in 2.3.")
     assert answer["threadRoot"] == card["id"] and answer["id"] != card["id"]
+    # So does README's `POST /api/v1/codemarks/{id}/replies`.
+    replied = httpx.post(
+        f"{api}/codemarks/{codemark.group(1)}/replies",
+        json={"text": "Released in 2.3.1."},
+        headers=auth,
+    )
+    assert replied.status_code == 201, replied.text
+    answer = page.wait_for_bot(releases, alice, "Released in 2.3.1.")
+    assert answer["threadRoot"] == card["id"]
