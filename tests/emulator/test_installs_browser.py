@@ -77,7 +77,7 @@ async def test_the_chat_rail_adds_the_bot_for_a_user_and_they_chat(
     # The bot answers in the chat (as a bot does: through the connector); the page shows it.
     welcome = await world.http.post(
         f"{world.service_url}v3/conversations/{chat}/activities",
-        json={"type": "message", "text": "Welcome! Send **signin** to link your account."},
+        json={"type": "message", "text": "Welcome! I am CodeStream."},
         headers=await world.auth(),
     )
     assert welcome.status_code == 201
