@@ -38,18 +38,37 @@ def read_state(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise StateFileError(f"{path}: cannot read the emulator's state: {exc}") from None
     try:
-        state = json.loads(text)
+        state: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StateFileError(
             f"{path}: not the emulator's state (invalid JSON at line {exc.lineno}); "
             "delete it to start over with new ids"
         ) from None
-    if not isinstance(state, dict) or state.get("version") != VERSION:
+    if not _well_formed(state):
         raise StateFileError(
-            f"{path}: not the emulator's state (expected version {VERSION}); "
-            "delete it to start over with new ids"
+            f"{path}: not the emulator's state (expected version {VERSION} with a tenant, bot, "
+            "users and team); delete it to start over with new ids"
         )
-    return state
+    kept: dict[str, Any] = state
+    return kept
+
+
+def _well_formed(state: Any) -> bool:
+    """Whether `state` has the shape `snapshot` writes (so building from it cannot fail)."""
+    if not isinstance(state, dict) or state.get("version") != VERSION:
+        return False
+    tenant, bot, users, team = (state.get(k) for k in ("tenant", "bot", "users", "team"))
+    return (
+        isinstance(tenant, dict)
+        and isinstance(tenant.get("id"), str)
+        and isinstance(bot, dict)
+        and all(isinstance(bot.get(k), str) for k in ("appId", "secret"))
+        and isinstance(users, dict)
+        and all(isinstance(ids, dict) for ids in users.values())
+        and isinstance(team, dict)
+        and isinstance(team.get("channels", {}), dict)
+        and isinstance(state.get("installs", {}), dict)
+    )
 
 
 def write_state(path: Path, state: dict[str, Any]) -> None:

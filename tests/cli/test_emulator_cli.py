@@ -175,3 +175,12 @@ def test_what_it_cannot_use_is_one_line_and_exit_2(isolated_home: Path) -> None:
     assert f"{state}: not the emulator's state" in " ".join(broken.output.split())
     assert "Traceback" not in broken.output
     assert state.read_text() == "{not json"
+
+
+def test_a_state_file_of_another_shape_is_refused_not_a_traceback(isolated_home: Path) -> None:
+    state = isolated_home / "state.json"
+    state.write_text(json.dumps({"version": 1, "tenant": "not an object"}))
+    result = CliRunner().invoke(app, ["emulator", "--state", str(state)])
+    assert result.exit_code == 2
+    assert "delete it to start over with new ids" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
