@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from typer.testing import CliRunner
 
 from codestream.cli.demo_flow import sign_in_on_the_web
 from codestream.cli.main import _register_commands, app
+from support.browser import chromium_executable, sync_chromium
 from support.servers import free_port
 
 _register_commands()
@@ -168,9 +170,18 @@ def _make_checkout(directory: Path) -> Path:
     return repo
 
 
+@pytest.mark.parametrize(
+    "clicks", ["page_api", pytest.param("chromium", marks=pytest.mark.browser)]
+)
 def test_the_readme_teams_walkthrough_works_as_written(
-    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    clicks: str,
+    isolated_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """`page_api`: the page's clicks as the JSON it posts; `chromium`: clicked in the page."""
+    if clicks == "chromium":
+        chromium_executable()  # skips here when there is none
     setup, accounts, checkout = readme_commands()
     api_port, emulator_port = free_port(), free_port()
     runner = CliRunner()
@@ -211,9 +222,14 @@ def test_the_readme_teams_walkthrough_works_as_written(
             _wait_ready(f"http://127.0.0.1:{api_port}", serve_log, server)
             page = Page(f"http://127.0.0.1:{emulator_port}")
             try:
-                _walk_the_page(
-                    page, api_port, team_id.group(1), cs, checkout, tmp_path, monkeypatch
-                )
+                if clicks == "chromium":
+                    # In a thread of its own: between calls Playwright's sync API marks its
+                    # event loop as running in its thread, where the CLI's asyncio.run would fail.
+                    with ThreadPoolExecutor(1) as pool:
+                        pool.submit(_add_sign_in_connect_in_chromium, page.base).result()
+                else:
+                    _add_sign_in_connect(page, api_port, team_id.group(1))
+                _share_and_reply(page, api_port, cs, checkout, tmp_path, monkeypatch)
             finally:
                 page.close()
             # A restart keeps the ids: the same block, and the bot still answers Alice.
@@ -240,20 +256,18 @@ def _alice(state: dict[str, Any]) -> str:
     return next(u["id"] for u in state["tenants"][0]["users"] if u["name"] == "Alice Smith")
 
 
-def _walk_the_page(
-    page: Page,
-    api_port: int,
-    cs_team_id: str,
-    cs: Any,
-    checkout: list[list[str]],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _where(page: Page) -> tuple[str, dict[str, Any], dict[str, Any], str]:
+    """Alice's id, the bot, the team and the Releases channel's id."""
     state = page.state()
-    alice = _alice(state)
     (bot,) = state["bots"]
     (team,) = state["tenants"][0]["teams"]
     releases = next(c["id"] for c in team["channels"] if c["name"] == "Releases")
+    return _alice(state), bot, team, releases
+
+
+def _add_sign_in_connect(page: Page, api_port: int, cs_team_id: str) -> None:
+    """README's clicks on the page, as the JSON the page posts."""
+    alice, bot, team, releases = _where(page)
 
     # Apps > CodeStream > Add, for Alice: Teams' personal install; her chat opens with a welcome.
     added = page.post("/install", {"appId": bot["appId"], "userId": alice})
@@ -287,6 +301,63 @@ def _walk_the_page(
     )
     assert connected["status"] == 200
     page.wait_for_bot(releases, alice, "ready to receive codemarks")
+
+
+def _add_sign_in_connect_in_chromium(emulator: str) -> None:
+    """README's clicks on the page, in Chromium: Apps, `signin`, the sign-in window, the team's
+    Add button, `connect`."""
+    with sync_chromium() as browser:
+        _click_through(browser, emulator)
+
+
+def _click_through(browser: Any, emulator: str) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.goto(f"{emulator}/?poll=100")
+    page.get_by_role("button", name="Chat", exact=True).click()
+    page.get_by_label("Add CodeStream for").select_option(label="Alice Smith")
+    page.locator(".app-add").get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#title")).to_have_text("CodeStream")
+    expect(page.locator("#threads")).to_contain_text("Welcome to CodeStream")
+
+    page.fill("#compose-text", "signin")
+    page.click("#send")
+    button = page.locator(".ac-signin").last
+    expect(button).to_have_text("Sign in")
+    with page.expect_popup() as opened:
+        button.click()
+    window = opened.value
+    window.fill("input[name=email]", "ada@example.com")
+    window.fill("input[name=password]", PASSWORD)
+    window.get_by_role("button", name="Sign in").click()
+    window.get_by_label("Analytical Engines").check()
+    window.get_by_role("button", name="Link this Teams account").click()
+    expect(page.locator("#threads")).to_contain_text(
+        "You're signed in to CodeStream as ada@example.com"
+    )
+
+    page.locator("#teams .item", has_text="Releases").click()
+    expect(page.locator("#title")).to_have_text("Releases")
+    page.get_by_role("button", name="Add CodeStream to team", exact=True).click()
+    expect(page.locator(".install-note")).to_have_text("CodeStream added · only @mentions")
+    expect(page.locator("#mention")).to_be_checked()
+    page.fill("#compose-text", "connect")
+    page.click("#send")
+    expect(page.locator("#threads")).to_contain_text("ready to receive codemarks")
+    page.close()
+
+
+def _share_and_reply(
+    page: Page,
+    api_port: int,
+    cs: Any,
+    checkout: list[list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """README's last block: share from a git checkout, then reply from both sides."""
+    alice, _, _, releases = _where(page)
 
     # From a git checkout: log in, create and share a codemark; its card reaches the channel.
     login, create, reply = checkout
