@@ -119,6 +119,8 @@ def describe(
         f"  Bot tenant id:         {demo.tenant.id}",
         f"  Bot messaging endpoint: {bot.endpoint or '(none: pass --bot-endpoint)'}",
         f"  Ids kept in:           {state_path or '(nowhere: new ids next run)'}",
+        "  Add the bot:           on the page, Apps (the Chat rail) for a user's personal chat;"
+        " a channel's header for its team",
         *notes,
         "",
         "Services config (integrations block):",
