@@ -39,13 +39,21 @@ class World:
         wanted = id_or_domain.lower()
         return next((t for t in self.tenants.values() if t.domain.lower() == wanted), None)
 
-    def add_user(self, tenant: Tenant, name: str, *, email: str | None = None) -> User:
-        """Create a user in a tenant."""
+    def add_user(
+        self,
+        tenant: Tenant,
+        name: str,
+        *,
+        email: str | None = None,
+        user_id: str | None = None,
+        aad_object_id: str | None = None,
+    ) -> User:
+        """Create a user in a tenant (new ids unless given, e.g. kept from an earlier run)."""
         given, _, surname = name.partition(" ")
         local = ".".join(part.lower() for part in name.split()) or "user"
         user = User(
-            id=ids.user_mri(),
-            aad_object_id=ids.guid(),
+            id=user_id or ids.user_mri(),
+            aad_object_id=aad_object_id or ids.guid(),
             name=name,
             given_name=given,
             surname=surname,
@@ -69,17 +77,25 @@ class World:
         return bot
 
     # -- teams and channels ---------------------------------------------------------------
-    def add_team(self, tenant: Tenant, name: str, members: list[User]) -> Team:
-        """Create a team with its General channel."""
-        team_id = ids.thread_id()
-        team = Team(team_id, name, ids.guid(), tenant.id, [u.id for u in members])
+    def add_team(
+        self,
+        tenant: Tenant,
+        name: str,
+        members: list[User],
+        *,
+        team_id: str | None = None,
+        aad_group_id: str | None = None,
+    ) -> Team:
+        """Create a team with its General channel (new ids unless given)."""
+        team_id = team_id or ids.thread_id()
+        team = Team(team_id, name, aad_group_id or ids.guid(), tenant.id, [u.id for u in members])
         self.teams[team_id] = team
         self._add_channel(team, "General", team_id)
         return team
 
-    def add_channel(self, team: Team, name: str) -> Channel:
-        """Create a standard channel in a team."""
-        return self._add_channel(team, name, ids.thread_id())
+    def add_channel(self, team: Team, name: str, *, channel_id: str | None = None) -> Channel:
+        """Create a standard channel in a team (a new id unless given)."""
+        return self._add_channel(team, name, channel_id or ids.thread_id())
 
     def _add_channel(self, team: Team, name: str, channel_id: str) -> Channel:
         channel = Channel(channel_id, name, team.id)
@@ -91,8 +107,9 @@ class World:
         self.touch()
         return channel
 
-    def personal_chat(self, bot: BotApp, user: User) -> Conversation:
-        """The one-to-one chat between a bot and a user (created once, then the same id)."""
+    def personal_chat(self, bot: BotApp, user: User, *, chat_id: str | None = None) -> Conversation:
+        """The one-to-one chat between a bot and a user (created once, then the same id;
+        `chat_id` names it when it is made, e.g. kept from an earlier run)."""
         for conversation in self.conversations.values():
             if (conversation.kind, conversation.user_id, conversation.bot_app_id) == (
                 "personal",
@@ -101,7 +118,7 @@ class World:
             ):
                 return conversation
         conversation = Conversation(
-            ids.personal_chat_id(),
+            chat_id or ids.personal_chat_id(),
             "personal",
             user.tenant_id,
             user_id=user.id,

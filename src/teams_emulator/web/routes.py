@@ -25,6 +25,7 @@ STATIC = {
     "app.js": "text/javascript; charset=utf-8",
     "cards.js": "text/javascript; charset=utf-8",
     "cardview.js": "text/javascript; charset=utf-8",
+    "installs.js": "text/javascript; charset=utf-8",
     "signin.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
 }
@@ -103,6 +104,8 @@ class WebApi:
         driver = self.driver
         if conversation.kind == "personal":
             bot = self.world.bots[conversation.bot_app_id or ""]
+            if not self.world.bot_reaches_user(bot, user.id):
+                return _bad(f"{bot.name} is not installed for {user.name}: add it from Chat first")
             return _result(await driver.send_personal_message(bot, user, text))
         mention = bool(spec.get("mention", True))
         root = conversation.messages.get(str(spec.get("rootId") or ""))

@@ -67,6 +67,7 @@ def sidebar_state(emulator: Emulator) -> dict[str, Any]:
                 "name": b.name,
                 "endpoint": b.endpoint,
                 "tenantId": b.home_tenant_id,
+                "personalInstalls": sorted(b.personal_installs),
             }
             for b in world.bots.values()
         ],
@@ -159,6 +160,16 @@ def conversation_view(
             "id": team_obj.id,
             "name": team_obj.name,
             "installedBots": sorted(team_obj.installed_bots),
+            "installs": [
+                {
+                    "appId": app_id,
+                    "name": world.bots[app_id].name,
+                    # How the owner added it: with the RSC consent it hears every message.
+                    "readsAllMessages": team_obj.may_read_all_messages(app_id),
+                }
+                for app_id in sorted(team_obj.installed_bots)
+                if app_id in world.bots
+            ],
         }
         threads = [
             {

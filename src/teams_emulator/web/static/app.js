@@ -14,6 +14,7 @@
   const cards = window.EmulatorCardViews({
     api, toast, errorText, authWindow, refresh: () => refresh(true), currentUserId: () => $("as-user").value,
   });
+  const installs = window.EmulatorInstalls({ api, toast, errorText, select, refresh: () => refresh(true) });
 
   async function api(path, body) {
     const response = await fetch(path, body === undefined ? {} : {
@@ -92,6 +93,7 @@
     }
     if (!teams.childElementCount) teams.innerHTML = '<div class="empty">No teams yet</div>';
     if (!chats.childElementCount) chats.innerHTML = '<div class="empty">No chats yet</div>';
+    installs.renderApps(state.sidebar);
     const urls = $("urls");
     urls.innerHTML = "";
     for (const [name, value] of Object.entries(state.sidebar.urls)) {
@@ -215,6 +217,7 @@
   function renderBotControls(conversation) {
     const box = $("bot-controls");
     box.innerHTML = "";
+    installs.renderNote(box, conversation);
     if (!conversation.team) return;
     const addButton = (label, className, body) => {
       const button = document.createElement("button");
