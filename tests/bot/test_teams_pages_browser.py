@@ -82,6 +82,10 @@ async def test_the_pages_a_teams_user_meets(database_url: str, chromium: Any) ->
         domain = world.alice.email.rsplit("@", 1)[1]
         organization = page.locator("#organization")
         await expect(organization.locator("strong")).to_have_text(domain)
+        card = await _box(page.locator("section.card"))
+        for fact in ("#teams-email", "#organization strong"):  # long names stay in the card
+            box = await _box(page.locator(fact))
+            assert box["x"] + box["width"] <= card["x"] + card["width"]
         box = page.locator("fieldset.choices")
         assert await box.evaluate("el => getComputedStyle(el).borderTopLeftRadius") == "6px"
         checkbox = page.get_by_role("checkbox", name="Plant Eaters")
@@ -98,5 +102,6 @@ async def test_the_pages_a_teams_user_meets(database_url: str, chromium: Any) ->
         assert answer is not None and answer.status == 200
         await expect(page.get_by_role("heading", level=1)).to_have_text("Privacy statement")
         await expect(page.locator("main")).to_contain_text("Microsoft Teams ids")
+        await page.screenshot(path=str(SCREENSHOTS / "teams-privacy.png"), full_page=True)
         await page.close()
         assert problems == []
