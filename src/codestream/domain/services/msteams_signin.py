@@ -202,14 +202,10 @@ class SignInService:
             raise SignInLinkExpired(LINK_EXPIRED)
         return grant
 
-    def check_link(self, state_token: str) -> SignInState:
-        """The link's state if its signature and age are good (nothing is read); raises
-        SignInLinkInvalid/Expired. For the page, before it asks anyone to sign in."""
-        return decode_state(self._key, state_token, now=self._clock())
-
     async def check_link_unused(self, uow: UnitOfWork, state_token: str) -> SignInState:
-        """As `check_link`, and the link's grant is ours, unexpired and not used yet (read only);
-        raises SignInLinkInvalid/Expired. For the page, before it asks for a password."""
+        """The link's state if its signature and age are good and its grant is ours, unexpired
+        and not used yet (read only); raises SignInLinkInvalid/Expired. For the page, before it
+        asks anyone for a password."""
         now = self._clock()
         state = decode_state(self._key, state_token, now=now)
         await self._grant_for(uow, state, now)
