@@ -94,10 +94,12 @@ def test_all_green_with_the_right_credentials_and_a_trusted_certificate(
         "publicApiUrl",
         "proxy route",
         "client secret expiry",
+        "app links",
         "database",
         "outbox",
     ]
     assert all(line.startswith("✔") for line in lines.values()), result.output
+    assert "websiteUrl (200), privacyUrl (200), termsOfUseUrl (200) answer" in lines["app links"]
     assert (
         "serves HTTPS with a trusted certificate (also trusting $SSL_CERT_FILE)"
         in (lines["publicApiUrl"])
@@ -105,6 +107,22 @@ def test_all_green_with_the_right_credentials_and_a_trusted_certificate(
     assert "reaches CodeStream (405, as it should)" in lines["proxy route"]
     assert "All checks passed." in result.output
     assert site.bot.secret not in result.output
+
+
+def test_a_dead_privacy_link_is_a_warning_naming_the_url_and_status(
+    cs: Cs, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(site.certfile))
+    base = site.doc["apiServer"]["publicApiUrl"]
+    site.write(appPackage={"privacyUrl": f"{base}/web/no-such-page"})
+    result = cs("doctor")
+    assert result.exit_code == 0, result.output  # the bot works without it
+    line = _lines(result.output)["app links"]
+    assert line == (
+        f"! app links: privacyUrl {base}/web/no-such-page answered 404: "
+        "Teams shows these links in the app's details"
+    )
+    assert "integrations.msteams.microsoft.com.appPackage.privacyUrl" in result.output
 
 
 def test_a_self_signed_certificate_fails_the_trust_check(cs: Cs, site: Site) -> None:

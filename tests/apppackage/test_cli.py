@@ -256,3 +256,51 @@ def test_it_lists_every_problem_of_a_bad_package(runner: CliRunner, tmp_path: Pa
     assert "'id' is a required property" in err
     assert "color.png is missing" in err
     assert "outline.png is missing" in err
+
+
+def test_it_warns_about_a_dead_privacy_link_naming_the_url_and_status(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The links Teams shows in the app's details are fetched: a 404 is a warning naming the
+    URL and status; a link that answers says nothing."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from admin.tls import serve_tls
+    from support.tls import self_signed
+
+    site = Starlette(routes=[Route("/web/{page:path}", lambda _: PlainTextResponse("ok"))])
+    certfile, keyfile = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certfile))
+    target = tmp_path / "app.zip"
+    invoke(runner, "create-mst-app-package", APP_ID, HOST, "--out", str(target))
+    with serve_tls(site, certfile, keyfile) as port:
+        base = f"https://localhost:{port}"
+        manifest = manifest_in(target)
+        manifest["developer"] = {
+            **manifest["developer"],  # type: ignore[dict-item]
+            "websiteUrl": f"{base}/web/",
+            "privacyUrl": f"{base}/privacy-was-moved",
+            "termsOfUseUrl": f"{base}/web/terms",
+        }
+        with zipfile.ZipFile(target) as archive:
+            files = {name: archive.read(name) for name in archive.namelist()}
+        files["manifest.json"] = json.dumps(manifest).encode()
+        with zipfile.ZipFile(target, "w") as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+        code, out, err = invoke(runner, "validate-mst-app-package", str(target))
+    assert code == 0, err
+    assert "is a valid Teams app package" in out
+    assert f"Warning: privacyUrl {base}/privacy-was-moved answered 404" in err
+    assert "appPackage.privacyUrl" in err
+    assert "termsOfUseUrl" not in err and "websiteUrl" not in err
+
+
+def test_it_checks_no_links_when_asked_not_to(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "app.zip"
+    invoke(runner, "create-mst-app-package", APP_ID, HOST, "--out", str(target))
+    code, _, err = invoke(runner, "validate-mst-app-package", str(target), "--no-link-check")
+    assert code == 0, err
+    assert "privacyUrl" not in err

@@ -113,6 +113,39 @@ async def test_a_used_link_is_410(setup: SignInWorld) -> None:
         assert resubmitted.status_code == 410
 
 
+async def test_a_used_link_says_so_before_asking_for_a_password(setup: SignInWorld) -> None:
+    """Someone who opens a used link in a browser that isn't signed in (another device, the
+    popup a second time) learns it at once; they aren't asked for their password first."""
+    world = setup.world
+    url = await _link(world)
+    async with browser(world) as person:
+        picker = await person.open_signin(url, setup.alice.email, PASSWORD)
+        assert (await person.submit(picker, [setup.team_id])).status_code == 200
+    path = urlsplit(url).path + "?" + urlsplit(url).query
+    async with browser(world) as stranger:
+        page = await stranger.client.get(path)
+        assert page.status_code == 410, page.headers.get("location")
+        assert "This link was used already" in page.text
+        assert 'type="password"' not in page.text
+        form = await stranger.client.get("/web/login", params={"next": path})
+        assert form.status_code == 410
+        assert "This link was used already" in form.text
+        assert 'type="password"' not in form.text
+
+
+async def test_a_fresh_link_says_why_you_sign_in_before_the_password(setup: SignInWorld) -> None:
+    world = setup.world
+    url = await _link(world)
+    async with browser(world) as stranger:
+        page = await stranger.client.get(urlsplit(url).path + "?" + urlsplit(url).query)
+        assert page.status_code == 303
+        form = await stranger.client.get(page.headers["location"])
+    assert form.status_code == 200
+    heading = form.text.index("Sign in to link Microsoft Teams")
+    assert heading < form.text.index("You came from the CodeStream bot in Microsoft Teams")
+    assert form.text.index("You came from") < form.text.index('type="password"')
+
+
 async def test_another_session_cannot_submit_and_bad_picks_change_nothing(
     setup: SignInWorld,
 ) -> None:

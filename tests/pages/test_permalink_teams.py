@@ -5,6 +5,7 @@ posted from the page reaches that thread; resolving from the page is what the RE
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -36,6 +37,8 @@ async def test_replies_travel_between_the_page_and_the_cards_thread(thread: Thre
         assert page.status_code == 200
         assert "Capping it at 5 attempts." in page.text
         assert '<span class="origin origin-teams">from Microsoft Teams</span>' in page.text
+        # The date and the link are apart even as plain text ("09:57 UTC Open in Teams").
+        assert re.search(r"UTC</time> <a class=\"open-in-teams\"[^>]*>Open in Teams</a>", page.text)
         assert "posted under this codemark's cards in Microsoft Teams too" in page.text
 
         posted = await web.client.post(

@@ -6,9 +6,12 @@ The first builds the Teams app package from the app id, the public API host and 
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import typer
 
 from codestream.apppackage import (
@@ -20,6 +23,7 @@ from codestream.apppackage import (
     settings_from_mapping,
     validate_package,
 )
+from codestream.apppackage.links import LinkCheck, check_links, links_in_package
 from codestream.cli.output import console, err_console, fail, warn
 from codestream.cli.state import CliState
 from codestream.config import config_path, load_config
@@ -33,6 +37,8 @@ NEXT_STEP = (
 APP_ID_HELP = "The Azure Bot's Microsoft App ID (a GUID); it becomes the Teams app id and bot id."
 HOST_HELP = "The public API server's bare host name, e.g. codestream.example.com (no https://)."
 OUT_HELP = "Where to write the zip (default: ~/.codestream/codestream-mst-app.zip)."
+NO_LINKS_HELP = "Don't fetch the manifest's website, privacy and terms links to check they answer."
+LINK_TIMEOUT_SECONDS = 10.0
 
 
 def register(app: typer.Typer) -> None:
@@ -81,8 +87,10 @@ def create_mst_app_package(
 
 def validate_mst_app_package(
     package: Path = typer.Argument(..., metavar="ZIP", help="The app package zip to check."),
+    no_link_check: bool = typer.Option(False, "--no-link-check", help=NO_LINKS_HELP),
 ) -> None:
-    """Check a Teams app package: zip layout, manifest schema (v1.30) and icons."""
+    """Check a Teams app package: zip layout, manifest schema (v1.30), icons, and that the
+    developer links Teams shows in the app's details answer."""
     problems = validate_package(package)
     if problems:
         fail(
@@ -90,6 +98,27 @@ def validate_mst_app_package(
             + "\n".join(f"  - {p}" for p in problems)
         )
     console.print(f"{package} is a valid Teams app package.", soft_wrap=True, highlight=False)
+    if not no_link_check:
+        for result in asyncio.run(_fetch_links(package)):
+            _report_link(result)
+
+
+async def _fetch_links(package: Path) -> list[LinkCheck]:
+    context = ssl.create_default_context()  # the system's store, as `doctor` trusts
+    async with httpx.AsyncClient(verify=context, timeout=LINK_TIMEOUT_SECONDS) as http:
+        return await check_links(http, links_in_package(package))
+
+
+def _report_link(result: LinkCheck) -> None:
+    """Warn about a dead link; note one this machine can't reach (Teams users may)."""
+    if result.dead:
+        warn(
+            f"{result.describe()}; Teams shows it in the app's details. Serve a page there, or "
+            f"set integrations.msteams.<name>.appPackage.{result.key} to a page that works and "
+            "build the package again"
+        )
+    elif not result.reached:
+        _note(f"{result.describe()}; open it in a browser to check it")
 
 
 def _settings_from_config(ctx: typer.Context, app_id: str, host: str) -> PackageSettings:

@@ -113,6 +113,28 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         default=False,
     ),
     Setting(
+        "pages.organization",
+        checks.TEXT,
+        "Who runs this server, as the privacy statement (`/web/privacy`) and terms of use "
+        '(`/web/terms`) name it, e.g. "Example Corp".',
+        shown_default="the organization that runs PUBLIC_HOST",
+    ),
+    Setting(
+        "pages.privacyFile",
+        checks.TEXT,
+        "A file whose text `/web/privacy` shows instead of the built-in privacy statement: "
+        "`.html` is shown as written, any other file as paragraphs (bold, `code` and links "
+        "allowed). Relative paths are relative to the config file.",
+        shown_default="the built-in statement",
+    ),
+    Setting(
+        "pages.termsFile",
+        checks.TEXT,
+        "A file whose text `/web/terms` shows instead of the built-in terms of use, read like "
+        "`pages.privacyFile`.",
+        shown_default="the built-in terms",
+    ),
+    Setting(
         "storage.sqlite.path",
         checks.TEXT,
         "The SQLite database file (relative paths are relative to the config file). "

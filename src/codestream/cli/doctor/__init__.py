@@ -18,6 +18,7 @@ from codestream.cli.doctor.bot import (
     check_token,
 )
 from codestream.cli.doctor.database import check_database, check_outbox
+from codestream.cli.doctor.links import check_app_links
 from codestream.cli.doctor.public import check_public_url
 from codestream.cli.doctor.report import Finding, Status, exit_code, render
 from codestream.config import ConfigError, load_config
@@ -53,5 +54,6 @@ async def run_checks(path: Path, *, http_timeout: float = 10.0) -> AsyncIterator
         yield finding
     if config.msteams is not None:
         yield check_secret_expiry(config)
+        yield await check_app_links(config, http_timeout)
     yield await check_database(config)
     yield await check_outbox(config)

@@ -78,6 +78,8 @@ class SignInView:
     organization: str
     choices: list[TeamChoice]
     signed_in_as: User | None
+    organization_domain: str = ""
+    """The organization's domain when known ('' if not: then `organization` names its id)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,15 @@ async def team_choices(uow: UnitOfWork, tenant_id: str, user: User) -> list[Team
 
 def _organization(grant: SignInGrant) -> str:
     return organization_label(grant.tenant_domain, grant.tenant_id)
+
+
+async def _organization_domain(uow: UnitOfWork, grant: SignInGrant) -> str:
+    """The organization's domain: as Teams gave it for this sign-in, else the one the tenant was
+    first linked under; '' when neither is known."""
+    if grant.tenant_domain:
+        return grant.tenant_domain
+    tenant = await uow.msteams.get_tenant(grant.tenant_id)
+    return tenant.domain if tenant is not None and tenant.domain else ""
 
 
 class SignInService:
@@ -191,10 +202,14 @@ class SignInService:
             raise SignInLinkExpired(LINK_EXPIRED)
         return grant
 
-    def check_link(self, state_token: str) -> SignInState:
-        """The link's state if its signature and age are good (nothing is read); raises
-        SignInLinkInvalid/Expired. For the page, before it asks anyone to sign in."""
-        return decode_state(self._key, state_token, now=self._clock())
+    async def check_link_unused(self, uow: UnitOfWork, state_token: str) -> SignInState:
+        """The link's state if its signature and age are good and its grant is ours, unexpired
+        and not used yet (read only); raises SignInLinkInvalid/Expired. For the page, before it
+        asks anyone for a password."""
+        now = self._clock()
+        state = decode_state(self._key, state_token, now=now)
+        await self._grant_for(uow, state, now)
+        return state
 
     async def open_signin(self, uow: UnitOfWork, state_token: str, user: User) -> SignInView:
         """Check a sign-in link for the page; raises SignInLinkInvalid/Expired."""
@@ -202,13 +217,15 @@ class SignInService:
         state = decode_state(self._key, state_token, now=now)
         grant = await self._grant_for(uow, state, now)
         chat = await uow.msteams.get_personal_chat(state.conversation_id)
+        domain = await _organization_domain(uow, grant)
         return SignInView(
             state=state,
             teams_user_name=grant.teams_user_name or (chat.user_name if chat else ""),
             teams_user_email=grant.teams_user_email or "",
-            organization=_organization(grant),
+            organization=organization_label(domain, grant.tenant_id),
             choices=await team_choices(uow, state.tenant_id, user),
             signed_in_as=await links.linked_user(uow, state.tenant_id, state.teams_user_id),
+            organization_domain=domain,
         )
 
     async def record_choice(
@@ -261,7 +278,9 @@ class SignInService:
             code_expires_at=now + CODE_TTL_MS,
             teams_user_name=grant.teams_user_name or "",
             teams_user_email=grant.teams_user_email or "",
-            organization=_organization(grant),
+            organization=organization_label(
+                await _organization_domain(uow, grant), grant.tenant_id
+            ),
         )
 
     async def redeem_code(

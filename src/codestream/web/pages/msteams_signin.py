@@ -12,7 +12,7 @@ by that Teams user only. A refused request changes nothing.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse
 from codestream.config.settings import DEFAULT_TEAMS_JS_INTEGRITY, DEFAULT_TEAMS_JS_URL
 from codestream.domain.models import User
 from codestream.domain.services import Services
-from codestream.domain.services.msteams_signin import PendingSignIn, SignInView
+from codestream.domain.services.msteams_signin import LINK_USED, PendingSignIn, SignInView
 from codestream.domain.services.msteams_signin_tokens import (
     MAX_STATE_LENGTH,
     SignInLinkExpired,
@@ -46,8 +46,14 @@ def _page_path(state: str) -> str:
     return f"{PATH}?state={quote(state, safe='')}"
 
 
-def _link_error(request: Request, exc: CodeStreamError, user: User | None) -> HTMLResponse:
-    title = "This link has expired" if isinstance(exc, SignInLinkExpired) else "Invalid link"
+def link_error(request: Request, exc: CodeStreamError, user: User | None) -> HTMLResponse:
+    """The page for a sign-in link that can't be used, saying why."""
+    if exc.message == LINK_USED:
+        title = "This link was used already"
+    elif isinstance(exc, SignInLinkExpired):
+        title = "This link has expired"
+    else:
+        title = "Invalid link"
     return error_page(request, exc.http_status, title, exc.message, user=user)
 
 
@@ -92,10 +98,22 @@ def _code_page(request: Request, pending: PendingSignIn) -> HTMLResponse:
     )
 
 
-def _precheck(services: Services, state: str) -> CodeStreamError | None:
-    """Signature and age, before asking anyone to sign in."""
+def is_signin_path(path: str) -> bool:
+    """Whether a path on this site (as `next` holds it) is this page."""
+    return urlsplit(path).path == PATH
+
+
+def state_of(path: str) -> str:
+    """The `state` of a path to this page ('' if none)."""
+    values = parse_qs(urlsplit(path).query).get("state") or [""]
+    return values[0]
+
+
+async def link_problem(services: Services, state: str) -> CodeStreamError | None:
+    """Why the link can't be used (bad signature, too old, used already), checked before anyone
+    is asked for a password; None when it can."""
     try:
-        services.signin.check_link(state)
+        await services.read(services.signin.check_link_unused, state[: MAX_STATE_LENGTH + 1])
     except (SignInLinkInvalid, SignInLinkExpired) as exc:
         return exc
     return None
@@ -106,15 +124,15 @@ async def signin_page(request: Request, state: str = "") -> Response:
     """Show which Teams account asks to be linked, what linking allows, and the team picker."""
     services = context_of(request).services
     user = await current_web_user(request)
-    problem = _precheck(services, state[: MAX_STATE_LENGTH + 1])
+    problem = await link_problem(services, state)
     if problem is not None:
-        return _link_error(request, problem, user)
+        return link_error(request, problem, user)
     if user is None:
         return login_redirect(_page_path(state))
     try:
         view = await services.read(services.signin.open_signin, state, user)
     except (SignInLinkInvalid, SignInLinkExpired) as exc:
-        return _link_error(request, exc, user)
+        return link_error(request, exc, user)
     return _form(request, user, view, state)
 
 
@@ -137,12 +155,12 @@ async def signin_submit(request: Request) -> Response:
             services.signin.record_choice, state, user, team_ids[:_MAX_TEAMS]
         )
     except (SignInLinkInvalid, SignInLinkExpired) as exc:
-        return _link_error(request, exc, user)
+        return link_error(request, exc, user)
     except InvalidInput as exc:
         try:
             view = await services.read(services.signin.open_signin, state, user)
         except (SignInLinkInvalid, SignInLinkExpired) as link_exc:
-            return _link_error(request, link_exc, user)
+            return link_error(request, link_exc, user)
         return _form(
             request, user, view, state, checked=set(team_ids), error=exc.message, status=400
         )

@@ -19,7 +19,10 @@ from codestream.errors import (
     TooManyAttempts,
 )
 from codestream.web.login_limits import wait_in_words
+from codestream.web.pages import legal
 from codestream.web.pages.csrf import CSRF_FIELD, check_csrf
+from codestream.web.pages.login_purpose import login_purpose
+from codestream.web.pages.msteams_signin import is_signin_path, link_error, link_problem, state_of
 from codestream.web.pages.render import (
     csrf_failure_page,
     error_page,
@@ -38,6 +41,7 @@ from codestream.web.pages.session import (
 )
 
 router = APIRouter(include_in_schema=False)
+router.include_router(legal.router)  # /web/privacy, /web/terms
 
 _HOME_CODEMARKS = 20
 
@@ -74,7 +78,26 @@ async def login_form(request: Request, next: str = "") -> Response:
     target = safe_next(next)
     if await current_web_user(request) is not None:
         return RedirectResponse(target, status_code=303)
-    return render_page(request, "login.html", next=target, email="", error=None)
+    if is_signin_path(target):  # say that a Teams link is used up before asking for a password
+        problem = await link_problem(context_of(request).services, state_of(target))
+        if problem is not None:
+            return link_error(request, problem, None)
+    return _login_page(request, target)
+
+
+def _login_page(
+    request: Request, target: str, *, email: str = "", error: str | None = None, status: int = 200
+) -> Response:
+    """The sign-in form, saying first why the visitor signs in (from where they go next)."""
+    return render_page(
+        request,
+        "login.html",
+        status=status,
+        next=target,
+        email=email,
+        error=error,
+        purpose=login_purpose(target),
+    )
 
 
 @router.post("/web/login")
@@ -88,20 +111,18 @@ async def login_submit(request: Request) -> Response:
     try:
         _user, token = await log_in(request, email, form_field(form, "password", limit=1000))
     except NotAuthenticated:
-        return render_page(
+        return _login_page(
             request,
-            "login.html",
+            target,
             status=401,
-            next=target,
             email=email,
             error="That email and password don't match an account. Check them and try again.",
         )
     except TooManyAttempts as exc:
-        page = render_page(
+        page = _login_page(
             request,
-            "login.html",
+            target,
             status=429,
-            next=target,
             email=email,
             error="Too many failed sign-in attempts for this account or from this network. "
             f"Nothing was checked this time. Wait {wait_in_words(exc.retry_after_seconds)} "
