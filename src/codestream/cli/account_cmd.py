@@ -20,11 +20,6 @@ from codestream.domain.services.msteams_link_review import TeamsSignIn
 _WHO = typer.Argument(..., help="The user's email or username.")
 
 
-def register() -> None:
-    """Nothing to attach: importing this module adds its commands to the `user` and `team`
-    groups that `admin_cmd.register` attaches."""
-
-
 def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 

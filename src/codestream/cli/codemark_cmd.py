@@ -28,7 +28,9 @@ TYPES = ("comment", "question", "issue", "bookmark")
 
 
 def register(app: typer.Typer) -> None:
-    """Attach `login` and the `codemark` group."""
+    """Attach `login` and the `codemark` group, with the commands `codemark_discuss_cmd` adds."""
+    from codestream.cli import codemark_discuss_cmd  # noqa: F401  (importing it adds its commands)
+
     app.command(name="login")(login)
     app.add_typer(codemark_app, name="codemark")
 

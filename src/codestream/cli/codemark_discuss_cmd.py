@@ -33,11 +33,6 @@ ORIGIN_WORDS = {
 }
 
 
-def register() -> None:
-    """Nothing to attach: importing this module adds its commands to the `codemark` group that
-    `codemark_cmd.register` attaches."""
-
-
 def _codemark(api: ApiClient, codemark_id: str) -> dict[str, Any]:
     item: dict[str, Any] = api.call("GET", f"/codemarks/{codemark_id}", hint=LIST_HINT)
     return item
