@@ -227,6 +227,7 @@ def demo(
         0,
         min=0,
         max=65535,
+        show_default=False,
         help=f"Port to serve on (default: {DEMO_PORT} if free, else a free one).",
     ),
     emulator_port: int = typer.Option(
@@ -234,6 +235,7 @@ def demo(
         "--emulator-port",
         min=0,
         max=65535,
+        show_default=False,
         help=f"Port of the Teams emulator (default: {DEMO_EMULATOR_PORT} if free, else a free "
         "one).",
     ),

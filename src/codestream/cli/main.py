@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from codestream import __version__
+from codestream.cli import help_format  # noqa: F401  (flags show no `<bool>` in --help)
 from codestream.cli.registry import LazyCommands
 from codestream.cli.state import CliState
 
@@ -36,8 +37,7 @@ def root(
     config: Path | None = typer.Option(
         None,
         "--config",
-        help="Services config file (default: $CSSVC_CFG_FILE or "
-        "~/.codestream/codestream-services-config.json).",
+        help="Services config file (default: codestream-services-config.json in ~/.codestream).",
         envvar="CSSVC_CFG_FILE",
     ),
     version: bool = typer.Option(

@@ -7,23 +7,19 @@ The first builds the Teams app package from the app id, the public API host and 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import typer
 
-from codestream.apppackage import (
-    PackageSettings,
-    check_app_id,
-    check_host,
-    create_package,
-    default_package_path,
-    settings_from_mapping,
-    validate_package,
-)
 from codestream.cli.output import console, err_console, fail, warn
 from codestream.cli.state import CliState
 from codestream.config import config_path, load_config
 from codestream.errors import CodeStreamError
+
+if TYPE_CHECKING:
+    # The package's builder and validator (Pillow, jsonschema) load only when a command runs.
+    from codestream.apppackage import PackageSettings
 
 NEXT_STEP = (
     "Next: in Microsoft Teams, open Apps → Manage your apps → Upload an app → "
@@ -51,6 +47,8 @@ def create_mst_app_package(
     out: Path | None = typer.Option(None, "--out", "-o", help=OUT_HELP, show_default=False),
 ) -> None:
     """Build the Teams app package (manifest.json, color.png, outline.png) to side-load."""
+    from codestream.apppackage import check_app_id, check_host, create_package, default_package_path
+
     try:
         check_app_id(app_id)
         host = check_host(public_api_hostname)
@@ -83,6 +81,8 @@ def validate_mst_app_package(
     package: Path = typer.Argument(..., metavar="ZIP", help="The app package zip to check."),
 ) -> None:
     """Check a Teams app package: zip layout, manifest schema (v1.30) and icons."""
+    from codestream.apppackage import validate_package
+
     problems = validate_package(package)
     if problems:
         fail(
@@ -95,6 +95,8 @@ def validate_mst_app_package(
 def _settings_from_config(ctx: typer.Context, app_id: str, host: str) -> PackageSettings:
     """Settings from the config's `appPackage` block; defaults (with a note) if there is none.
     Warns when the app id or host differ from the config's bot and public URL."""
+    from codestream.apppackage import PackageSettings, settings_from_mapping
+
     state = ctx.find_object(CliState)
     path = config_path(state.config_path if state is not None else None)
     if not path.exists():
@@ -124,6 +126,8 @@ def _settings_from_config(ctx: typer.Context, app_id: str, host: str) -> Package
 
 def _warn_if_other_host(host: str, public_url: str, path: Path) -> None:
     """The package's links and sign-in point at `host`; the server answers at `public_url`."""
+    from codestream.apppackage import check_host
+
     try:
         served = check_host(urlsplit(public_url).hostname or "")
     except CodeStreamError:
