@@ -1,6 +1,6 @@
 """Benchmark: how long `codestream` commands take from launch to exit, next to `git --version`.
 
-One command: `.venv/bin/python bench/cli/run.py [--runs 30]`.
+One command: `.venv/bin/python bench/cli/run.py [--runs 30] [--baseline-src PATH]`.
 
 On a temporary config (SQLite, HOME in the same temporary folder) the bench creates a user and a
 team with the CLI, starts `codestream serve`, logs in with `codestream login` and adds 30
@@ -11,7 +11,10 @@ launch to exit: `git --version` (the named baseline: a native CLI that does noth
 server). Prints median, p90 and min wall time and the median CPU time (user + system, less
 disturbed by other work on the machine) and writes bench/results/cli-<time>.json.
 
-The venv's `codestream` entry point is what runs: what a user types.
+The venv's `codestream` entry point is what runs: what a user types. `--baseline-src PATH` runs
+each codestream command a second time with another checkout's `src/` first on PYTHONPATH (e.g.
+`git archive 7c16aa8 src | tar -x -C /tmp/cs-before`, then `--baseline-src /tmp/cs-before/src`),
+against the same server, in the same round-robin.
 """
 
 from __future__ import annotations
@@ -118,17 +121,19 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _measure(commands: dict[str, list[str]], env: dict[str, str], runs: int) -> dict[str, Any]:
+def _measure(
+    commands: dict[str, list[str]], envs: dict[str, dict[str, str]], runs: int
+) -> dict[str, Any]:
     """Each command `runs` times, round-robin: wall time in ms from launch to exit, and the CPU
     time (user + system) the command used, which other work on the machine disturbs less."""
     times: dict[str, list[float]] = {name: [] for name in commands}
     cpu: dict[str, list[float]] = {name: [] for name in commands}
-    for argv in commands.values():  # one warm-up each: files in the page cache
-        subprocess.run(argv, env=env, capture_output=True, check=True)
+    for name, argv in commands.items():  # one warm-up each: files in the page cache
+        subprocess.run(argv, env=envs[name], capture_output=True, check=True)
     for _ in range(runs):
         for name, argv in commands.items():
             cpu_before, started = _children_cpu(), time.perf_counter()
-            subprocess.run(argv, env=env, capture_output=True, check=True)
+            subprocess.run(argv, env=envs[name], capture_output=True, check=True)
             times[name].append((time.perf_counter() - started) * 1000)
             cpu[name].append((_children_cpu() - cpu_before) * 1000)
     baseline = statistics.median(times["git --version"])
@@ -148,11 +153,11 @@ def _measure(commands: dict[str, list[str]], env: dict[str, str], runs: int) -> 
 
 def _print(results: dict[str, Any]) -> None:
     print()
-    print(f"{'command':<28} {'median':>9} {'p90':>9} {'min':>9} {'CPU':>9} {'x git':>6}  target")
+    print(f"{'command':<40} {'median':>9} {'p90':>9} {'min':>9} {'CPU':>9} {'x git':>6}  target")
     for name, r in results.items():
         target = f"< {r['target_ms']:.0f} ms" if r["target_ms"] else ""
         print(
-            f"{name:<28} {r['median_ms']:>6.1f} ms {r['p90_ms']:>6.1f} ms {r['min_ms']:>6.1f} ms "
+            f"{name:<40} {r['median_ms']:>6.1f} ms {r['p90_ms']:>6.1f} ms {r['min_ms']:>6.1f} ms "
             f"{r['cpu_median_ms']:>6.1f} ms {r['x_baseline']:>6.1f}  {target}"
         )
 
@@ -161,6 +166,9 @@ def main() -> None:
     """Set up the instance, measure, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=30, help="launches of each command")
+    parser.add_argument(
+        "--baseline-src", type=Path, help="also run the commands with another checkout's src/"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cs-bench-cli-") as tmp:
         instance = Instance(Path(tmp))
@@ -173,10 +181,16 @@ def main() -> None:
                 "codestream config show": [CODESTREAM, "config", "show"],
                 "codestream codemark list": [CODESTREAM, "codemark", "list"],
             }
+            envs = dict.fromkeys(commands, instance.env)
             listed = instance.cli("codemark", "list")
             if listed.count("Codemark ") != CODEMARKS:
                 raise RuntimeError(f"codemark list shows not all {CODEMARKS}:\n{listed}")
-            results = _measure(commands, instance.env, args.runs)
+            if args.baseline_src is not None:
+                earlier = {**instance.env, "PYTHONPATH": str(args.baseline_src.resolve())}
+                for name in list(commands)[1:]:
+                    commands[f"{name} (baseline src)"] = commands[name]
+                    envs[f"{name} (baseline src)"] = earlier
+            results = _measure(commands, envs, args.runs)
         finally:
             instance.stop()
     _print(results)
@@ -188,6 +202,7 @@ def main() -> None:
         "load_average": os.getloadavg(),
         "runs": args.runs,
         "baseline": "git --version",
+        "baseline_src": str(args.baseline_src) if args.baseline_src else None,
     }
     out.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     print(f"\nwrote {out.relative_to(ROOT)}")
