@@ -7,6 +7,7 @@ each change that ends a user's sign-ins says how many ended.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -14,15 +15,11 @@ from codestream.cli.admin_cmd import read_password, team_app, user_app
 from codestream.cli.output import fail, say
 from codestream.cli.runtime import load, open_services, run
 from codestream.config import Config
-from codestream.domain.services import msteams_link_review as review
-from codestream.domain.services.msteams_link_review import TeamsSignIn
+
+if TYPE_CHECKING:
+    from codestream.domain.services.msteams_link_review import TeamsSignIn
 
 _WHO = typer.Argument(..., help="The user's email or username.")
-
-
-def register() -> None:
-    """Nothing to attach: importing this module adds its commands to the `user` and `team`
-    groups that `admin_cmd.register` attaches."""
 
 
 def _when(ms: int) -> str:
@@ -113,6 +110,8 @@ def user_msteams_links(
     config = load(ctx)
 
     async def links(config: Config) -> None:
+        from codestream.domain.services import msteams_link_review as review
+
         async with open_services(config) as services:
             found, sign_ins = await services.read(review.sign_ins_of, user)
             if revoke is not None:
@@ -169,6 +168,8 @@ def team_msteams_links(
         fail("--revoke and --revoke-tenant: give one of them per run")
 
     async def links(config: Config) -> None:
+        from codestream.domain.services import msteams_link_review as review
+
         async with open_services(config) as services:
             if revoke is not None:
                 gone = await services.write(review.revoke_team_sign_in, None, team_id, revoke)

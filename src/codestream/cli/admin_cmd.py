@@ -20,7 +20,9 @@ team_app = typer.Typer(help="Create teams and manage their members.", no_args_is
 
 
 def register(app: typer.Typer) -> None:
-    """Attach the `user` and `team` groups."""
+    """Attach the `user` and `team` groups, with the account commands `account_cmd` adds."""
+    from codestream.cli import account_cmd  # noqa: F401  (importing it adds its commands)
+
     app.add_typer(user_app, name="user")
     app.add_typer(team_app, name="team")
 

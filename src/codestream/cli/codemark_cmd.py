@@ -11,14 +11,11 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from codestream.cli.admin_cmd import read_password
 from codestream.cli.apiclient import ApiClient
 from codestream.cli.credentials import Credentials, load_credentials, save_credentials
 from codestream.cli.gitinfo import read_location
 from codestream.cli.output import console, fail, warn
 from codestream.cli.state import CliState
-from codestream.config import config_path, load_config
-from codestream.errors import ConfigError
 
 codemark_app = typer.Typer(
     help="Create, list, show, share, discuss, resolve and assign codemarks.", no_args_is_help=True
@@ -28,12 +25,18 @@ TYPES = ("comment", "question", "issue", "bookmark")
 
 
 def register(app: typer.Typer) -> None:
-    """Attach `login` and the `codemark` group."""
+    """Attach `login` and the `codemark` group, with the commands `codemark_discuss_cmd` adds."""
+    from codestream.cli import codemark_discuss_cmd  # noqa: F401  (importing it adds its commands)
+
     app.command(name="login")(login)
     app.add_typer(codemark_app, name="codemark")
 
 
 def _default_server(ctx: typer.Context) -> str | None:
+    # The services config is read only here: the other commands talk to the saved server.
+    from codestream.config import config_path, load_config
+    from codestream.errors import ConfigError
+
     state = ctx.find_object(CliState)
     try:
         config = load_config(config_path(state.config_path if state else None))
@@ -60,6 +63,8 @@ def login(
         fail("no server given and no services config found; pass --server https://your-host")
     if not url.startswith(("http://", "https://")):
         fail(f"--server {url!r}: expected a URL such as https://codestream.example.com")
+    from codestream.cli.admin_cmd import read_password
+
     password = read_password(password_stdin, confirm=False)
     with ApiClient(url) as api:
         answer = api.call("POST", "/login", json={"email": email, "password": password})

@@ -14,8 +14,6 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.panel import Panel
-from rich.syntax import Syntax
 
 from codestream.cli.apiclient import ApiClient
 from codestream.cli.codemark_cmd import codemark_app, print_shares
@@ -31,11 +29,6 @@ ORIGIN_WORDS = {
     "cli": "from the CLI",
     "api": "from the API",
 }
-
-
-def register() -> None:
-    """Nothing to attach: importing this module adds its commands to the `codemark` group that
-    `codemark_cmd.register` attaches."""
 
 
 def _codemark(api: ApiClient, codemark_id: str) -> dict[str, Any]:
@@ -76,24 +69,31 @@ def codemark_show(codemark_id: str = typer.Argument(..., help="The codemark's id
         item = _codemark(api, codemark_id)
         replies: list[dict[str, Any]] = api.call("GET", f"/codemarks/{codemark_id}/replies")
         members = _members(api, item["teamId"])
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
     heading = f"{item['type']} · {item['status']}"
     body = escape("\n\n".join(part for part in (item["title"], item["text"]) if part))
-    console.print(Panel(body or "(no text)", title=heading, subtitle=item["permalink"]))
+    console.print(Panel(body or "(no text)", title=heading, expand=False))
+    say(f"Permalink: {item['permalink']}")
     if item["assignees"]:
         say(f"Assignees: {_names(item['assignees'], members)}")
     for marker in item["markers"]:
-        console.print(f"{escape(marker['file'])} (Lines {marker['lineStart']}-{marker['lineEnd']})")
+        say(f"{marker['file']} (Lines {marker['lineStart']}-{marker['lineEnd']})")
         if marker["code"]:
+            code = marker["code"].rstrip("\n")
             console.print(
                 Syntax(
-                    marker["code"],
+                    code,
                     marker["language"] or "text",
                     line_numbers=True,
                     start_line=marker["lineStart"],
+                    # as wide as the code: not the whole width of a pipe
+                    code_width=max(len(line) for line in code.split("\n")) + 1,
                 )
             )
         if marker["remoteCodeUrl"]:
-            console.print(f"  {marker['remoteCodeUrl']}")
+            say(f"  {marker['remoteCodeUrl']}")
     say(f"{len(replies)} {'reply' if len(replies) == 1 else 'replies'}")
     for reply in replies:
         author = _names([reply["creatorId"]], members)

@@ -5,6 +5,8 @@ git-backed codemark. It prints the emulator's page where the card is, and the pe
 from __future__ import annotations
 
 import asyncio
+import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -12,26 +14,19 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
-import httpx
 import typer
 
-from codestream.cli.demo_flow import (
-    DemoError,
-    EmulatorThread,
-    TeamsSide,
-    connect_channel,
-    hand_back_code,
-    install_and_ask_to_sign_in,
-    share,
-    sign_in_on_the_web,
-    wait_for_bot_message,
-)
 from codestream.cli.gitinfo import read_location
-from codestream.cli.output import console, fail
+from codestream.cli.output import console, fail, say, warn
+from codestream.cli.processes import ensure_port_free, port_problem
 from codestream.config import Config, config_from_document, new_document, write_document
-from codestream.domain.models import CodemarkType, Origin
-from codestream.domain.services.codemarks import NewCodemark, NewMarker
+
+if TYPE_CHECKING:
+    # The emulator, the server and httpx load only when the demo runs (see `demo`).
+    from codestream.cli.demo_flow import EmulatorThread, TeamsSide
 
 DEMO_EMAIL = "ada@example.com"
 DEMO_PASSWORD = "codestream-demo"
@@ -48,6 +43,10 @@ def total(lines):
     return round(amount, 2)
 """
 BOT_PATH = "/no-auth/provider-action/msteams"
+DEMO_PORT = 12079
+"""The server's port when free (`serve`'s default), so bookmarks work from one demo to the next."""
+DEMO_EMULATOR_PORT = 3979
+"""The emulator's port when free (the same as `codestream emulator`'s)."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +63,20 @@ def register(app: typer.Typer) -> None:
     app.command(name="demo")(demo)
 
 
-def _free_port() -> int:
+def pick_port(asked: int, stable: int, what: str) -> int:
+    """The port the user asked for (exit 2 if it is taken), else `stable` when it is free, else
+    a free one, with a word on why the address changed."""
+    if asked:
+        ensure_port_free("127.0.0.1", asked)
+        return asked
+    problem = port_problem("127.0.0.1", stable)
+    if problem is None:
+        return stable
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        free = int(probe.getsockname()[1])
+    warn(f"{problem}; the demo's {what} listens on {free} instead (its URLs change each run)")
+    return free
 
 
 def make_repo(directory: Path) -> Path:
@@ -115,6 +124,8 @@ def demo_config(directory: Path, port: int, teams: TeamsSide | None = None) -> C
 async def seed(config: Config, repo: Path) -> DemoSeed:
     """Two users, a team and an issue on lines of the checkout's file, with one reply."""
     from codestream.cli.runtime import open_services
+    from codestream.domain.models import CodemarkType, Origin
+    from codestream.domain.services.codemarks import NewCodemark, NewMarker
 
     async with open_services(config) as services:
         ada = await services.sign_up(
@@ -164,6 +175,10 @@ async def seed(config: Config, repo: Path) -> DemoSeed:
 
 
 def _wait_ready(base: str) -> None:
+    import httpx
+
+    from codestream.cli.demo_flow import DemoError
+
     with httpx.Client(base_url=base, timeout=10) as client:
         for _ in range(200):
             try:
@@ -177,6 +192,15 @@ def _wait_ready(base: str) -> None:
 
 def play_story(base: str, emulator: EmulatorThread, teams: TeamsSide, seeded: DemoSeed) -> None:
     """Install the bot, sign in from Teams, connect the channel, share; wait for the card."""
+    from codestream.cli.demo_flow import (
+        connect_channel,
+        hand_back_code,
+        install_and_ask_to_sign_in,
+        share,
+        sign_in_on_the_web,
+        wait_for_bot_message,
+    )
+
     console.print("Installing the bot in Engineering and Ada's personal chat…")
     link = emulator.call(install_and_ask_to_sign_in(teams))
     console.print("Signing in from Teams (following the card's link, pasting the code)…")
@@ -190,13 +214,36 @@ def play_story(base: str, emulator: EmulatorThread, teams: TeamsSide, seeded: De
     console.print("[green]The codemark's card arrived in the channel.[/green]")
 
 
+class DemoStopped(BaseException):
+    """Ctrl+C or SIGTERM: stop the demo, clean up, exit without a traceback."""
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    raise DemoStopped(signum)
+
+
 def demo(
-    port: int = typer.Option(0, min=0, max=65535, help="Port to serve on (default: a free one)."),
+    port: int = typer.Option(
+        0,
+        min=0,
+        max=65535,
+        show_default=False,
+        help=f"Port to serve on (default: {DEMO_PORT} if free, else a free one).",
+    ),
     emulator_port: int = typer.Option(
-        0, "--emulator-port", min=0, max=65535, help="Port of the Teams emulator (default: free)."
+        0,
+        "--emulator-port",
+        min=0,
+        max=65535,
+        show_default=False,
+        help=f"Port of the Teams emulator (default: {DEMO_EMULATOR_PORT} if free, else a free "
+        "one).",
     ),
     data_dir: Path | None = typer.Option(
-        None, "--dir", help="Keep the demo's config and database here (default: a temp folder)."
+        None,
+        "--dir",
+        help="Keep the demo's config, database and checkout here (default: a temporary folder, "
+        "removed when the demo stops).",
     ),
     check: bool = typer.Option(
         False,
@@ -206,18 +253,42 @@ def demo(
 ) -> None:
     """Try CodeStream with Teams in one command: a seeded instance on a temporary SQLite, the
     Teams emulator, and a codemark shared into a channel."""
+    if data_dir is not None and (data_dir / "codestream.db").exists():
+        fail(f"{data_dir} already holds a demo database; pass another --dir or remove it")
+    port = pick_port(port, DEMO_PORT, "server")
+    emulator_port = pick_port(emulator_port, DEMO_EMULATOR_PORT, "Teams emulator")
+    directory = data_dir or Path(tempfile.mkdtemp(prefix="codestream-demo-"))
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stopped = False
+    try:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            _run(directory, port, emulator_port, check=check, kept=data_dir is not None)
+        except DemoStopped:
+            stopped = True
+        finally:
+            for sig in previous:  # stopping: a second Ctrl+C must not cut the cleanup short
+                signal.signal(sig, signal.SIG_IGN)
+            if data_dir is None:
+                shutil.rmtree(directory, ignore_errors=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stopped:
+        say("Demo stopped." + ("" if data_dir is None else f" Its data stays in {directory}."))
+
+
+def _run(directory: Path, port: int, emulator_port: int, *, check: bool, kept: bool) -> None:
+    """Start the emulator and the server, seed, play the story, print the URLs, then serve until
+    stopped (or return at once with `check`)."""
     import uvicorn
 
+    from codestream.cli.demo_flow import DemoError, EmulatorThread
     from codestream.web.app import create_app
 
-    directory = data_dir or Path(tempfile.mkdtemp(prefix="codestream-demo-"))
-    directory.mkdir(parents=True, exist_ok=True)
-    if (directory / "codestream.db").exists():
-        fail(f"{directory} already holds a demo database; pass another --dir or remove it")
-    port = port or _free_port()
-    base = f"http://127.0.0.1:{port}"
     emulator = EmulatorThread()
     try:
+        base = f"http://127.0.0.1:{port}"
         teams = emulator.start(f"{base}{BOT_PATH}", emulator_port)
         config = demo_config(directory, port, teams)
         seeded = asyncio.run(seed(config, make_repo(directory)))
@@ -229,7 +300,10 @@ def demo(
         try:
             _wait_ready(base)
             play_story(base, emulator, teams, seeded)
-            console.print(f"\n[bold]CodeStream demo[/bold] (data in {directory})")
+            where = "kept" if kept else "removed when the demo stops; pass --dir to keep it"
+            console.print(
+                f"\n[bold]CodeStream demo[/bold] (data in {directory}, {where})", soft_wrap=True
+            )
             console.print(f"  The card in Teams (emulator): {teams.channel_page}", soft_wrap=True)
             console.print(
                 f"  Codemark permalink:           {base}/c/{seeded.codemark_id}", soft_wrap=True
@@ -239,17 +313,14 @@ def demo(
                 f"   ({DEMO_EMAIL} / {DEMO_PASSWORD})",
                 soft_wrap=True,
             )
-            console.print(f"  REST API docs:                {base}/docs")
+            console.print(f"  REST API docs:                {base}/docs", soft_wrap=True)
             console.print(f"  Team:                         {seeded.team_name}\n")
             if check:
                 console.print("Demo check passed: the shared codemark's card is in the channel.")
                 return
             console.print("Press Ctrl+C to stop.")
-            try:
-                while thread.is_alive():
-                    thread.join(0.5)
-            except KeyboardInterrupt:
-                pass
+            while thread.is_alive():
+                thread.join(0.5)
         finally:
             server.should_exit = True
             thread.join(timeout=10)

@@ -1,6 +1,6 @@
 """The `codestream` command: the root Typer app and its global options.
 
-Each command group lives in a module of its own and is registered here, so this file stays a table.
+Each command group lives in a module of its own, imported when it is used (see `registry`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from pathlib import Path
 import typer
 
 from codestream import __version__
+from codestream.cli import help_format  # noqa: F401  (flags show no `<bool>` in --help)
+from codestream.cli.registry import LazyCommands
 from codestream.cli.state import CliState
 from codestream.errors import CodeStreamError
 
 app = typer.Typer(
+    cls=LazyCommands,
     name="codestream",
     help="CodeStream On-Prem: code discussion with a Microsoft Teams bot.",
     no_args_is_help=True,
@@ -35,8 +38,7 @@ def root(
     config: Path | None = typer.Option(
         None,
         "--config",
-        help="Services config file (default: $CSSVC_CFG_FILE or "
-        "~/.codestream/codestream-services-config.json).",
+        help="Services config file (default: codestream-services-config.json in ~/.codestream).",
         envvar="CSSVC_CFG_FILE",
     ),
     version: bool = typer.Option(
@@ -48,10 +50,8 @@ def root(
 
 
 def _register_commands() -> None:
-    """Attach every command group; imported late so `--help` stays fast and cycles stay out."""
-    from codestream.cli import registry
-
-    registry.register(app)
+    """Nothing left to do: `app` finds every command in `registry.COMMANDS` when it is used.
+    Kept for tests written before; remove once no caller is left."""
 
 
 GLOBAL_VALUE_OPTIONS = ("--config",)
@@ -83,7 +83,6 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
-    _register_commands()
     args = hoist_global_options(argv if argv is not None else sys.argv[1:])
     try:
         app(args=args, prog_name="codestream")

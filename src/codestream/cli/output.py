@@ -7,9 +7,11 @@
 - `warn(message)`: print `Warning: message` in yellow on stderr and carry on.
 
 Messages are printed literally (rich markup in them is escaped) and never wrapped, so paths and
-values stay copy-pasteable. Both consoles look up `sys.stdout`/`sys.stderr` when they print, so
-`typer.testing.CliRunner` captures them. For machine-readable output (JSON, a bare value) use
-`typer.echo`, not rich, so nothing gets highlighted or wrapped.
+values stay copy-pasteable. When the output is not a terminal (a pipe, a file) nothing is wrapped
+or cut: a table prints one row per line, whole, however wide. Both consoles look up
+`sys.stdout`/`sys.stderr` when they print, so `typer.testing.CliRunner` captures them. For
+machine-readable output (JSON, a bare value) use `typer.echo`, not rich, so nothing gets
+highlighted or wrapped.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from typing import Final, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
 __all__ = ["EXIT_USAGE", "console", "err_console", "fail", "print_error", "say", "warn"]
@@ -25,8 +27,27 @@ __all__ = ["EXIT_USAGE", "console", "err_console", "fail", "print_error", "say",
 #: Exit code for every error a user can fix: bad input, bad config, unwritable location.
 EXIT_USAGE: Final = 2
 
-console: Final = Console()
-err_console: Final = Console(stderr=True)
+#: The width of a console whose output is not a terminal: wider than any line we print.
+UNBOUNDED: Final = 100_000
+
+
+class _Console(Console):
+    """A rich console that fits the terminal, and wraps nothing when it does not print to one
+    (Rich would wrap and crop at 80 columns there, splitting URLs and cutting table cells)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """The terminal's size; unbounded width when the output is not a terminal."""
+        size = super().size
+        return size if self.is_terminal else ConsoleDimensions(UNBOUNDED, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self.width, self.height = new_size
+
+
+console: Final[Console] = _Console()
+err_console: Final[Console] = _Console(stderr=True)
 
 
 def say(message: str) -> None:

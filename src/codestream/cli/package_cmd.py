@@ -9,25 +9,20 @@ from __future__ import annotations
 import asyncio
 import ssl
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
 import typer
 
-from codestream.apppackage import (
-    PackageSettings,
-    check_app_id,
-    check_host,
-    create_package,
-    default_package_path,
-    settings_from_mapping,
-    validate_package,
-)
-from codestream.apppackage.links import LinkCheck, check_links, links_in_package
 from codestream.cli.output import console, err_console, fail, warn
 from codestream.cli.state import CliState
 from codestream.config import config_path, load_config
 from codestream.errors import CodeStreamError
+
+if TYPE_CHECKING:
+    # The package's builder and validator (Pillow, jsonschema) load only when a command runs.
+    from codestream.apppackage import PackageSettings
+    from codestream.apppackage.links import LinkCheck
 
 NEXT_STEP = (
     "Next: in Microsoft Teams, open Apps → Manage your apps → Upload an app → "
@@ -57,6 +52,8 @@ def create_mst_app_package(
     out: Path | None = typer.Option(None, "--out", "-o", help=OUT_HELP, show_default=False),
 ) -> None:
     """Build the Teams app package (manifest.json, color.png, outline.png) to side-load."""
+    from codestream.apppackage import check_app_id, check_host, create_package, default_package_path
+
     try:
         check_app_id(app_id)
         host = check_host(public_api_hostname)
@@ -91,6 +88,8 @@ def validate_mst_app_package(
 ) -> None:
     """Check a Teams app package: zip layout, manifest schema (v1.30), icons, and that the
     developer links Teams shows in the app's details answer."""
+    from codestream.apppackage import validate_package
+
     problems = validate_package(package)
     if problems:
         fail(
@@ -104,6 +103,10 @@ def validate_mst_app_package(
 
 
 async def _fetch_links(package: Path) -> list[LinkCheck]:
+    import httpx
+
+    from codestream.apppackage.links import check_links, links_in_package
+
     context = ssl.create_default_context()  # the system's store, as `doctor` trusts
     async with httpx.AsyncClient(verify=context, timeout=LINK_TIMEOUT_SECONDS) as http:
         return await check_links(http, links_in_package(package))
@@ -124,6 +127,8 @@ def _report_link(result: LinkCheck) -> None:
 def _settings_from_config(ctx: typer.Context, app_id: str, host: str) -> PackageSettings:
     """Settings from the config's `appPackage` block; defaults (with a note) if there is none.
     Warns when the app id or host differ from the config's bot and public URL."""
+    from codestream.apppackage import PackageSettings, settings_from_mapping
+
     state = ctx.find_object(CliState)
     path = config_path(state.config_path if state is not None else None)
     if not path.exists():
@@ -153,6 +158,8 @@ def _settings_from_config(ctx: typer.Context, app_id: str, host: str) -> Package
 
 def _warn_if_other_host(host: str, public_url: str, path: Path) -> None:
     """The package's links and sign-in point at `host`; the server answers at `public_url`."""
+    from codestream.apppackage import check_host
+
     try:
         served = check_host(urlsplit(public_url).hostname or "")
     except CodeStreamError:
