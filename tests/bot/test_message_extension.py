@@ -1,0 +1,205 @@
+"""The message extension through HTTP with signed JWTs, as the Teams emulator's compose box sends
+it: permalinks unfold into the codemark's live card in a channel the bot never joined, nothing for
+those who may not see it, the extension's sign-in for users not linked; search by file path and
+by words, newest first, paged as Teams pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from codestream.storage.engine import create_sync_engine
+from codestream.storage.tables import inbound_activities
+from support.api import Api, Member
+from support.bots import BotWorld, start_bot_world
+from support.teams_flow import browser, code_on, sign_in, wait_for_card
+from teams_emulator import Conversation, User
+from teams_emulator.compose import ComposeAnswer
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[BotWorld]:
+    """Our app with `publicApiUrl` its own address (the sign-in page can be followed)."""
+    async with start_bot_world(database_url, public_url_is_served=True, migrate=False) as world:
+        yield world
+
+
+@dataclass
+class Scene:
+    world: BotWorld
+    api: Api
+    alice: Member
+    team_id: str
+    chat: Conversation
+    """A channel of a team the bot was never added to."""
+
+    def link(self, codemark_id: str, query: str = "") -> str:
+        return f"{str(self.world.app_client.base_url).rstrip('/')}/c/{codemark_id}{query}"
+
+    async def paste(self, user: User, url: str, **kw: Any) -> ComposeAnswer:
+        compose = self.world.emu.driver.compose
+        return await compose.query_link(self.chat, user, url, **kw)
+
+    async def search(self, user: User, text: str, **kw: Any) -> ComposeAnswer:
+        compose = self.world.emu.driver.compose
+        return await compose.search(self.chat, user, text, bot=self.world.bot, **kw)
+
+
+async def _scene(world: BotWorld) -> Scene:
+    driver = world.emu.driver
+    await driver.install_bot_personal(world.bot, world.alice)
+    await wait_for_card(world, driver.personal_chat(world.bot, world.alice).id, "CodeStream")
+    api = Api(world.app_client, world.operator)
+    alice = await api.sign_up("alice")
+    team = await api.create_team(alice, "Plant Eaters")
+    await sign_in(world, world.alice, alice, [team["id"]])
+    host = world.app_client.base_url.host
+    driver.compose.register_link_domains(world.bot, [host])
+    chat = world.emu.emulator.world.conversations[world.channel.id]
+    assert world.bot.app_id not in world.team.installed_bots
+    return Scene(world, api, alice, team["id"], chat)
+
+
+def _card_text(card: dict[str, Any] | None) -> str:
+    assert card is not None
+    return json.dumps(card)
+
+
+def _inbound_rows(database_url: str) -> int:
+    """Activity keys recorded (turns write one; reads none)."""
+    engine = create_sync_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            count = sa.select(sa.func.count()).select_from(inbound_activities)
+            return int(conn.execute(count).scalar_one())
+    finally:
+        engine.dispose()
+
+
+async def test_a_pasted_permalink_unfolds_into_the_live_card(
+    world: BotWorld, database_url: str
+) -> None:
+    scene = await _scene(world)
+    codemark = await scene.api.create_codemark(
+        scene.alice, scene.team_id, type="issue", title="Retry loop never gives up"
+    )
+    before = _inbound_rows(database_url)
+
+    answer = await scene.paste(world.alice, scene.link(codemark["id"], "?from=ide#top"))
+
+    assert answer.kind == "result", answer
+    assert "Retry loop never gives up" in _card_text(answer.card)
+    assert answer.cache == {"cacheType": "cache", "cacheDuration": 300}
+    assert answer.attachments[0]["preview"]["content"]["title"] == "Retry loop never gives up"
+    assert world.alice.id in answer.card["refresh"]["userIds"]  # type: ignore[index]
+    assert _inbound_rows(database_url) == before  # a read: no dedupe row, no turn
+
+    resolved = await world.app_client.patch(
+        f"/api/v1/codemarks/{codemark['id']}",
+        json={"status": "closed"},
+        headers=scene.alice.headers,
+    )
+    assert resolved.status_code == 200, resolved.text
+    again = await scene.paste(world.alice, scene.link(codemark["id"]))
+    assert "Resolved" in _card_text(again.card)
+
+
+async def test_a_codemark_the_user_may_not_see_unfolds_to_nothing(world: BotWorld) -> None:
+    scene = await _scene(world)
+    codemark = await scene.api.create_codemark(
+        scene.alice, scene.team_id, title="Secret plans for the roadmap"
+    )
+    outsider = await scene.api.sign_up("mallory")
+    other_team = await scene.api.create_team(outsider, "Elsewhere")
+    await world.emu.driver.install_bot_personal(world.bot, world.bob)
+    await sign_in(world, world.bob, outsider, [other_team["id"]])
+
+    seen = await scene.paste(world.bob, scene.link(codemark["id"]))
+    unknown = await scene.paste(world.bob, scene.link("0" * 24))
+
+    assert seen.kind == "result" and seen.attachments == []
+    assert seen.to_json() | {"elapsed": 0} == unknown.to_json() | {"elapsed": 0}
+    assert "Secret" not in json.dumps(seen.to_json())
+
+
+async def test_a_user_not_linked_signs_in_and_the_query_comes_back_with_the_code(
+    world: BotWorld,
+) -> None:
+    scene = await _scene(world)
+    codemark = await scene.api.create_codemark(scene.alice, scene.team_id, title="Flaky test")
+    bob = await scene.api.sign_up("bob")
+    await scene.api.add_member(scene.alice, scene.team_id, bob)
+
+    asked = await scene.paste(world.bob, scene.link(codemark["id"]))
+
+    assert asked.kind == "auth", asked
+    assert "/web/msteams/signin?state=" in asked.sign_in_url
+    async with browser(world) as person:
+        picker = await person.open_signin(asked.sign_in_url, bob.email, "correct horse 1")
+        assert picker.status_code == 200, picker.text
+        done = await person.submit(picker, [scene.team_id])
+        assert done.status_code == 200, done.text
+    code = code_on(done)
+
+    compose = world.emu.driver.compose
+    wrong = await compose.resume(world.bob, world.bot, "not-the-code")
+    assert wrong.kind == "auth"  # a bad code changes nothing: asked again
+    answer = await compose.resume(world.bob, world.bot, code)
+    assert answer.kind == "result"
+    assert "Flaky test" in _card_text(answer.card)
+    later = await scene.paste(world.bob, scene.link(codemark["id"]))
+    assert later.kind == "result" and "Flaky test" in _card_text(later.card)
+
+
+async def test_search_finds_by_file_path_and_by_words_newest_first(world: BotWorld) -> None:
+    scene = await _scene(world)
+    api, alice, team = scene.api, scene.alice, scene.team_id
+    marker = {"file": "src/billing/invoice_totals.py", "lineStart": 1, "lineEnd": 2, "code": "x"}
+    by_path = await api.create_codemark(alice, team, title="Rounding", markers=[marker])
+    by_text = await api.create_codemark(
+        alice, team, title="Slow page", text="The dashboard recomputes everything on scroll."
+    )
+    tagged = await api.create_codemark(alice, team, title="Later", tags=["performance"])
+
+    path = await scene.search(world.alice, "billing/invoice_totals.py")
+    word = await scene.search(world.alice, "recompute")
+    tag = await scene.search(world.alice, "perf")
+    opened = await scene.search(world.alice, "")
+
+    def titles(answer: ComposeAnswer) -> list[str]:
+        assert answer.kind == "result", answer
+        return [a["preview"]["content"]["title"] for a in answer.attachments]
+
+    assert titles(path) == ["Rounding"]
+    assert titles(word) == ["Slow page"]
+    assert titles(tag) == ["Later"]
+    assert titles(opened) == ["Later", "Slow page", "Rounding"]  # newest first
+    inserted = world.emu.driver.compose.insert(
+        scene.chat, world.alice, path.attachments[0], world.bot
+    )
+    assert "Rounding" in json.dumps(inserted.attachments[0]["content"])
+    assert {by_path["id"], by_text["id"], tagged["id"]}  # all three made through the API
+
+
+async def test_search_pages_as_teams_asks(world: BotWorld) -> None:
+    scene = await _scene(world)
+    for n in range(7):
+        await scene.api.create_codemark(scene.alice, scene.team_id, title=f"Widget note {n}")
+    await scene.api.create_codemark(scene.alice, scene.team_id, title="Unrelated")
+
+    pages = [await scene.search(world.alice, "widget", skip=skip, count=3) for skip in (0, 3, 6, 9)]
+
+    seen = [[a["preview"]["content"]["title"] for a in page.attachments] for page in pages]
+    assert seen == [
+        ["Widget note 6", "Widget note 5", "Widget note 4"],
+        ["Widget note 3", "Widget note 2", "Widget note 1"],
+        ["Widget note 0"],
+        [],
+    ]
+    nothing = await scene.search(world.alice, "zebra")
+    assert nothing.kind == "message"
