@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
+from codestream.apppackage.manifest import SEARCH_COMMAND
 from codestream.bot import texts
 from codestream.bot.card_code import cut
 from codestream.bot.card_views import SHARED_VIEW
@@ -54,9 +55,6 @@ from codestream.teams.message_extensions import (
     thumbnail,
 )
 
-SEARCH_COMMAND: Final = "searchCodemarks"
-"""The manifest's search command (`apppackage/manifest.py`)."""
-SEARCH_PARAMETER: Final = "query"
 LINK_CACHE_SECONDS: Final = 300
 """How long Teams may keep an unfurled card before asking again (five minutes: a card pasted
 again after a change shows it soon; a card already in a message is kept current by its refresh)."""
