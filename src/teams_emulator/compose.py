@@ -120,6 +120,28 @@ def read_compose_answer(response: BotResponse) -> ComposeAnswer:
     return _invalid(f"composeExtension type {kind!r} is not one Teams shows here")
 
 
+@dataclass(frozen=True)
+class Extension:
+    """What an app's manifest declares of its message extension (`composeExtensions[0]`): the
+    link domains of its `messageHandlers` and its search command (id and parameter name)."""
+
+    domains: tuple[str, ...] = ()
+    search_command: str = "searchCodemarks"
+    search_parameter: str = "query"
+
+    def covers(self, host: str) -> bool:
+        """Whether a link to `host` goes to this extension (`*.` matches one label)."""
+        return any(
+            host == domain
+            or (
+                domain.startswith("*.")
+                and host.endswith(domain[1:])
+                and host.count(".") == domain.count(".")
+            )
+            for domain in self.domains
+        )
+
+
 @dataclass
 class _Pending:
     """A query that got an auth answer: what Teams sends again after the sign-in window."""
@@ -136,28 +158,33 @@ class Compose:
         self.messaging = messaging
         self.world = messaging.world
         self.timeout = timeout
-        self.link_domains: dict[str, list[str]] = {}
-        """Per bot app id: the link domains of its manifest's `messageHandlers`."""
+        self.extensions: dict[str, Extension] = {}
+        """Per bot app id: its message extension, as its app's manifest declares it."""
         self._pending: dict[tuple[str, str], _Pending] = {}
 
-    def register_link_domains(self, bot: BotApp, domains: list[str]) -> None:
-        """What the app's manifest declares (`composeExtensions[].messageHandlers`)."""
-        self.link_domains[bot.app_id] = [d.lower() for d in domains]
+    def register_extension(
+        self,
+        bot: BotApp,
+        *,
+        domains: list[str],
+        search_command: str = "searchCodemarks",
+        search_parameter: str = "query",
+    ) -> Extension:
+        """The app (manifest) of `bot` has a message extension: link domains, a search command."""
+        extension = Extension(tuple(d.lower() for d in domains), search_command, search_parameter)
+        self.extensions[bot.app_id] = extension
         self.world.touch()
+        return extension
 
     def bot_for_link(self, url: str) -> BotApp | None:
-        """The bot whose link domains cover `url` (`*.` matches one label), or None."""
+        """The bot whose extension's link domains cover `url`, or None."""
         try:
-            host = (urlsplit(url).hostname or "").lower()
+            host = (urlsplit(url.strip()).hostname or "").lower()
         except ValueError:
             return None
-        for app_id, domains in self.link_domains.items():
-            for domain in domains:
-                wildcard = domain.startswith("*.")
-                if host == domain or (
-                    wildcard and host.endswith(domain[1:]) and host.count(".") == domain.count(".")
-                ):
-                    return self.world.bots.get(app_id)
+        for app_id, extension in self.extensions.items():
+            if host and extension.covers(host):
+                return self.world.bots.get(app_id)
         return None
 
     async def query_link(
@@ -183,19 +210,18 @@ class Compose:
         text: str,
         *,
         bot: BotApp,
-        command_id: str = "searchCodemarks",
-        parameter: str = "query",
         skip: int = 0,
         count: int = 25,
         state: str | None = None,
     ) -> ComposeAnswer:
         """`user` types `text` into the extension's search box ("" = opening it: the initial
-        run), Teams asking for the page at `skip`."""
-        parameters = [{"name": parameter, "value": text}]
+        run), Teams asking for the page at `skip`, with the bot's registered search command."""
+        extension = self.extensions.get(bot.app_id) or Extension()
+        parameters = [{"name": extension.search_parameter, "value": text}]
         if not text:
             parameters = [{"name": "initialRun", "value": "true"}]
         value: dict[str, Any] = {
-            "commandId": command_id,
+            "commandId": extension.search_command,
             "parameters": parameters,
             "queryOptions": {"skip": skip, "count": count},
         }
@@ -225,7 +251,7 @@ class Compose:
             text="",
             timestamp=self.messaging.clock(),
             attachments=[card],
-            activity={"via": bot.name, "viaBotId": bot.mri},
+            via_bot_id=bot.mri,
         )
         return sender.store(where, message)
 

@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
+import httpx
 import pytest
-import sqlalchemy as sa
+from tests.bot.compose_world import card_text, compose_scene, inbound_rows
 
-from codestream.storage.engine import create_sync_engine
-from codestream.storage.tables import inbound_activities
-from support.api import Api, Member
 from support.bots import BotWorld, start_bot_world
-from support.teams_flow import browser, code_on, sign_in, wait_for_card
-from teams_emulator import Conversation, User
+from support.teams_flow import browser, code_on, sign_in
 from teams_emulator.compose import ComposeAnswer
 
 
@@ -29,75 +24,23 @@ async def world(database_url: str) -> AsyncIterator[BotWorld]:
         yield world
 
 
-@dataclass
-class Scene:
-    world: BotWorld
-    api: Api
-    alice: Member
-    team_id: str
-    chat: Conversation
-    """A channel of a team the bot was never added to."""
-
-    def link(self, codemark_id: str, query: str = "") -> str:
-        return f"{str(self.world.app_client.base_url).rstrip('/')}/c/{codemark_id}{query}"
-
-    async def paste(self, user: User, url: str, **kw: Any) -> ComposeAnswer:
-        compose = self.world.emu.driver.compose
-        return await compose.query_link(self.chat, user, url, **kw)
-
-    async def search(self, user: User, text: str, **kw: Any) -> ComposeAnswer:
-        compose = self.world.emu.driver.compose
-        return await compose.search(self.chat, user, text, bot=self.world.bot, **kw)
-
-
-async def _scene(world: BotWorld) -> Scene:
-    driver = world.emu.driver
-    await driver.install_bot_personal(world.bot, world.alice)
-    await wait_for_card(world, driver.personal_chat(world.bot, world.alice).id, "CodeStream")
-    api = Api(world.app_client, world.operator)
-    alice = await api.sign_up("alice")
-    team = await api.create_team(alice, "Plant Eaters")
-    await sign_in(world, world.alice, alice, [team["id"]])
-    host = world.app_client.base_url.host
-    driver.compose.register_link_domains(world.bot, [host])
-    chat = world.emu.emulator.world.conversations[world.channel.id]
-    assert world.bot.app_id not in world.team.installed_bots
-    return Scene(world, api, alice, team["id"], chat)
-
-
-def _card_text(card: dict[str, Any] | None) -> str:
-    assert card is not None
-    return json.dumps(card)
-
-
-def _inbound_rows(database_url: str) -> int:
-    """Activity keys recorded (turns write one; reads none)."""
-    engine = create_sync_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            count = sa.select(sa.func.count()).select_from(inbound_activities)
-            return int(conn.execute(count).scalar_one())
-    finally:
-        engine.dispose()
-
-
 async def test_a_pasted_permalink_unfolds_into_the_live_card(
     world: BotWorld, database_url: str
 ) -> None:
-    scene = await _scene(world)
+    scene = await compose_scene(world)
     codemark = await scene.api.create_codemark(
         scene.alice, scene.team_id, type="issue", title="Retry loop never gives up"
     )
-    before = _inbound_rows(database_url)
+    before = inbound_rows(database_url)
 
     answer = await scene.paste(world.alice, scene.link(codemark["id"], "?from=ide#top"))
 
     assert answer.kind == "result", answer
-    assert "Retry loop never gives up" in _card_text(answer.card)
+    assert "Retry loop never gives up" in card_text(answer.card)
     assert answer.cache == {"cacheType": "cache", "cacheDuration": 300}
     assert answer.attachments[0]["preview"]["content"]["title"] == "Retry loop never gives up"
     assert world.alice.id in answer.card["refresh"]["userIds"]  # type: ignore[index]
-    assert _inbound_rows(database_url) == before  # a read: no dedupe row, no turn
+    assert inbound_rows(database_url) == before  # a read: no dedupe row, no turn
 
     resolved = await world.app_client.patch(
         f"/api/v1/codemarks/{codemark['id']}",
@@ -106,11 +49,11 @@ async def test_a_pasted_permalink_unfolds_into_the_live_card(
     )
     assert resolved.status_code == 200, resolved.text
     again = await scene.paste(world.alice, scene.link(codemark["id"]))
-    assert "Resolved" in _card_text(again.card)
+    assert "Resolved" in card_text(again.card)
 
 
 async def test_a_codemark_the_user_may_not_see_unfolds_to_nothing(world: BotWorld) -> None:
-    scene = await _scene(world)
+    scene = await compose_scene(world)
     codemark = await scene.api.create_codemark(
         scene.alice, scene.team_id, title="Secret plans for the roadmap"
     )
@@ -130,7 +73,7 @@ async def test_a_codemark_the_user_may_not_see_unfolds_to_nothing(world: BotWorl
 async def test_a_user_not_linked_signs_in_and_the_query_comes_back_with_the_code(
     world: BotWorld,
 ) -> None:
-    scene = await _scene(world)
+    scene = await compose_scene(world)
     codemark = await scene.api.create_codemark(scene.alice, scene.team_id, title="Flaky test")
     bob = await scene.api.sign_up("bob")
     await scene.api.add_member(scene.alice, scene.team_id, bob)
@@ -151,13 +94,13 @@ async def test_a_user_not_linked_signs_in_and_the_query_comes_back_with_the_code
     assert wrong.kind == "auth"  # a bad code changes nothing: asked again
     answer = await compose.resume(world.bob, world.bot, code)
     assert answer.kind == "result"
-    assert "Flaky test" in _card_text(answer.card)
+    assert "Flaky test" in card_text(answer.card)
     later = await scene.paste(world.bob, scene.link(codemark["id"]))
-    assert later.kind == "result" and "Flaky test" in _card_text(later.card)
+    assert later.kind == "result" and "Flaky test" in card_text(later.card)
 
 
 async def test_search_finds_by_file_path_and_by_words_newest_first(world: BotWorld) -> None:
-    scene = await _scene(world)
+    scene = await compose_scene(world)
     api, alice, team = scene.api, scene.alice, scene.team_id
     marker = {"file": "src/billing/invoice_totals.py", "lineStart": 1, "lineEnd": 2, "code": "x"}
     by_path = await api.create_codemark(alice, team, title="Rounding", markers=[marker])
@@ -187,7 +130,7 @@ async def test_search_finds_by_file_path_and_by_words_newest_first(world: BotWor
 
 
 async def test_search_pages_as_teams_asks(world: BotWorld) -> None:
-    scene = await _scene(world)
+    scene = await compose_scene(world)
     for n in range(7):
         await scene.api.create_codemark(scene.alice, scene.team_id, title=f"Widget note {n}")
     await scene.api.create_codemark(scene.alice, scene.team_id, title="Unrelated")
@@ -203,3 +146,59 @@ async def test_search_pages_as_teams_asks(world: BotWorld) -> None:
     ]
     nothing = await scene.search(world.alice, "zebra")
     assert nothing.kind == "message"
+
+
+async def test_a_card_inserted_from_a_search_acts_through_the_bot(world: BotWorld) -> None:
+    scene = await compose_scene(world)
+    issue = await scene.api.create_codemark(
+        scene.alice, scene.team_id, type="issue", title="Cache never expires"
+    )
+    found = await scene.search(world.alice, "cache expires")
+    compose = world.emu.driver.compose
+    inserted = compose.insert(scene.chat, world.alice, found.attachments[0], world.bot)
+
+    shown = await world.emu.driver.show_card(inserted, world.alice)  # Teams refreshes it for her
+    assert shown is not None and "Assign to me" in card_text(shown)
+    clicked = await world.emu.driver.execute_action(
+        inserted, world.alice, verb="codemark.resolve", data={"codemarkId": issue["id"]}
+    )
+
+    assert clicked.status == 200 and clicked.body["statusCode"] == 200
+    assert "Resolved" in card_text(clicked.body["value"])
+    codemark = await world.app_client.get(
+        f"/api/v1/codemarks/{issue['id']}", headers=scene.alice.headers
+    )
+    assert codemark.json()["status"] == "closed"
+
+
+async def test_the_emulator_pages_compose_box_reaches_the_bot(world: BotWorld) -> None:
+    """What the page's compose.js posts (the Chromium test drives the page itself)."""
+    scene = await compose_scene(world)
+    issue = await scene.api.create_codemark(scene.alice, scene.team_id, title="Leaky pool")
+    base = {"conversationId": scene.chat.id, "userId": world.alice.id}
+    async with httpx.AsyncClient(base_url=world.emu.base_url, timeout=20) as page:
+        apps = (await page.get("/_emulator/ui/compose/apps")).json()
+        assert [a["appId"] for a in apps] == [world.bot.app_id]
+        other = await page.post(
+            "/_emulator/ui/compose/link", json={**base, "url": "https://example.org/c/1"}
+        )
+        assert other.json() == {"registered": False}
+        pasted = await page.post(
+            "/_emulator/ui/compose/link", json={**base, "url": scene.link(issue["id"])}
+        )
+        answer = pasted.json()["answer"]
+        assert answer["kind"] == "result" and "Leaky pool" in card_text(answer["attachments"][0])
+        searched = await page.post(
+            "/_emulator/ui/compose/search",
+            json={**base, "appId": world.bot.app_id, "text": "leaky"},
+        )
+        [found] = searched.json()["answer"]["attachments"]
+        inserted = await page.post(
+            "/_emulator/ui/compose/insert",
+            json={**base, "appId": world.bot.app_id, "attachment": found},
+        )
+        assert inserted.status_code == 200
+        view = await page.get(
+            f"/_emulator/ui/conversations/{scene.chat.id}", params={"as": world.alice.id}
+        )
+    assert "Leaky pool" in json.dumps(view.json())
