@@ -9,7 +9,9 @@ your message extension"), and what this module does with it:
   `preview` when the list shows it); no attachments: the link stays a bare link.
 - The search command sends `composeExtension/query` (`commandId`, `parameters` with the text or
   `initialRun`, `queryOptions.skip/count`); the results list shows each attachment's `preview`;
-  choosing one inserts its card into the message being written.
+  choosing one inserts its card into the message being written, or, when the preview has a
+  `tap` of type `invoke`, sends `composeExtension/selectItem` with the tap's value and inserts
+  the first attachment of that answer (`choose`).
 - `type: auth` answers carry `suggestedActions.actions[0]` (openUrl): Teams opens it in its
   sign-in window and, when the page calls `authentication.notifySuccess(code)`, sends the same
   query again with `value.state` = the code (`resume`).
@@ -34,6 +36,7 @@ from teams_emulator.universal_actions import INVOKE_TIMEOUT, SOMETHING_WRONG, UN
 
 QUERY = "composeExtension/query"
 QUERY_LINK = "composeExtension/queryLink"
+SELECT_ITEM = "composeExtension/selectItem"
 MAX_MESSAGE_BYTES = 28 * 1024
 """A Teams message's size limit; an inserted result must fit in one."""
 
@@ -142,6 +145,25 @@ class Extension:
         )
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """A result chosen: the message it became (None when the bot's answer gave nothing to
+    insert) and, for a result with a tap, the bot's answer to `composeExtension/selectItem`."""
+
+    message: Message | None
+    answer: ComposeAnswer | None = None
+
+
+def tap_of(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The invoke value of a result's preview `tap`, if it has one."""
+    preview = result.get("preview")
+    content = preview.get("content") if isinstance(preview, dict) else None
+    tap = content.get("tap") if isinstance(content, dict) else None
+    if isinstance(tap, dict) and tap.get("type") == "invoke" and isinstance(tap.get("value"), dict):
+        return dict(tap["value"])
+    return None
+
+
 @dataclass
 class _Pending:
     """A query that got an auth answer: what Teams sends again after the sign-in window."""
@@ -233,6 +255,19 @@ class Compose:
         if pending is None:
             raise ValueError(f"no compose sign-in is pending for {user.name}")
         return await self._send(pending.where, user, bot, pending.name, pending.value, state)
+
+    async def choose(
+        self, where: Conversation, user: User, result: dict[str, Any], bot: BotApp
+    ) -> Chosen:
+        """`user` picks a search result: with a tap, Teams asks the bot for the card to insert
+        (`composeExtension/selectItem`); without, the result's own card is inserted."""
+        tap = tap_of(result)
+        if tap is None:
+            return Chosen(self.insert(where, user, result, bot))
+        answer = await self._send(where, user, bot, SELECT_ITEM, tap, None)
+        if answer.kind != "result" or not answer.attachments:
+            return Chosen(None, answer)
+        return Chosen(self.insert(where, user, answer.attachments[0], bot), answer)
 
     def insert(
         self, where: Conversation, user: User, result: dict[str, Any], bot: BotApp

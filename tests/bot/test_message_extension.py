@@ -68,6 +68,12 @@ async def test_a_codemark_the_user_may_not_see_unfolds_to_nothing(world: BotWorl
     assert seen.kind == "result" and seen.attachments == []
     assert seen.to_json() | {"elapsed": 0} == unknown.to_json() | {"elapsed": 0}
     assert "Secret" not in json.dumps(seen.to_json())
+    forged = {
+        "preview": {"content": {"tap": {"type": "invoke", "value": {"codemarkId": codemark["id"]}}}}
+    }
+    chosen = await world.emu.driver.compose.choose(scene.chat, world.bob, forged, world.bot)
+    assert chosen.message is None and chosen.answer is not None
+    assert chosen.answer.attachments == []
 
 
 async def test_a_user_not_linked_signs_in_and_the_query_comes_back_with_the_code(
@@ -122,10 +128,13 @@ async def test_search_finds_by_file_path_and_by_words_newest_first(world: BotWor
     assert titles(word) == ["Slow page"]
     assert titles(tag) == ["Later"]
     assert titles(opened) == ["Later", "Slow page", "Rounding"]  # newest first
-    inserted = world.emu.driver.compose.insert(
+    chosen = await world.emu.driver.compose.choose(
         scene.chat, world.alice, path.attachments[0], world.bot
     )
-    assert "Rounding" in json.dumps(inserted.attachments[0]["content"])
+    assert chosen.message is not None  # the live card, asked for when chosen (selectItem)
+    [card] = chosen.message.attachments
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert "Rounding" in json.dumps(card["content"]) and "refresh" in card["content"]
     assert {by_path["id"], by_text["id"], tagged["id"]}  # all three made through the API
 
 
@@ -155,7 +164,10 @@ async def test_a_card_inserted_from_a_search_acts_through_the_bot(world: BotWorl
     )
     found = await scene.search(world.alice, "cache expires")
     compose = world.emu.driver.compose
-    inserted = compose.insert(scene.chat, world.alice, found.attachments[0], world.bot)
+    inserted = (
+        await compose.choose(scene.chat, world.alice, found.attachments[0], world.bot)
+    ).message
+    assert inserted is not None
 
     shown = await world.emu.driver.show_card(inserted, world.alice)  # Teams refreshes it for her
     assert shown is not None and "Assign to me" in card_text(shown)

@@ -10,8 +10,10 @@ the compose box of any chat, group chat or channel (the bot need not be in it).
   see, or an id that isn't one, unfolds to nothing (an empty result: the bare link stays).
 - `composeExtension/query` (command `SEARCH_COMMAND`): the codemarks the user may see having
   every word typed (title, text, file path, repo, tag), newest first, `queryOptions.skip/count`
-  as Teams pages; nothing typed: the newest. Each result: a thumbnail preview for the list, the
-  card inserted when chosen.
+  as Teams pages; nothing typed: the newest. Each result is a light thumbnail (title, who did
+  what, status, file; a link to the codemark's page) whose `tap` names the codemark: choosing it
+  sends `composeExtension/selectItem`, answered with the live card (as a pasted permalink), so a
+  page of 25 results renders no card at all.
 - A user not linked gets the extension's sign-in (`type: auth`, an openUrl to the binding
   sign-in page of `SignInService`); Teams then sends the query again with `state` = the code the
   page handed back, redeemed for that Teams user only, and answered in the same turn.
@@ -29,7 +31,7 @@ from urllib.parse import quote, urlsplit
 from codestream.apppackage.manifest import SEARCH_COMMAND
 from codestream.bot import texts
 from codestream.bot.card_code import cut
-from codestream.bot.card_views import SHARED_VIEW
+from codestream.bot.card_views import CODEMARK_ID, SHARED_VIEW
 from codestream.bot.codemark_card import action_phrase, render_codemark_card, status_label
 from codestream.bot.command_registry import BotOptions
 from codestream.bot.incoming import Incoming
@@ -50,6 +52,7 @@ from codestream.teams.message_extensions import (
     message,
     read_link,
     read_query,
+    read_selected,
     results,
     sign_in,
     thumbnail,
@@ -113,14 +116,24 @@ class MessageExtension:
         return await self._signed_in(incoming, key, link.state, answer_for)
 
     async def _unfurled(
-        self, uow: UnitOfWork, incoming: Incoming, user: User, codemark_id: str
+        self,
+        uow: UnitOfWork,
+        incoming: Incoming,
+        user: User,
+        codemark_id: str,
+        *,
+        cache_seconds: int = LINK_CACHE_SECONDS,
     ) -> InvokeResponse:
+        """The codemark's live card (shared view, refreshed for the tenant's linked members),
+        with its preview; nothing when the user may not see it."""
         try:
             codemark = await visible_codemark(uow, user, codemark_id)
         except NotFound:
             return NOTHING
-        found = await self._attachment(uow, incoming, codemark)
-        return results([found], cache_seconds=LINK_CACHE_SECONDS)
+        data = await self._services.shares.card_data(uow, codemark, tenant_id=incoming.tenant_id)
+        card = render_codemark_card(data, SHARED_VIEW)
+        found = attachment(CONTENT_TYPE, card, _preview(codemark, data.author))
+        return results([found], cache_seconds=cache_seconds)
 
     # -- search --------------------------------------------------------------------------------
     async def search(self, incoming: Incoming, key: str | None) -> InvokeResponse:
@@ -139,13 +152,27 @@ class MessageExtension:
             )
             if not found and text and query.skip == 0:
                 return message(texts.COMPOSE_NOTHING_FOUND)
-            return results([await self._attachment(uow, incoming, c) for c in found])
+            authors = await uow.users.get_many(sorted({c.creator_id for c in found}))
+            by_id = {u.id: u for u in authors}
+            return results([self._result(c, by_id.get(c.creator_id)) for c in found])
 
         if query.state is None:
             answer = await self._services.read(self._read, incoming, answer_for)
             if answer is not None:
                 return answer
         return await self._signed_in(incoming, key, query.state, answer_for)
+
+    async def select(self, incoming: Incoming, key: str | None) -> InvokeResponse:
+        """A search result chosen: the codemark's live card, for a linked user who may see it
+        (only reads); nothing otherwise."""
+        codemark_id = read_selected(incoming.activity).get(CODEMARK_ID)
+        if incoming.user_id is None or not isinstance(codemark_id, str) or not is_id(codemark_id):
+            return NOTHING
+
+        async def answer_for(uow: UnitOfWork, user: User) -> InvokeResponse:
+            return await self._unfurled(uow, incoming, user, codemark_id, cache_seconds=0)
+
+        return await self._services.read(self._read, incoming, answer_for) or NOTHING
 
     # -- sign-in -------------------------------------------------------------------------------
     async def _signed_in(
@@ -204,17 +231,19 @@ class MessageExtension:
         assert incoming.user_id is not None
         return await links.linked_user(uow, incoming.tenant_id, incoming.user_id)
 
-    async def _attachment(
-        self, uow: UnitOfWork, incoming: Incoming, codemark: Codemark
-    ) -> dict[str, Any]:
-        """The codemark's card (shared view, refreshed for the tenant's linked members) and
-        its preview for the results list."""
-        data = await self._services.shares.card_data(uow, codemark, tenant_id=incoming.tenant_id)
-        card = render_codemark_card(data, SHARED_VIEW)
-        return attachment(CONTENT_TYPE, card, _preview(codemark, data.author))
+    def _result(self, codemark: Codemark, author: User | None) -> dict[str, Any]:
+        """A search result: a thumbnail that links the codemark's page, chosen by its `tap`."""
+        preview = _preview(
+            codemark,
+            author,
+            tap={CODEMARK_ID: codemark.id},
+            link=("Open", codemark.permalink(self._options.public_url)),
+        )
+        return attachment(preview["contentType"], preview["content"], preview)
 
 
-def _preview(codemark: Codemark, author: User | None) -> dict[str, Any]:
+def _preview(codemark: Codemark, author: User | None, **extra: Any) -> dict[str, Any]:
+    """The codemark as a thumbnail: its headline, who did what, status and file, its text."""
     headline = codemark.title or codemark.text.strip().split("\n", 1)[0] or "Codemark"
     who = (author.full_name or author.username) if author is not None else "A former member"
     facts = [f"{who} {action_phrase(codemark)}"]
@@ -225,4 +254,4 @@ def _preview(codemark: Codemark, author: User | None) -> dict[str, Any]:
         facts.append(codemark.markers[0].file)
     body = codemark.text if codemark.title else ""
     summary = cut(" ".join(body.split()), MAX_PREVIEW_TEXT)
-    return thumbnail(cut(headline, 120), summary, cut(" · ".join(facts), 160))
+    return thumbnail(cut(headline, 120), summary, cut(" · ".join(facts), 160), **extra)

@@ -41,7 +41,7 @@ from codestream.domain.shares import Share
 from codestream.teams.activities import Activity, InvokeResponse
 from codestream.teams.cards import CONTENT_TYPE
 from codestream.teams.connector import ConnectorClient
-from codestream.teams.message_extensions import QUERY, QUERY_LINK
+from codestream.teams.message_extensions import QUERY, QUERY_LINK, SELECT_ITEM
 from codestream.teams.routing import Routes, is_invoke, is_type
 
 log = logging.getLogger("codestream.bot")
@@ -84,6 +84,11 @@ class BotRouter:
         add("sign-in failed", lambda i: is_invoke(i.activity, SIGNIN_FAILURE), self._signin_failed)
         add("link unfurl", lambda i: is_invoke(i.activity, QUERY_LINK), self._extension.unfurl)
         add("compose search", lambda i: is_invoke(i.activity, QUERY), self._extension.search)
+        add(
+            "search result chosen",
+            lambda i: is_invoke(i.activity, SELECT_ITEM),
+            self._extension.select,
+        )
         add("command in a chat, or a card click", _chat_or_click, self._command)
         add("message in a channel thread", _in_channel_thread, self._in_thread)
         add("command in a channel", _addressed, self._command)

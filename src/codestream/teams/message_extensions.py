@@ -9,6 +9,9 @@ message extension" pages, and the Bot Framework schema (`MessagingExtensionQuery
 - a search sends `value: {commandId, parameters: [{name, value}], queryOptions: {skip, count},
   state?}`; the first run when the user opens the command has a parameter `initialRun` = "true";
 - a pasted link of a domain the manifest's `messageHandlers` name sends `value: {url, state?}`;
+- choosing a result whose preview has a `tap` of type `invoke` sends `composeExtension/selectItem`
+  with `value` = the tap's value; the answer's first attachment is inserted (so a list of results
+  can carry light previews and the full card is made only for the one chosen);
 - the answer (HTTP 200, within 5 s) is `{"composeExtension": {"type": "result",
   "attachmentLayout": "list", "attachments": [...]}, "cacheInfo"?: {"cacheType", "cacheDuration"}}`;
   each attachment is the card inserted into the message, with a `preview` card for the list
@@ -29,6 +32,7 @@ from codestream.teams.activities import Activity, InvokeResponse
 
 QUERY: Final = "composeExtension/query"
 QUERY_LINK: Final = "composeExtension/queryLink"
+SELECT_ITEM: Final = "composeExtension/selectItem"
 THUMBNAIL: Final = "application/vnd.microsoft.card.thumbnail"
 MAX_STATE: Final = 200
 MAX_URL: Final = 2048
@@ -114,6 +118,11 @@ def read_link(activity: Activity) -> LinkQuery:
     )
 
 
+def read_selected(activity: Activity) -> dict[str, Any]:
+    """The chosen result's tap value (what `thumbnail(tap=...)` put there); {} when none."""
+    return _value(activity)
+
+
 def attachment(
     content_type: str, content: dict[str, Any], preview: dict[str, Any]
 ) -> dict[str, Any]:
@@ -121,13 +130,25 @@ def attachment(
     return {"contentType": content_type, "content": content, "preview": preview}
 
 
-def thumbnail(title: str, text: str = "", subtitle: str = "") -> dict[str, Any]:
-    """A thumbnail card, the usual preview of a result."""
+def thumbnail(
+    title: str,
+    text: str = "",
+    subtitle: str = "",
+    *,
+    tap: dict[str, Any] | None = None,
+    link: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """A thumbnail card, the usual preview of a result; `tap`: choosing it sends
+    `composeExtension/selectItem` with this value; `link`: a button (title, URL) opening a page."""
     content: dict[str, Any] = {"title": title}
     if subtitle:
         content["subtitle"] = subtitle
     if text:
         content["text"] = text
+    if tap is not None:
+        content["tap"] = {"type": "invoke", "value": tap}
+    if link is not None:
+        content["buttons"] = [{"type": "openUrl", "title": link[0], "value": link[1]}]
     return {"contentType": THUMBNAIL, "content": content}
 
 

@@ -89,13 +89,16 @@ class ComposeApi:
         return _answer(answer)
 
     async def insert(self, request: Request) -> Response:
-        """A result chosen and sent: `{conversationId, userId, appId, attachment}`."""
+        """A result chosen (or a previewed link sent): `{conversationId, userId, appId,
+        attachment}`; a result with a tap asks the bot for the card first."""
         spec = json_body(await request.body()) or {}
         where, bot, attachment = self._where(spec), self._bot(spec), spec.get("attachment")
         if where is None or bot is None or not isinstance(attachment, dict):
             return _bad("conversationId, userId, appId and attachment are required")
-        message = self.compose.insert(where[0], where[1], attachment, bot)
-        return JSONResponse({"messageId": message.id})
+        chosen = await self.compose.choose(where[0], where[1], attachment, bot)
+        answer = chosen.answer.to_json() if chosen.answer is not None else None
+        message_id = chosen.message.id if chosen.message is not None else None
+        return JSONResponse({"messageId": message_id, "answer": answer})
 
 
 def compose_routes(driver: Driver) -> list[Route]:

@@ -6,7 +6,7 @@
      composer and sent with the message, as Teams does. Nothing is shown for an empty result.
    - The Apps button opens a flyout with each app's search: opening it sends the initial run,
      typing sends composeExtension/query (paged with "More"); choosing a result inserts its card
-     into the conversation.
+     into the conversation (for a result with a tap, the card the app answers selectItem with).
    - An auth answer shows a sign-in button: the sign-in window (signin.js) hands its result back,
      and the query is sent again with value.state. */
 (function () {
@@ -183,9 +183,15 @@
 
   async function insert(attachment) {
     const id = conversationId();
-    await api("/_emulator/ui/compose/insert", {
+    const done = await api("/_emulator/ui/compose/insert", {
       conversationId: id, userId: userId(), appId: state.app.appId, attachment,
     });
+    if (!done.messageId) {
+      const answer = done.answer || { text: "Nothing to insert", detail: "" };
+      $("compose-flyout").querySelector(".compose-note").textContent =
+        answer.text || "The app gave nothing to insert." + (answer.detail ? ` (${answer.detail})` : "");
+      return;
+    }
     closeFlyout();
   }
 
