@@ -57,11 +57,14 @@ def matching(dialect: str, team_ids: Sequence[str], words: Sequence[str]) -> sa.
             .where(found, table.c.team_id.in_(team_ids))
             .order_by(table.c.codemark_id.desc())
         )
+    # Newest first by the index's own order: a row's rowid is given when its codemark is first
+    # indexed (at creation; an update keeps it), so FTS5 walks its matches from the newest and
+    # stops at the page's end, where sorting by id would first read every match of a common word.
     fts = sa.table(FTS_TABLE, sa.column("rowid"))
     match = sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("q", fts5_match(words)))
     return (
         sa.select(table.c.codemark_id)
         .select_from(fts.join(table, sa.literal_column(f"{table.name}.rowid") == fts.c.rowid))
         .where(match, table.c.team_id.in_(team_ids))
-        .order_by(table.c.codemark_id.desc())
+        .order_by(fts.c.rowid.desc())
     )

@@ -80,7 +80,10 @@ def _index_existing(bind: sa.engine.Connection) -> None:
         tags[row.codemark_id].append(row.tag)
     repo_names = {row.id: row.name for row in bind.execute(sa.text("SELECT id, name FROM repos"))}
     found = bind.execute(
-        sa.text("SELECT id, team_id, title, text FROM codemarks WHERE deactivated = :no"),
+        # Oldest first: on SQLite the rows' order is the search's newest-first order.
+        sa.text(
+            "SELECT id, team_id, title, text FROM codemarks WHERE deactivated = :no ORDER BY id"
+        ),
         {"no": False},
     )
     rows = [
