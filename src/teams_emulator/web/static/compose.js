@@ -79,6 +79,7 @@
   function showPreview(answer, appId) {
     const node = $("compose-preview");
     node.innerHTML = "";
+    node.className = "compose-preview";
     state.preview = null;
     if (answer.kind === "result" && answer.attachments.length) {
       state.preview = { appId, attachment: answer.attachments[0] };
