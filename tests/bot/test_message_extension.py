@@ -214,3 +214,26 @@ async def test_the_emulator_pages_compose_box_reaches_the_bot(world: BotWorld) -
             f"/_emulator/ui/conversations/{scene.chat.id}", params={"as": world.alice.id}
         )
     assert "Leaky pool" in json.dumps(view.json())
+
+
+async def test_malformed_compose_invokes_get_an_empty_answer(world: BotWorld) -> None:
+    scene = await compose_scene(world)
+    sent = await world.emu.driver.compose.search(scene.chat, world.alice, "x", bot=world.bot)
+    assert sent.kind in ("result", "message")
+    frame = world.emu.emulator.transcript.query(route="composeExtension/query")[-1]
+    activity = json.loads(frame.request_body)
+    for name, value in (
+        ("composeExtension/query", {"commandId": 7, "parameters": "x", "queryOptions": [1]}),
+        (
+            "composeExtension/query",
+            {"commandId": "searchCodemarks", "queryOptions": {"skip": "9" * 40}},
+        ),
+        ("composeExtension/queryLink", {"url": ["https://x"]}),
+        ("composeExtension/queryLink", "https://x"),
+        ("composeExtension/selectItem", {"codemarkId": {"$ne": None}}),
+        ("composeExtension/selectItem", None),
+    ):
+        activity.update(id=f"f:bad-{len(name)}-{hash(json.dumps(value))}", name=name, value=value)
+        answer = await world.emu.driver.send_activity(world.bot, activity)
+        assert answer.status == 200, (name, value, answer.body)
+        assert "composeExtension" in answer.body
