@@ -2,9 +2,10 @@
 
 World-building calls (`create_tenant`, `create_user`, `create_team`) are plain methods; everything
 that makes Teams talk to the bot is async and returns the bot's answers as `BotResponse`s. The
-driver is a front for four parts: `WorldBuilding`, `Messaging`, `UniversalActions` (a user's
-client with a bot's Adaptive Card: Action.Execute, refresh, sign-in, per-user views) and
-`Lifecycle`, which share one `Sender`. It is made beside the emulator (by `run_emulator`, or by
+driver is a front for five parts: `WorldBuilding`, `Messaging`, `UniversalActions` (a user's
+client with a bot's Adaptive Card: Action.Execute, refresh, sign-in, per-user views), `Compose`
+(the compose box's message extension: link unfurling, search) and `Lifecycle`, which share one
+`Sender`. It is made beside the emulator (by `run_emulator`, or by
 hand), never by it.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from teams_emulator.compose import Compose
 from teams_emulator.delivery import BotDelivery, BotResponse
 from teams_emulator.emulator import Emulator
 from teams_emulator.entities import BotApp, Conversation, Team, Tenant, User
@@ -67,6 +69,8 @@ class Driver:
         messaging = Messaging(self.sender)
         lifecycle = Lifecycle(self.sender)
         self.universal_actions = UniversalActions(messaging)
+        self.compose = Compose(messaging)
+        """The compose box's message extension: `query_link`, `search`, `resume`, `insert`."""
         actions = self.universal_actions
         # The driver's calls, each one part's method.
         self.create_tenant = building.create_tenant

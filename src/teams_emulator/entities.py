@@ -125,11 +125,20 @@ class Message:
     activity: dict[str, Any] = field(default_factory=dict)
     views: dict[str, CardView] = field(default_factory=dict)
     """Per user id: that user's view of the message's card (user-specific card, sign-in)."""
+    via_bot_id: str | None = None
+    """A user's message carrying a message extension's card: the app's bot (`28:<appId>`),
+    which the card's actions and refresh go to."""
 
     @property
     def from_bot(self) -> bool:
         """Whether a bot sent it."""
         return self.sender_id.startswith("28:")
+
+    @property
+    def from_app(self) -> bool:
+        """Whether a bot sent it, or it carries a card inserted through an app's extension:
+        either way the card's actions and refresh go to that bot."""
+        return self.from_bot or self.via_bot_id is not None
 
     @property
     def thread_conversation_id(self) -> str:

@@ -149,7 +149,8 @@ class Messaging:
         self, kind: str, message: Message, user: User, bot: BotApp | None
     ) -> tuple[BotApp, dict[str, Any]]:
         """A card action's activity of `kind` from `user`, replying to the card's message."""
-        target = bot or self.world.bots.get(message.sender_id.removeprefix("28:"))
+        sender = message.via_bot_id or message.sender_id  # a card inserted via an app: its bot
+        target = bot or self.world.bots.get(sender.removeprefix("28:"))
         if target is None:
             raise ValueError("card actions go to a bot: pass bot= for a user's message")
         conversation = self.world.conversations[message.conversation_id]

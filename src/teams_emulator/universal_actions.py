@@ -281,7 +281,7 @@ class UniversalActions:
 
     def refresh_plan(self, message: Message, user: User) -> RefreshPlan:
         """How the displayed card's `refresh` applies to `user`."""
-        if not message.from_bot or message.deleted:
+        if not message.from_app or message.deleted:
             return RefreshPlan("none")
         conversation = self.world.conversations[message.conversation_id]
         members = len(self.world.members_of(conversation))

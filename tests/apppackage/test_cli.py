@@ -122,6 +122,13 @@ def test_it_takes_name_and_texts_from_the_config(runner: CliRunner, isolated_hom
     assert code == 0, err
     manifest = manifest_in(isolated_home / DEFAULT_ZIP)
     assert "authorization" not in manifest and "webApplicationInfo" not in manifest
+    assert "composeExtensions" in manifest  # the message extension, by default
+
+    block["appPackage"] = {"messageExtension": False}
+    config.write_text(json.dumps(document))
+    code, _, err = invoke(runner, "create-mst-app-package", APP_ID, HOST)
+    assert code == 0, err
+    assert "composeExtensions" not in manifest_in(isolated_home / DEFAULT_ZIP)
 
     block["appPackage"] = {"readChannelMessages": "no"}
     config.write_text(json.dumps(document))

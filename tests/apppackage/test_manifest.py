@@ -149,3 +149,22 @@ def test_it_reports_schema_breaks_with_their_location() -> None:
     problems = manifest_problems(broken)
     assert any("bots/0/botId" in problem for problem in problems)
     assert any("'developer' is a required property" in problem for problem in problems)
+
+
+def test_it_declares_the_message_extension_with_the_public_hosts_links() -> None:
+    result = manifest()
+    (extension,) = result["composeExtensions"]
+    assert extension["botId"] == APP_ID
+    (search,) = extension["commands"]
+    assert (search["id"], search["type"]) == ("searchCodemarks", "query")
+    assert [p["name"] for p in search["parameters"]] == ["query"]
+    assert extension["messageHandlers"] == [{"type": "link", "value": {"domains": [HOST]}}]
+    assert manifest_problems(result) == []
+    validator = jsonschema_rs.Draft4Validator(dict(manifest_schema()))
+    assert [error.message for error in validator.iter_errors(result)] == []
+
+
+def test_the_message_extension_can_be_left_out() -> None:
+    result = manifest(PackageSettings(message_extension=False))
+    assert "composeExtensions" not in result
+    assert manifest_problems(result) == []

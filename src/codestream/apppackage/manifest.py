@@ -12,6 +12,11 @@ only messages that mention it); a team owner grants it when adding the app to a 
 `appPackage.readChannelMessages: false` leaves both out, for organisations that refuse the
 consent: replies then reach the bot only when they @mention it. Users still sign in through the
 web page the bot links to, not Teams SSO.
+
+The message extension (`composeExtensions`, served by the same bot): a search command for the
+compose box and the command box, and a link handler for the public host, so permalinks pasted
+into any chat unfold into codemark cards (`bot/message_extension.py`).
+`appPackage.messageExtension: false` leaves it out.
 """
 
 from __future__ import annotations
@@ -29,6 +34,37 @@ OUTLINE_ICON: Final = "outline.png"
 BOT_SCOPES: Final = ("personal", "team", "groupChat")
 RSC_PERMISSIONS: Final = ("ChannelMessage.Read.Group",)
 """Asked of a team's owner on install: receive the team's channel messages without @mentions."""
+
+SEARCH_COMMAND: Final = "searchCodemarks"
+"""The search command's id; the bot answers `composeExtension/query` invokes naming it."""
+SEARCH_PARAMETER: Final = "query"
+
+
+def compose_extension(app_id: str, host: str) -> dict[str, Any]:
+    """The `composeExtensions` item: the codemark search and the permalinks' link handler."""
+    return {
+        "botId": app_id,
+        "commands": [
+            {
+                "id": SEARCH_COMMAND,
+                "type": "query",
+                "title": "Search codemarks",
+                "description": "Find codemarks by title, text, file path, repo or tag",
+                "initialRun": True,
+                "context": ["compose", "commandBox"],
+                "parameters": [
+                    {
+                        "name": SEARCH_PARAMETER,
+                        "title": "Search",
+                        "description": "Words, a file path, a repo or a tag",
+                        "inputType": "text",
+                    }
+                ],
+            }
+        ],
+        "messageHandlers": [{"type": "link", "value": {"domains": [host]}}],
+    }
+
 
 #: The bot's advertised commands per scope: the original's lists plus `status`.
 COMMANDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
@@ -94,6 +130,8 @@ def build_manifest(
         ],
         "validDomains": [host],
     }
+    if settings.message_extension:
+        manifest["composeExtensions"] = [compose_extension(app_id, host)]
     if settings.read_channel_messages:
         manifest["webApplicationInfo"] = {"id": app_id, "resource": f"https://{host}"}
         manifest["authorization"] = {

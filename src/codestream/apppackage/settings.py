@@ -36,6 +36,7 @@ class PackageSettings:
     URLs left as ``None`` default to pages on the public API host (see `developer_urls`).
     `read_channel_messages`: ask team owners for the RSC permission that lets Teams deliver
     replies in a card's thread without an @mention (false leaves it out of the manifest).
+    `message_extension`: the compose box's search and link unfurling (`composeExtensions`).
     """
 
     name: str = DEFAULT_NAME
@@ -47,6 +48,7 @@ class PackageSettings:
     terms_of_use_url: str | None = None
     accent_color: str = DEFAULT_ACCENT_COLOR
     read_channel_messages: bool = default_of(f"{_BLOCK_KEY}.readChannelMessages")
+    message_extension: bool = default_of(f"{_BLOCK_KEY}.messageExtension")
 
     def developer_urls(self, host: str) -> tuple[str, str, str]:
         """Website, privacy and terms URLs, defaulting to the service's own pages on `host`."""

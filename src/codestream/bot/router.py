@@ -29,6 +29,7 @@ from codestream.bot.incoming import (
     reply_text,
 )
 from codestream.bot.lifecycle import Lifecycle, chat_of
+from codestream.bot.message_extension import MessageExtension
 from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.services import Services
@@ -40,6 +41,7 @@ from codestream.domain.shares import Share
 from codestream.teams.activities import Activity, InvokeResponse
 from codestream.teams.cards import CONTENT_TYPE
 from codestream.teams.connector import ConnectorClient
+from codestream.teams.message_extensions import QUERY, QUERY_LINK, SELECT_ITEM
 from codestream.teams.routing import Routes, is_invoke, is_type
 
 log = logging.getLogger("codestream.bot")
@@ -73,12 +75,20 @@ class BotRouter:
         self._options = options
         self._lifecycle = Lifecycle(services, connector)
         self._card_actions = CardActions(services, connector, options)
+        self._extension = MessageExtension(services, connector, options)
         self.routes: Routes[Incoming, RouteHandler] = Routes()
         add = self.routes.add
         add("card action naming a command", _command_click, self._card_action)
         add("codemark card action", lambda i: is_invoke(i.activity, CARD_ACTION), self._codemark)
         add("sign-in code handed back", lambda i: is_invoke(i.activity, VERIFY_STATE), self._code)
         add("sign-in failed", lambda i: is_invoke(i.activity, SIGNIN_FAILURE), self._signin_failed)
+        add("link unfurl", lambda i: is_invoke(i.activity, QUERY_LINK), self._extension.unfurl)
+        add("compose search", lambda i: is_invoke(i.activity, QUERY), self._extension.search)
+        add(
+            "search result chosen",
+            lambda i: is_invoke(i.activity, SELECT_ITEM),
+            self._extension.select,
+        )
         add("command in a chat, or a card click", _chat_or_click, self._command)
         add("message in a channel thread", _in_channel_thread, self._in_thread)
         add("command in a channel", _addressed, self._command)

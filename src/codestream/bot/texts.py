@@ -160,3 +160,8 @@ CARD_EMPTY_REPLY = "Write your reply in the box first."
 CARD_REPLY_TOO_LONG = "Your reply has {length} characters; a reply from Teams may have {limit}."
 CARD_NOT_AN_ISSUE = "Only issues can be resolved, reopened or assigned."
 CARD_NO_TEAMS_USER = "Teams didn't say who clicked. Please try again."
+
+# -- message extension (search and link unfurling) ---------------------------------------------
+COMPOSE_SIGNIN = "Sign in to CodeStream"
+COMPOSE_NOTHING_FOUND = "No codemarks you can see match that. Try a file name or another word."
+COMPOSE_UNKNOWN_COMMAND = "CodeStream doesn't know this search. Update the CodeStream app in Teams."

@@ -287,6 +287,14 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         default=True,
     ),
     Setting(
+        f"{_PACKAGE}.messageExtension",
+        checks.BOOLEAN,
+        "Put the message extension in the app: codemark search from the compose box, and "
+        "permalinks of `apiServer.publicApiUrl`'s host unfolding into cards. False leaves "
+        "it out of the app's manifest.",
+        default=True,
+    ),
+    Setting(
         "delivery.inProcessWorker",
         checks.BOOLEAN,
         "The API server runs one delivery worker itself; false when `codestream worker` "

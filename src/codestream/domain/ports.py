@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -20,6 +21,7 @@ from codestream.domain.models import (
 )
 from codestream.domain.msteams import InboundActivityLog, MsTeamsRepository
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
+from codestream.domain.search import CodemarkSearch
 from codestream.domain.shares import Share, ShareDelivery, ShareTarget
 
 
@@ -100,6 +102,10 @@ class CodemarkRepository(Protocol):
 
     async def update(self, codemark: Codemark) -> None: ...
     async def list(self, query: CodemarkQuery) -> list[Codemark]: ...
+    async def search(self, query: CodemarkSearch) -> builtins.list[Codemark]:
+        """A page of the live codemarks of `query.team_ids` having every word, newest first
+        (the engine's full-text index; see `domain/search.py`)."""
+        ...
 
 
 class PostRepository(Protocol):

@@ -19,12 +19,24 @@ from codestream.domain.models import (
     Post,
 )
 from codestream.domain.ports import CodemarkQuery
+from codestream.domain.search import CodemarkSearch, document_of
+from codestream.storage.bulk import upsert
 from codestream.storage.rows import AnyRow, from_row, value, values_of
-from codestream.storage.tables import codemark_assignees, codemark_tags, codemarks, markers, posts
+from codestream.storage.search import matching
+from codestream.storage.tables import (
+    codemark_assignees,
+    codemark_search,
+    codemark_tags,
+    codemarks,
+    markers,
+    posts,
+    repos,
+)
 
 
 class SqlCodemarks:
-    """CodemarkRepository on SQL: one row per codemark, child rows for the rest."""
+    """CodemarkRepository on SQL: one row per codemark, child rows for the rest, and its row
+    in the search index (`codemark_search`, rewritten with every write; see storage/search.py)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -37,6 +49,7 @@ class SqlCodemarks:
                 [_marker_values(m, i) for i, m in enumerate(codemark.markers)],
             )
         await self._write_lists(codemark)
+        await self._index(codemark)
 
     async def get(self, codemark_id: str, *, for_update: bool = False) -> Codemark | None:
         query = codemarks.select().where(codemarks.c.id == codemark_id)
@@ -59,6 +72,7 @@ class SqlCodemarks:
             codemark_assignees.delete().where(codemark_assignees.c.codemark_id == codemark.id)
         )
         await self._write_lists(codemark)
+        await self._index(codemark)
 
     async def list(self, query: CodemarkQuery) -> builtins.list[Codemark]:
         conditions: builtins.list[sa.ColumnElement[bool]] = [
@@ -97,6 +111,44 @@ class SqlCodemarks:
             codemarks.select().where(*conditions).order_by(codemarks.c.id.desc()).limit(query.limit)
         )
         return await self._assemble(list(await self._conn.execute(statement)))
+
+    async def search(self, query: CodemarkSearch) -> builtins.list[Codemark]:
+        if not query.team_ids or query.count <= 0:
+            return []
+        if query.words:
+            ids = matching(self._conn.dialect.name, query.team_ids, query.words)
+        else:  # no words: the newest live codemarks
+            ids = (
+                sa.select(codemarks.c.id)
+                .where(codemarks.c.team_id.in_(query.team_ids), codemarks.c.deactivated.is_(False))
+                .order_by(codemarks.c.id.desc())
+            )
+        paged = ids.limit(query.count).offset(query.skip)
+        page = list((await self._conn.scalars(paged)).all())
+        if not page:
+            return []
+        rows = list(await self._conn.execute(codemarks.select().where(codemarks.c.id.in_(page))))
+        found = {c.id: c for c in await self._assemble(rows)}
+        return [found[i] for i in page if i in found and not found[i].deactivated]
+
+    async def _index(self, codemark: Codemark) -> None:
+        """Keep the codemark's search row: its words now, or none once it is deleted."""
+        if codemark.deactivated:
+            await self._conn.execute(
+                codemark_search.delete().where(codemark_search.c.codemark_id == codemark.id)
+            )
+            return
+        repo_ids = sorted({m.repo_id for m in codemark.markers if m.repo_id is not None})
+        names: builtins.list[str] = []
+        if repo_ids:
+            named = sa.select(repos.c.name).where(repos.c.id.in_(repo_ids))
+            names = [row[0] for row in await self._conn.execute(named)]
+        row = {
+            "codemark_id": codemark.id,
+            "team_id": codemark.team_id,
+            "words": document_of(codemark, names),
+        }
+        await upsert(self._conn, codemark_search, row, ["codemark_id"])
 
     async def _write_lists(self, codemark: Codemark) -> None:
         if codemark.tags:

@@ -149,6 +149,18 @@ markers = sa.Table(
     sa.Column("language", sa.String(40), nullable=True),
 )
 
+codemark_search = sa.Table(
+    "codemark_search",
+    metadata,
+    # One row per live codemark: its words (domain/search.py), kept by storage/codemarks.py.
+    # The engines' full-text indexes over `words` are not portable, so they are not described
+    # here: see storage/search.py and migration 0008.
+    sa.Column("codemark_id", ID, sa.ForeignKey("codemarks.id"), primary_key=True),
+    sa.Column("team_id", ID, nullable=False),
+    sa.Column("words", sa.Text, nullable=False),
+    sa.Index("ix_codemark_search_team_id_codemark_id", "team_id", "codemark_id"),
+)
+
 posts = sa.Table(
     "posts",
     metadata,

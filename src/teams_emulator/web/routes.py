@@ -19,6 +19,7 @@ from teams_emulator.emulator import TEAMS_JS_PATH, Emulator
 from teams_emulator.entities import Message, User
 from teams_emulator.routing import json_body
 from teams_emulator.universal_actions import read_answer
+from teams_emulator.web.compose_routes import compose_routes
 from teams_emulator.web.views import conversation_view, sidebar_state
 
 STATIC = {
@@ -26,6 +27,7 @@ STATIC = {
     "cards.js": "text/javascript; charset=utf-8",
     "cardview.js": "text/javascript; charset=utf-8",
     "installs.js": "text/javascript; charset=utf-8",
+    "compose.js": "text/javascript; charset=utf-8",
     "signin.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
 }
@@ -144,7 +146,7 @@ class WebApi:
         conversation = self.world.conversations.get(str(spec.get("conversationId")))
         user = self.world.users.get(str(spec.get("userId")))
         message = conversation.messages.get(str(spec.get("messageId"))) if conversation else None
-        if message is None or user is None or not message.from_bot or message.deleted:
+        if message is None or user is None or not message.from_app or message.deleted:
             return None
         return message, user
 
@@ -244,4 +246,5 @@ def web_routes(emulator: Emulator, driver: Driver) -> list[Route]:
         Route("/_emulator/ui/signin", api.signin, methods=["POST"]),
         Route(TEAMS_JS_PATH, api.teams_js, methods=["GET"]),
         Route("/_emulator/ui/install", api.install, methods=["POST"]),
+        *compose_routes(driver),
     ]

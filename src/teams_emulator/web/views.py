@@ -85,7 +85,7 @@ def card_view(
 ) -> dict[str, Any] | None:
     """The viewer's side of a bot's card: whose card is shown, the refresh Teams applies to them
     (and whether it is due now), a pending sign-in, the last action's notice."""
-    if viewer is None or not message.from_bot or message.deleted:
+    if viewer is None or not message.from_app or message.deleted:
         return None
     card = displayed_card(message, viewer.id)
     if card is None:

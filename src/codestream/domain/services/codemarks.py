@@ -21,6 +21,7 @@ from codestream.domain.models import (
 )
 from codestream.domain.ports import CodemarkQuery, UnitOfWork
 from codestream.domain.remotes import remote_code_url
+from codestream.domain.search import CodemarkSearch, query_words
 from codestream.domain.services.access import require_member, visible_codemark
 from codestream.domain.services.card_updates import CardUpdates
 from codestream.domain.services.reply_threads import ReplyThreads, post_to_threads
@@ -30,6 +31,7 @@ from codestream.errors import InvalidInput, PermissionDenied, ServiceUnavailable
 
 MAX_MARKERS = 10
 MAX_PAGE = 100
+MAX_SEARCH_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,23 @@ class CodemarkService:
         rows = await uow.codemarks.list(query)
         items = rows[:limit]
         return Page(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+
+    async def search_codemarks(
+        self, uow: UnitOfWork, actor: User, query: str, *, skip: int = 0, count: int = 25
+    ) -> list[Codemark]:
+        """A page of the codemarks the actor may see (those of their teams, as `get_codemark`)
+        having every word of `query` (title, text, file paths, repos, tags), newest first; an
+        empty query: the newest. `skip` and `count` as Teams pages a search (count 1 to
+        MAX_SEARCH_PAGE)."""
+        if skip < 0 or not 1 <= count <= MAX_SEARCH_PAGE:
+            raise InvalidInput(
+                f"skip/count: expected skip >= 0 and count 1 to {MAX_SEARCH_PAGE}, "
+                f"got {skip}/{count}",
+                field="count",
+            )
+        teams = [t.id for t in await uow.teams.list_for_user(actor.id) if not t.deactivated]
+        search = CodemarkSearch(tuple(teams), tuple(query_words(query)), skip=skip, count=count)
+        return await uow.codemarks.search(search)
 
     async def change_codemark(
         self, uow: UnitOfWork, actor: User, codemark_id: str, changes: CodemarkChanges
