@@ -15,6 +15,7 @@ import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from teams_emulator import demo_state
 from teams_emulator.emulator import Emulator
@@ -90,6 +91,13 @@ def build_demo_world(
     return Scene(tenant, users, team, channels, bot)
 
 
+def extension_domains(bot_endpoint: str | None) -> list[str]:
+    """The link domain of the app's message extension when none is given: the bot's host (the
+    app package declares the public API host, which serves the bot endpoint too)."""
+    host = urlsplit(bot_endpoint).hostname if bot_endpoint else None
+    return [host] if host else []
+
+
 def services_config(running: RunningEmulator, demo: Scene) -> dict[str, Any]:
     """The services config's `integrations` block that points the demo's bot here."""
     block = running.msteams_block(demo.bot, token_issuer=True)
@@ -142,6 +150,7 @@ async def serve(
     throttling: bool = True,
     state_path: Path | None = None,
     on_config: Callable[[dict[str, Any]], Sequence[str]] | None = None,
+    link_domains: Sequence[str] = (),
 ) -> None:
     """Serve the emulator with the demo world until interrupted.
 
@@ -149,6 +158,8 @@ async def serve(
     `install`: add the bot to the team (granting the RSC consent `ChannelMessage.Read.Group` with
     `read_channel_messages`) and to Alice's personal scope. `on_config` is given the services
     config block once the URL is known (e.g. to write it to a file); it returns lines to print.
+    `link_domains`: the app's message extension unfolds links to these hosts (its manifest's
+    `messageHandlers`); default: the host of `bot_endpoint`.
     """
     kept = demo_state.read_state(state_path) if state_path is not None else {}
     emulator = Emulator(throttling=throttling)
@@ -161,7 +172,10 @@ async def serve(
         kept=kept,
     )
     demo_state.restore_installs(emulator, demo, kept)
+    domains = list(link_domains) or extension_domains(bot_endpoint)
     async with run_emulator(host=host, port=port, emulator=emulator) as running:
+        if domains:
+            running.driver.compose.register_extension(demo.bot, domains=domains)
         notes = on_config(services_config(running, demo)) if on_config is not None else ()
         print(describe(running, demo, state_path=state_path, notes=notes), flush=True)
         keeper = None
@@ -228,6 +242,13 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help="keep the world's ids and installs in this JSON file between runs",
     )
+    p.add_argument(
+        "--link-domain",
+        action="append",
+        default=[],
+        help="a host whose links the app's message extension unfolds (repeatable; default: the "
+        "bot endpoint's host)",
+    )
     p.add_argument("--no-throttling", action="store_true", help="turn Teams' rate limits off")
     return p
 
@@ -255,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 read_channel_messages=args.read_channel_messages,
                 throttling=not args.no_throttling,
                 state_path=args.state,
+                link_domains=args.link_domain,
             )
         )
     return 0

@@ -184,3 +184,17 @@ def test_a_state_file_of_another_shape_is_refused_not_a_traceback(isolated_home:
     assert result.exit_code == 2
     assert "delete it to start over with new ids" in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+def test_the_apps_message_extension_unfolds_the_bot_hosts_links(isolated_home: Path) -> None:
+    """As the app package's messageHandlers say: by default the bot endpoint's host; or the
+    hosts given with --link-domain."""
+    endpoint = "http://127.0.0.1:9/no-auth/provider-action/msteams"
+    with _emulator("--bot-endpoint", endpoint) as (base, _):
+        (app,) = httpx.get(f"{base}/_emulator/ui/compose/apps", timeout=10).json()
+        assert app["domains"] == ["127.0.0.1"]
+    with _emulator(
+        "--bot-endpoint", endpoint, "--link-domain", "cs.example.com", "--link-domain", "Other.Test"
+    ) as (base, _):
+        (app,) = httpx.get(f"{base}/_emulator/ui/compose/apps", timeout=10).json()
+        assert app["domains"] == ["cs.example.com", "other.test"]

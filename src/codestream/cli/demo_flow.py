@@ -21,6 +21,7 @@ import httpx
 from codestream.apppackage.manifest import RSC_PERMISSIONS
 from codestream.teams.cards import CONTENT_TYPE
 from teams_emulator import BotApp, Channel, RunningEmulator, Team, Tenant, User, run_emulator
+from teams_emulator.cli import extension_domains
 
 T = TypeVar("T")
 
@@ -86,6 +87,8 @@ class EmulatorThread:
             ms_team = driver.create_team(tenant, "Engineering", [user])
             channel = await driver.create_channel(ms_team, "Code review")
             bot = emu.emulator.add_bot(tenant=tenant, endpoint=bot_endpoint, name="CodeStream")
+            # As the app package's messageHandlers do: permalinks of this server unfold.
+            driver.compose.register_extension(bot, domains=extension_domains(bot_endpoint))
             self.side = TeamsSide(emu, tenant, ms_team, channel, user, bot)
             await self._stop.wait()
         self._done.set()

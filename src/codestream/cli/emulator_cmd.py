@@ -113,6 +113,13 @@ def emulator(
     throttling: bool = typer.Option(
         True, "--throttling/--no-throttling", help="Apply Teams' documented rate limits."
     ),
+    link_domains: list[str] = typer.Option(
+        [],
+        "--link-domain",
+        metavar="HOST",
+        help="A host whose links the app's message extension unfolds, as the app package's "
+        "messageHandlers say (repeatable; default: the host of --bot-endpoint).",
+    ),
 ) -> None:
     """Run Microsoft's side of Teams on loopback: keys, tokens, Bot Connector, a Teams-like page.
 
@@ -147,6 +154,7 @@ def emulator(
                 throttling=throttling,
                 state_path=state_path,
                 on_config=on_config,
+                link_domains=link_domains,
             )
         )
 
