@@ -22,7 +22,15 @@ from codestream.passwords import BlockingHasher, HashingCapacity
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.web import msteams_conversations, msteams_share
-from codestream.web.api import accounts, codemarks, lifecycle, msteams_links, shares, teams
+from codestream.web.api import (
+    accounts,
+    codemarks,
+    lifecycle,
+    msteams_links,
+    notifications,
+    shares,
+    teams,
+)
 from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
 from codestream.web.context import WebContext
@@ -77,7 +85,7 @@ def create_app(
     db = engine if engine is not None else create_engine(config.database_url)
     runtime = build_runtime(config, db, client, clock=clock, hasher=hasher, hashing=hashing)
     delivery = (
-        BackgroundWorker(runtime.delivery)
+        BackgroundWorker(runtime.delivery, notifier=runtime.notifier)
         if runtime.delivery is not None and runtime.delivery_settings.in_process_worker
         else None
     )
@@ -140,6 +148,7 @@ def create_app(
     app.include_router(shares.router, prefix="/api/v1")
     app.include_router(lifecycle.router, prefix="/api/v1")
     app.include_router(msteams_links.router, prefix="/api/v1")
+    app.include_router(notifications.router, prefix="/api/v1")
     app.include_router(msteams_share.router)
     app.include_router(msteams_conversations.router)
     app.include_router(pages.router)
