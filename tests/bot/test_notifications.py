@@ -14,10 +14,20 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from codestream.apppackage.manifest import RSC_PERMISSIONS
 from codestream.storage.tables import msteams_personal_chats, outbox
 from support.api import Api, Member
 from support.bots import BotWorld, start_bot_world
-from support.teams_flow import bot_messages, sign_in, text_of, wait_for_card
+from support.shared_thread import all_sent
+from support.teams_flow import (
+    bot_messages,
+    card_text,
+    say,
+    say_in_channel,
+    sign_in,
+    text_of,
+    wait_for_card,
+)
 from teams_emulator import Message, User
 
 BUNDLE_SECONDS = 2
@@ -235,3 +245,81 @@ async def test_without_a_known_chat_the_bot_opens_one(people: People) -> None:
     async with world.uows() as uow:
         chat = await uow.msteams.get_personal_chat(people.chat_of(world.bob))
     assert chat is not None and chat.bot_installed
+
+
+async def test_the_notifications_command_shows_and_flips_the_switches(people: People) -> None:
+    world = people.world
+    answer = await say(world, world.bob, "notifications")
+    shown = text_of(answer)
+    assert "Replies on your codemarks: **on**" in shown
+    assert "Replies on codemarks you replied to: **off**" in shown
+    clicked = await world.emu.driver.execute_action(
+        answer, world.bob, verb="notifications", data={"set": "replies", "on": False}
+    )
+    assert clicked.status == 200, clicked.body
+    assert "Replies on your codemarks: **off**" in card_text(clicked.body["value"])
+    settings = await world.app_client.get("/api/v1/me/notifications", headers=people.bob.headers)
+    assert settings.json()["replies"] is False
+    codemark = await people.api.create_codemark(
+        people.bob, people.team_id, type="issue", title="Slow search", text="Takes 9 s."
+    )
+    bob_before = len(people.messages_to(world.bob))
+    await people.reply(people.alice, codemark["id"], "Index missing.")
+    assert await people.notifications_after(world.bob, bob_before) == []
+
+
+async def test_mute_this_codemark_on_the_notification_card(people: People) -> None:
+    world = people.world
+    bob_before = len(people.messages_to(world.bob))
+    codemark = await people.api.create_codemark(
+        people.alice,
+        people.team_id,
+        type="issue",
+        title="Rounding loses cents",
+        text="Off by one.",
+        assignees=[people.bob.id],
+    )
+    await people.notifications_after(world.bob, bob_before)
+    notification = people.messages_to(world.bob)[-1]
+    assert "assigned you" in text_of(notification)
+    clicked = await world.emu.driver.execute_action(
+        notification, world.bob, verb="notifications", data={"muteCodemark": codemark["id"]}
+    )
+    assert clicked.status == 200, clicked.body
+    assert "you won't hear about 'Rounding loses cents' again" in card_text(clicked.body["value"])
+    bob_before = len(people.messages_to(world.bob))
+    await people.reply(people.alice, codemark["id"], "@bob any news?")
+    assert await people.notifications_after(world.bob, bob_before) == []
+
+
+async def test_a_reply_written_in_teams_reaches_the_author_unless_they_are_active_there(
+    people: People,
+) -> None:
+    world = people.world
+    driver = world.emu.driver
+    await driver.install_bot(world.bot, world.team, by=world.alice, consent=RSC_PERMISSIONS)
+    await say_in_channel(world, world.alice, "connect")
+    codemark = await people.api.create_codemark(
+        people.bob, people.team_id, type="issue", title="Deadlock on save", text="Two locks."
+    )
+    shared = await world.app_client.post(
+        f"/api/v1/codemarks/{codemark['id']}/shares",
+        json={"provider": "msteams", "channelIds": [world.channel.id]},
+        headers=people.bob.headers,
+    )
+    assert shared.status_code == 202, shared.text
+    (share,) = await all_sent(world, people.bob, codemark["id"])
+    card = world.emu.emulator.world.conversations[world.channel.id].messages[share["postId"]]
+    bob_before = len(people.messages_to(world.bob))
+    heard = await driver.reply(card, world.alice, "Take them in one order.", mention=False)
+    assert heard is not None and heard.status == 200
+    (told,) = await people.notifications_after(world.bob, bob_before)
+    assert "Alice replied on 'Deadlock on save'" in told
+    # Bob answers in the thread: he is active there, so Alice's next reply there reaches him
+    # in the thread, not in his personal chat.
+    answered = await driver.reply(card, world.bob, "Will do.", mention=False)
+    assert answered is not None and answered.status == 200
+    bob_before = len(people.messages_to(world.bob))
+    again = await driver.reply(card, world.alice, "Thanks!", mention=False)
+    assert again is not None and again.status == 200
+    assert await people.notifications_after(world.bob, bob_before) == []

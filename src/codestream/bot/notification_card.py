@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from codestream.bot.card_code import cut
-from codestream.bot.card_views import CODEMARK_ID, COMPACT_VIEW
+from codestream.bot.card_views import COMPACT_VIEW
 from codestream.bot.codemark_card import MAX_SUMMARY, render_codemark_card
 from codestream.domain.messages import NotificationData
 from codestream.teams.cards import message
 
-MUTE_CODEMARK = "notifications.muteCodemark"
-"""The verb of the notification's "Mute this codemark" button."""
+NOTIFICATIONS = "notifications"
+"""The verb of the notification card's button: it names the `notifications` command, which the
+router runs for an Action.Execute (`bot/notification_commands.py`)."""
+MUTE_CODEMARK = "muteCodemark"
+"""The button data's key for the codemark to mute."""
 
 
 def render_notification_activity(data: NotificationData) -> dict[str, Any]:
@@ -29,8 +32,8 @@ def render_notification_activity(data: NotificationData) -> dict[str, Any]:
     mute = {
         "type": "Action.Execute",
         "title": "Mute this codemark",
-        "verb": MUTE_CODEMARK,
-        "data": {CODEMARK_ID: codemark_id},
+        "verb": NOTIFICATIONS,
+        "data": {MUTE_CODEMARK: codemark_id},
     }
     card = {
         **card,
