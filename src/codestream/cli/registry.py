@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
         codemark_discuss_cmd,
         config_cmd,
         demo_cmd,
+        notifications_cmd,
         package_cmd,
         server_cmd,
     )
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
     account_cmd.register()  # user set-password|deactivate|..., team remove-member|msteams-links
     codemark_cmd.register(app)  # login, codemark create|list|share|channels
     codemark_discuss_cmd.register()  # codemark show|reply|resolve|reopen|assign|unassign
+    notifications_cmd.register(app)  # notifications show|set|mute|mute-codemark
     demo_cmd.register(app)  # demo
     __import__("codestream.cli.service_cmd", fromlist=["register"]).register(app)  # start|stop|…
     __import__("codestream.cli.doctor_cmd", fromlist=["register"]).register(app)  # doctor
