@@ -39,7 +39,7 @@ from codestream.web.fastpath import FastPathApp
 from codestream.web.health import health_router
 from codestream.web.limits import BodySizeLimit
 from codestream.web.pages import account as account_pages
-from codestream.web.pages import codemark_page, msteams_signin, team_admin
+from codestream.web.pages import codemark_page, msteams_signin, notifications_page, team_admin
 from codestream.web.pages import routes as pages
 from codestream.wiring import build_runtime
 
@@ -154,6 +154,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(msteams_signin.router)
     app.include_router(account_pages.router)
+    app.include_router(notifications_page.router)
     app.include_router(team_admin.router)
     app.include_router(codemark_page.router)
     app.add_middleware(BodySizeLimit)
