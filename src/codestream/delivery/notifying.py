@@ -39,12 +39,15 @@ class Notifier:
         self.queued = 0
 
     async def run_once(self) -> int:
-        """Queue every message that is due now; how many."""
-        async with self._units() as uow:
-            queued = await self._notifications.flush(uow, self._clock())
-            await uow.commit()
-        self.queued += queued
-        return queued
+        """Queue every message that is due now, a batch of people a transaction; how many."""
+        total, full = 0, True
+        while full:
+            async with self._units() as uow:
+                queued, full = await self._notifications.flush_batch(uow, self._clock())
+                await uow.commit()
+            total += queued
+        self.queued += total
+        return total
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Flush every `every_s` seconds until `stop` is set."""

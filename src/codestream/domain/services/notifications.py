@@ -54,7 +54,7 @@ NOTIFICATION_KIND = "notification"
 HOUR_MS = 3_600_000
 NOTIFICATION_TTL_MS = HOUR_MS
 """How long a notification is retried: stale news is no news, and nothing retries forever."""
-FLUSH_BATCH = 200
+FLUSH_BATCH = 50
 """People handled per flush transaction."""
 UNREACHABLE = (403, 404)
 MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9][A-Za-z0-9_.-]{0,39})")
@@ -188,15 +188,24 @@ class Notifications:
     # -- messages -----------------------------------------------------------------------------
 
     async def flush(self, uow: UnitOfWork, now: int, *, limit: int = FLUSH_BATCH) -> int:
-        """Build and queue the messages that are due (see the module doc); how many were
-        queued. Serialized with the delivery worker's claim (`lock_dispatch`), so two
-        processes never bundle the same rows."""
+        """Build and queue the messages that are due for up to `limit` people (see the module
+        doc); how many were queued."""
+        queued, _full = await self.flush_batch(uow, now, limit=limit)
+        return queued
+
+    async def flush_batch(
+        self, uow: UnitOfWork, now: int, *, limit: int = FLUSH_BATCH
+    ) -> tuple[int, bool]:
+        """As `flush`; also whether `limit` people were due (more may be waiting).
+        Serialized with the delivery worker's claim (`lock_dispatch`), so two processes never
+        bundle the same rows."""
         await uow.outbox.lock_dispatch()
         queued = 0
-        for user_id in await uow.notifications.due_users(now=now, limit=limit):
+        due = await uow.notifications.due_users(now=now, limit=limit)
+        for user_id in due:
             queued += await self._flush_one(uow, user_id, now)
         await uow.notifications.prune_messages(before=now - HOUR_MS)
-        return queued
+        return queued, len(due) >= limit
 
     async def _flush_one(self, uow: UnitOfWork, user_id: str, now: int) -> int:
         notifications = uow.notifications
