@@ -246,6 +246,10 @@ async def test_an_unreachable_person_stops_getting_messages_and_nothing_retries(
     await people.reply(people.alice, codemark["id"], "Still there?")
     await people.settled()
     assert len(await people.notification_rows()) == 1  # nothing queued, nothing retried
+    # Bob adds the app again and so talks to the bot: he is reachable again.
+    await world.emu.driver.install_bot_personal(world.bot, world.bob)
+    settings = await world.app_client.get("/api/v1/me/notifications", headers=people.bob.headers)
+    assert settings.json()["unreachableSince"] is None
 
 
 async def test_without_a_known_chat_the_bot_opens_one(people: People) -> None:
