@@ -8,7 +8,9 @@ client it passes in (only the composition roots, `web/app.py` and `cli`, create 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from codestream.bot.command_registry import BotOptions
 from codestream.bot.messages import BotMessages
 from codestream.bot.router import BotRouter
-from codestream.config import Config
+from codestream.config import Config, value_of
 from codestream.delivery.leases import DEFAULT_LEASE_MS
+from codestream.delivery.notifying import Notifier
 from codestream.delivery.settings import DeliverySettings, default_worker_id
 from codestream.delivery.worker import DeliveryWorker
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.services import Services, build_services
+from codestream.domain.services.notifications import NotificationOptions
 from codestream.domain.services.reply_threads import CardSentHook
 from codestream.passwords import (
     Argon2Hasher,
@@ -54,6 +58,34 @@ class Runtime:
     verifier: InboundVerifier | None
     bot: BotRouter | None
     delivery: DeliveryWorker | None
+    notifier: Notifier | None = None
+    """Turns due personal notifications into outbox rows; run it beside `delivery`."""
+
+
+H = TypeVar("H", bound=Callable[..., Awaitable[None]])
+
+
+def _both(first: H | None, second: H | None) -> Any:
+    """One hook that calls `first`, then `second` (either may be None)."""
+    hooks = [hook for hook in (first, second) if hook is not None]
+    if len(hooks) < 2:
+        return hooks[0] if hooks else None
+
+    async def both(*args: Any) -> None:
+        for hook in hooks:
+            await hook(*args)
+
+    return both
+
+
+def notification_options(config: Config) -> NotificationOptions:
+    """The `notifications` block of the services config (validated with the rest)."""
+    document = config.document
+    return NotificationOptions(
+        bundle_ms=int(float(value_of(document, "notifications.bundleSeconds")) * 1000),
+        max_per_hour=int(value_of(document, "notifications.maxPerHour")),
+        active_ms=int(float(value_of(document, "notifications.activeThreadMinutes")) * 60_000),
+    )
 
 
 def build_runtime(
@@ -88,11 +120,13 @@ def build_runtime(
         delivery_deadline_ms=delivery_settings.deadline_ms,
         # SQLite has one write lock: a second open transaction would only wait for it.
         turns_in_flight=1 if is_sqlite(config.database_url) else TURNS_IN_FLIGHT,
+        notification_options=notification_options(config),
     )
     if bot is None:
         return Runtime(services, delivery_settings, None, None, None, None, None)
     connector = ConnectorClient(http, ConnectorTokens(http, bot), bot.service_url_origins)
     threads = services.reply_threads
+    notifications = services.notifications
     delivery = DeliveryWorker(
         SqlUnitOfWorkFactory(engine),
         connector,
@@ -102,11 +136,17 @@ def build_runtime(
         allowed_tenants=bot.allowed_tenants,
         # A share's card reaching Teams posts the replies written while it waited, and is
         # updated if its codemark changed while it was being sent.
-        on_sent=(
-            CardSentHook(threads, clock, services.card_updates) if threads is not None else None
+        # A notification that opened a 1:1 chat records the chat.
+        on_sent=_both(
+            CardSentHook(threads, clock, services.card_updates) if threads is not None else None,
+            notifications.on_sent if notifications is not None else None,
         ),
-        # An update Teams answers 404 marks the card deleted.
-        on_failed=services.card_updates.on_failed if services.card_updates is not None else None,
+        # An update Teams answers 404 marks the card deleted; a notification answered 403/404
+        # marks its person unreachable.
+        on_failed=_both(
+            services.card_updates.on_failed if services.card_updates is not None else None,
+            notifications.on_failed if notifications is not None else None,
+        ),
     )
     units.on_queued = delivery.wake
     return Runtime(
@@ -123,4 +163,7 @@ def build_runtime(
             BotOptions(public_url=config.public_api_url, bot_app_id=bot.app_id),
         ),
         delivery=delivery,
+        notifier=(
+            Notifier(units, notifications, clock=clock) if notifications is not None else None
+        ),
     )

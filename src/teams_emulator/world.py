@@ -149,6 +149,14 @@ class World:
             return False
         return self.bot_reaches_user(bot, conversation.user_id or "")
 
+    def cut_off_user(self, bot: BotApp, user_id: str) -> None:
+        """The bot can no longer reach the user one-to-one, and Teams tells the bot nothing: the
+        user left the organization, or an admin blocked the app for them. Sends into their
+        personal chat answer 403, and so does creating it."""
+        bot.personal_installs.discard(user_id)
+        bot.personal_removed.add(user_id)
+        self.touch()
+
     def bot_reaches_user(self, bot: BotApp, user_id: str) -> bool:
         """Whether a bot may talk to a user one-to-one: installed for the user, or sharing a team
         where it is installed (unless the user removed it from their personal scope)."""

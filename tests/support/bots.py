@@ -135,9 +135,12 @@ def bot_config(
     edit: BlockEdit | None = None,
     *,
     public_url: str = "https://codestream.example.com",
+    document: dict[str, Any] | None = None,
 ) -> Config:
-    """A services config whose msteams block points at the emulator."""
+    """A services config whose msteams block points at the emulator; `document` adds
+    top-level blocks (e.g. `notifications`)."""
     doc = new_document(public_url)
+    doc.update(document or {})
     block = emu.msteams_block(bot)
     if edit is not None:
         edit(block)
@@ -158,6 +161,7 @@ async def start_bot_world(
     tenant_id: str | None = None,
     hasher: BlockingHasher = LIGHT_HASHER,
     hashing: HashingCapacity | None = None,
+    document: dict[str, Any] | None = None,
 ) -> AsyncIterator[BotWorld]:
     """Serve our app on a real port and the emulator on another, with a bot registered.
 
@@ -165,7 +169,8 @@ async def start_bot_world(
     the startup migration for a database that is already at head; `clock` replaces the app's
     clock; `public_url_is_served` makes `publicApiUrl` the app's own loopback address, so links
     the bot sends (sign-in) can be followed; `tenant_id` fixes the tenant's id (for config that
-    names it); `hasher` and `hashing` replace the app's password hasher and its gate's capacity.
+    names it); `hasher` and `hashing` replace the app's password hasher and its gate's capacity;
+    `document` adds top-level blocks to the services config.
     """
     async with run_emulator() as emu:
         port = free_port()
@@ -175,7 +180,7 @@ async def start_bot_world(
         )
         bot = cast.bot
         public = {"public_url": f"http://127.0.0.1:{port}"} if public_url_is_served else {}
-        config = bot_config(emu, bot, database_url, edit, **public)
+        config = bot_config(emu, bot, database_url, edit, document=document, **public)
         app = create_app(
             config,
             hasher=hasher,

@@ -46,10 +46,14 @@ class CardView:
 
     member_id: str | None = None
     may_act: bool = True
+    compact: bool = False
+    """The notification's version: no code, no reply box, no buttons on the codemark, no
+    refresh (the personal chat is not the codemark's thread); its links stay."""
 
 
 SHARED_VIEW = CardView()
 SIGN_IN_VIEW = CardView(may_act=False)
+COMPACT_VIEW = CardView(may_act=False, compact=True)
 
 
 def member_view(user_id: str) -> CardView:
@@ -78,6 +82,8 @@ def reply_box(codemark: Codemark) -> list[CardElement]:
 def codemark_actions(codemark: Codemark, view: CardView) -> list[Action]:
     """Resolve or Reopen and Assign to me or Unassign me, on issues; Sign in for a view that
     may not act."""
+    if view.compact:
+        return []
     if not view.may_act:
         return [_execute("Sign in", SIGN_IN, codemark)]
     if codemark.type is not CodemarkType.ISSUE:

@@ -281,7 +281,7 @@ def _card(data: CodemarkCardData, view: CardView, limits: _Limits) -> AdaptiveCa
             )
         )
     body.extend(_discussion(data, limits))
-    for marker in codemark.markers[: limits.markers]:
+    for marker in codemark.markers[: 0 if view.compact else limits.markers]:
         body.extend(
             marker_elements(
                 data,
@@ -292,7 +292,7 @@ def _card(data: CodemarkCardData, view: CardView, limits: _Limits) -> AdaptiveCa
             )
         )
     hidden = len(codemark.markers) - limits.markers
-    if hidden > 0:
+    if hidden > 0 and not view.compact:
         more = "1 more location" if hidden == 1 else f"{hidden} more locations"
         body.append(TextBlock(text=f"[{more} on the web]({data.permalink})", wrap=True))
     if view.may_act:
@@ -302,7 +302,7 @@ def _card(data: CodemarkCardData, view: CardView, limits: _Limits) -> AdaptiveCa
         body=body,
         actions=[*codemark_actions(codemark, view), *open_links(data)],
         fallback_text=cut(f"{author} {action_phrase(codemark)}", MAX_SUMMARY),
-        refresh=refresh_of(data),
+        refresh=None if view.compact else refresh_of(data),
     )
 
 

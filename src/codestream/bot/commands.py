@@ -305,3 +305,9 @@ def _user(ctx: Context) -> User:
 async def _cs_teams_of(turn: Turn, user: User) -> list[Team]:
     """The user's active CodeStream teams."""
     return [t for t in await turn.uow.teams.list_for_user(user.id) if not t.deactivated]
+
+
+# Commands declared in their own modules register on import.
+from codestream.bot import notification_commands as _notification_commands  # noqa: E402
+
+assert _notification_commands  # imported for its @command declarations

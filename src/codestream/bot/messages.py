@@ -10,9 +10,11 @@ from codestream.bot.codemark_card import (
     render_reply_activity,
     render_status_line,
 )
+from codestream.bot.notification_card import render_notification_activity
 from codestream.domain.messages import (
     Activity,
     CodemarkCardData,
+    NotificationData,
     ReplyCardData,
     StatusLineData,
     TeamsLinkNotice,
@@ -33,6 +35,10 @@ class BotMessages:
     def status_line(self, data: StatusLineData) -> Activity:
         """ "Ada resolved this" in a card's thread."""
         return render_status_line(data)
+
+    def notification(self, data: NotificationData) -> Activity:
+        """A personal notification: headline, compact card, Mute this codemark."""
+        return render_notification_activity(data)
 
     def teams_linked(self, notice: TeamsLinkNotice) -> Activity:
         """The notice to an older linked chat: which Teams account was linked, when, where."""

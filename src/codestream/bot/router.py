@@ -186,6 +186,7 @@ class BotRouter:
                 now=turn.now,
                 threads=self._services.reply_threads,
                 cards=self._services.card_updates,
+                notifications=self._services.notifications,
             )
             if added.outcome is not replies.Outcome.ADDED and addressed:
                 email = added.user.email if added.user is not None else None

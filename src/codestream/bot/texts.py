@@ -10,6 +10,7 @@ HELP_PERSONAL = (
     ("signin", "Sign in to CodeStream and pick the teams to link."),
     ("signout", "Sign out of CodeStream."),
     ("status", "Show what is linked and connected."),
+    ("notifications", "Choose what I tell you about here, or mute me for a while."),
     ("help", "Show this help."),
 )
 HELP_CHANNEL = (
@@ -165,3 +166,22 @@ CARD_NO_TEAMS_USER = "Teams didn't say who clicked. Please try again."
 COMPOSE_SIGNIN = "Sign in to CodeStream"
 COMPOSE_NOTHING_FOUND = "No codemarks you can see match that. Try a file name or another word."
 COMPOSE_UNKNOWN_COMMAND = "CodeStream doesn't know this search. Update the CodeStream app in Teams."
+
+NOTIFY_TITLE = "Your notifications"
+NOTIFY_ASSIGNED = "Assigned to you"
+NOTIFY_MENTIONED = "@mentions of you"
+NOTIFY_REPLIES = "Replies on your codemarks"
+NOTIFY_REPLIES_JOINED = "Replies on codemarks you replied to"
+NOTIFY_TURN_ON = "Turn on"
+NOTIFY_TURN_OFF = "Turn off"
+NOTIFY_MUTE_HOUR = "Mute for 1 h"
+NOTIFY_MUTE_TOMORROW = "Mute until tomorrow"
+NOTIFY_UNMUTE = "Unmute"
+NOTIFY_MUTED = "Muted until {until} UTC."
+NOTIFY_WAS_UNREACHABLE = (
+    "Teams refused my last notification to you; you'll get them again now that we talk."
+)
+NOTIFY_UNAVAILABLE = "Notifications are not set up on this server."
+NOTIFY_NO_CODEMARK = "That codemark is gone, or you no longer have access to it."
+NOTIFY_MUTED_CODEMARK = "Muted: you won't hear about '{title}' again."
+NOTIFY_UNMUTED_CODEMARK = "Unmuted: you'll hear about '{title}' again."

@@ -36,6 +36,7 @@ COMMANDS: Final[dict[str, str]] = {
     "user": "admin_cmd",
     "team": "admin_cmd",
     "codemark": "codemark_cmd",
+    "notifications": "notifications_cmd",
 }
 """Command name -> module in `codestream.cli`, in the order `codestream --help` lists them."""
 

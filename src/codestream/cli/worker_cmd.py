@@ -65,13 +65,15 @@ async def _run(
         loop.add_signal_handler(signum, stop.set)
     try:
         async with httpx.AsyncClient(timeout=30.0) as http:
-            delivery = build_runtime(
-                config, engine, http, worker_id=worker_id, lease_ms=lease_ms
-            ).delivery
+            runtime = build_runtime(config, engine, http, worker_id=worker_id, lease_ms=lease_ms)
+            delivery, notifier = runtime.delivery, runtime.notifier
             assert delivery is not None  # a bot is configured
             name = delivery.worker_id
             console.print(f"delivery worker {name} started")
-            await delivery.run_forever(stop, idle_sleep=idle_sleep, limit=batch)
+            await asyncio.gather(
+                delivery.run_forever(stop, idle_sleep=idle_sleep, limit=batch),
+                *([notifier.run_forever(stop)] if notifier is not None else []),
+            )
             stats = delivery.stats
             console.print(
                 f"delivery worker {name} stopped: {stats.sent} sent, {stats.retried} retried, "

@@ -276,4 +276,11 @@ TIMEOUT_SECONDS: Final = _simple(
 CONNECTIONS: Final = _simple(
     "a whole number from 1 to 100000", lambda v: _is_int(v) and 1 <= v <= 100_000
 )
+BUNDLE_SECONDS: Final = _simple(
+    "a number of seconds from 0 to 3600", lambda v: _is_number(v) and 0 <= v <= 3600
+)
+PER_HOUR: Final = _simple("a whole number from 1 to 1000", lambda v: _is_int(v) and 1 <= v <= 1000)
+MINUTES: Final = _simple(
+    "a number of minutes from 0 to 1440", lambda v: _is_number(v) and 0 <= v <= 1440
+)
 DATE: Final = Kind("an ISO date like 2027-05-31", ANY.why)  # `codestream doctor` reads it

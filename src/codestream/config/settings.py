@@ -307,6 +307,27 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "How long a message to Teams is retried before it is marked failed.",
         default=24,
     ),
+    Setting(
+        "notifications.bundleSeconds",
+        checks.BUNDLE_SECONDS,
+        "Personal notifications: events for one person within this many seconds of the first "
+        "become one message.",
+        default=30,
+    ),
+    Setting(
+        "notifications.maxPerHour",
+        checks.PER_HOUR,
+        "Personal notifications: at most this many messages reach one person per hour; later "
+        "events are folded into the next message.",
+        default=10,
+    ),
+    Setting(
+        "notifications.activeThreadMinutes",
+        checks.MINUTES,
+        "Personal notifications: a reply is not sent to someone who wrote in one of the "
+        "codemark's Teams threads within this many minutes (they see it there).",
+        default=10,
+    ),
 )
 
 _BY_PATH: Final[Mapping[str, Setting]] = {s.path: s for s in SETTINGS}

@@ -81,6 +81,17 @@ class TeamsLinkNotice:
     """Where the user sees and revokes their Teams links."""
 
 
+@dataclass(frozen=True)
+class NotificationData:
+    """One personal notification: a headline ("3 new replies on 'Rounding loses cents'"), the
+    codemark it is mostly about (its compact card), and the other codemarks the bundle
+    touches (title and permalink)."""
+
+    headline: str
+    card: CodemarkCardData
+    others: tuple[tuple[str, str], ...] = ()
+
+
 class TeamsMessages(Protocol):
     """Renders the message activities the domain sends to Teams."""
 
@@ -98,4 +109,9 @@ class TeamsMessages(Protocol):
 
     def teams_linked(self, notice: TeamsLinkNotice) -> Activity:
         """The notice to a user's older linked Teams chat that a new Teams account was linked."""
+        ...
+
+    def notification(self, data: NotificationData) -> Activity:
+        """A personal notification: the headline and the codemark's compact card, with a
+        "Mute this codemark" button."""
         ...

@@ -20,6 +20,7 @@ from codestream.domain.models import (
     User,
 )
 from codestream.domain.msteams import InboundActivityLog, MsTeamsRepository
+from codestream.domain.notifications import NotificationRepository
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
 from codestream.domain.search import CodemarkSearch
 from codestream.domain.shares import Share, ShareDelivery, ShareTarget
@@ -299,6 +300,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
     @property
     def shares(self) -> ShareRepository: ...
+    @property
+    def notifications(self) -> NotificationRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -375,3 +375,62 @@ delivery_sends = sa.Table(
     sa.Index("ix_delivery_sends_pace_key_sent_at", "pace_key", "sent_at"),
 )
 """One row per connector call, by conversation and by tenant: the sliding windows of the limits."""
+
+notification_settings = sa.Table(
+    "notification_settings",
+    metadata,
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("assigned", sa.Boolean, nullable=False),
+    sa.Column("mentioned", sa.Boolean, nullable=False),
+    sa.Column("replies", sa.Boolean, nullable=False),
+    sa.Column("replies_joined", sa.Boolean, nullable=False),
+    sa.Column("muted_until", sa.BigInteger, nullable=True),
+    sa.Column("unreachable_since", sa.BigInteger, nullable=True),
+    *_times(),
+)
+"""A person's notification switches, mute and reachability (no row: the defaults)."""
+
+notification_mutes = sa.Table(
+    "notification_mutes",
+    metadata,
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("codemark_id", ID, primary_key=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+"""Codemarks a person muted ("Mute this codemark")."""
+
+notifications_pending = sa.Table(
+    "notifications_pending",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("user_id", ID, nullable=False),
+    sa.Column("codemark_id", ID, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("actor_id", ID, nullable=False),
+    sa.Column("post_id", ID, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("due_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_notifications_pending_user_id_due_at", "user_id", "due_at"),
+    sa.Index("ix_notifications_pending_due_at", "due_at"),
+)
+"""Events waiting to be bundled into one person's next message."""
+
+notifications_sent = sa.Table(
+    "notifications_sent",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("user_id", ID, nullable=False),
+    sa.Column("sent_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_notifications_sent_user_id_sent_at", "user_id", "sent_at"),
+)
+"""When a message went to a person: the hourly limit's window (pruned after an hour)."""

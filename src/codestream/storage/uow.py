@@ -17,6 +17,7 @@ from codestream.storage.codemarks import SqlCodemarks, SqlPosts
 from codestream.storage.engine import BUSY_TIMEOUT_MS
 from codestream.storage.inbound import SqlInboundActivities
 from codestream.storage.msteams import SqlMsTeams
+from codestream.storage.notifications import SqlNotifications
 from codestream.storage.outbox import SqlOutbox
 from codestream.storage.sendlog import SqlSendLog
 from codestream.storage.shares import SqlShares
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     sends: SqlSendLog
     shares: SqlShares
+    notifications: SqlNotifications
 
     def __init__(
         self,
@@ -89,6 +91,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(conn)
         self.sends = SqlSendLog(conn)
         self.shares = SqlShares(conn)
+        self.notifications = SqlNotifications(conn)
         return self
 
     async def __aexit__(

@@ -79,6 +79,28 @@ def channel_thread(channel_id: str, tenant_id: str, activity: dict[str, Any]) ->
     }
 
 
+USER_ID_PREFIX = "29:"
+"""Teams user ids (MRIs) start so; channel and team ids start with `19:`."""
+
+
+def is_user_id(conversation_id: str) -> bool:
+    """Whether a create-conversation target is a user (a 1:1 chat), not a channel."""
+    return conversation_id.startswith(USER_ID_PREFIX)
+
+
+def personal_chat(user_id: str, tenant_id: str, activity: dict[str, Any]) -> dict[str, Any]:
+    """The create-conversation body of the bot's 1:1 chat with a user, carrying the activity:
+    one member, the user's tenant, `isGroup` false (Teams answers with the chat's `a:` id;
+    the same user gets the same chat)."""
+    return {
+        "isGroup": False,
+        "members": [{"id": user_id}],
+        "channelData": {"tenant": {"id": tenant_id}},
+        "tenantId": tenant_id,
+        "activity": activity,
+    }
+
+
 class ConnectorClient:
     """Calls Teams' Bot Connector with our token; retries once with a fresh token after a 401."""
 
@@ -114,8 +136,13 @@ class ConnectorClient:
     async def create_conversation(
         self, service_url: str, *, channel_id: str, tenant_id: str, activity: dict[str, Any]
     ) -> Any:
-        """POST /v3/conversations: a new thread in a channel, started by the activity."""
-        body = channel_thread(channel_id, tenant_id, activity)
+        """POST /v3/conversations: a new thread in a channel, started by the activity; or,
+        when `channel_id` is a user's id, the bot's 1:1 chat with them, the activity its
+        first message."""
+        if is_user_id(channel_id):
+            body = personal_chat(channel_id, tenant_id, activity)
+        else:
+            body = channel_thread(channel_id, tenant_id, activity)
         return await self._call("POST", service_url, "/v3/conversations", body)
 
     async def send_to_conversation(

@@ -22,7 +22,15 @@ from codestream.passwords import BlockingHasher, HashingCapacity
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.web import msteams_conversations, msteams_share
-from codestream.web.api import accounts, codemarks, lifecycle, msteams_links, shares, teams
+from codestream.web.api import (
+    accounts,
+    codemarks,
+    lifecycle,
+    msteams_links,
+    notifications,
+    shares,
+    teams,
+)
 from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
 from codestream.web.context import WebContext
@@ -31,7 +39,7 @@ from codestream.web.fastpath import FastPathApp
 from codestream.web.health import health_router
 from codestream.web.limits import BodySizeLimit
 from codestream.web.pages import account as account_pages
-from codestream.web.pages import codemark_page, msteams_signin, team_admin
+from codestream.web.pages import codemark_page, msteams_signin, notifications_page, team_admin
 from codestream.web.pages import routes as pages
 from codestream.wiring import build_runtime
 
@@ -77,7 +85,7 @@ def create_app(
     db = engine if engine is not None else create_engine(config.database_url)
     runtime = build_runtime(config, db, client, clock=clock, hasher=hasher, hashing=hashing)
     delivery = (
-        BackgroundWorker(runtime.delivery)
+        BackgroundWorker(runtime.delivery, notifier=runtime.notifier)
         if runtime.delivery is not None and runtime.delivery_settings.in_process_worker
         else None
     )
@@ -140,11 +148,13 @@ def create_app(
     app.include_router(shares.router, prefix="/api/v1")
     app.include_router(lifecycle.router, prefix="/api/v1")
     app.include_router(msteams_links.router, prefix="/api/v1")
+    app.include_router(notifications.router, prefix="/api/v1")
     app.include_router(msteams_share.router)
     app.include_router(msteams_conversations.router)
     app.include_router(pages.router)
     app.include_router(msteams_signin.router)
     app.include_router(account_pages.router)
+    app.include_router(notifications_page.router)
     app.include_router(team_admin.router)
     app.include_router(codemark_page.router)
     app.add_middleware(BodySizeLimit)

@@ -32,6 +32,7 @@ from codestream.domain.services.card_updates import CardUpdates
 from codestream.domain.services.codemarks import CodemarkService
 from codestream.domain.services.msteams_signin import SignInService
 from codestream.domain.services.msteams_turns import TurnGroups
+from codestream.domain.services.notifications import NotificationOptions, Notifications
 from codestream.domain.services.reply_threads import ReplyThreads
 from codestream.domain.services.repos import RepoService
 from codestream.domain.services.shares import DEFAULT_DELIVERY_DEADLINE_MS, ShareService
@@ -48,7 +49,8 @@ class Services:
 
     `turns` runs bot turns (group-committed units of work); `signin` links Teams users;
     `reply_threads` is how replies reach Teams (None: they stay in CodeStream);
-    `card_updates` keeps shared cards current (None: no renderer of Teams messages).
+    `card_updates` keeps shared cards current, `notifications` tells people in Teams what
+    concerns them (both None: no renderer of Teams messages).
     """
 
     units: UnitOfWorkFactory
@@ -63,6 +65,7 @@ class Services:
     turns: TurnGroups
     reply_threads: ReplyThreads | None
     card_updates: CardUpdates | None = None
+    notifications: Notifications | None = None
 
     async def write(
         self,
@@ -150,13 +153,14 @@ def build_services(
     signing_key: bytes = b"",
     delivery_deadline_ms: int = DEFAULT_DELIVERY_DEADLINE_MS,
     turns_in_flight: int = 1,
+    notification_options: NotificationOptions | None = None,
 ) -> Services:
     """Wire the use cases to their ports. `common_passwords` is the list new passwords are
     checked against (`domain/password_policy.py`). Without `messages` (the bot's renderer of Teams
     messages), sharing answers 503 and replies stay in CodeStream. `signing_key` signs sign-in
     links (`sharedSecrets.auth`); `delivery_deadline_ms` is how long a share's card and a reply
     are retried (`delivery.deadlineHours`); `turns_in_flight` how many bot-turn transactions
-    may be open at once (`TurnGroups`)."""
+    may be open at once (`TurnGroups`); `notification_options` the `notifications` block."""
     threads = (
         ReplyThreads(messages.reply, public_url, delivery_deadline_ms)
         if messages is not None
@@ -166,6 +170,9 @@ def build_services(
         clock, messages=messages, public_url=public_url, delivery_deadline_ms=delivery_deadline_ms
     )
     cards = CardUpdates(shares, messages, delivery_deadline_ms) if messages is not None else None
+    notifications = (
+        Notifications(shares, messages, notification_options) if messages is not None else None
+    )
     accounts = AccountService(hasher, clock, common_passwords)
     return Services(
         units=units,
@@ -174,12 +181,19 @@ def build_services(
         lifecycle=AccountLifecycle(accounts, clock, signing_key=signing_key, public_url=public_url),
         teams=TeamService(clock),
         repos=RepoService(clock),
-        codemarks=CodemarkService(clock, shares=shares, reply_threads=threads, card_updates=cards),
+        codemarks=CodemarkService(
+            clock,
+            shares=shares,
+            reply_threads=threads,
+            card_updates=cards,
+            notifications=notifications,
+        ),
         shares=shares,
         signin=SignInService(clock, signing_key, messages=messages, public_url=public_url),
         turns=TurnGroups(units, clock, in_flight=turns_in_flight),
         reply_threads=threads,
         card_updates=cards,
+        notifications=notifications,
     )
 
 

@@ -24,6 +24,7 @@ from codestream.domain.remotes import remote_code_url
 from codestream.domain.search import CodemarkSearch, query_words
 from codestream.domain.services.access import require_member, visible_codemark
 from codestream.domain.services.card_updates import CardUpdates
+from codestream.domain.services.notifications import CodemarkEvent, Notifications
 from codestream.domain.services.reply_threads import ReplyThreads, post_to_threads
 from codestream.domain.services.repos import ensure_repo
 from codestream.domain.services.shares import ShareService
@@ -93,7 +94,8 @@ class CodemarkFilters:
 class CodemarkService:
     """Create, read, change and discuss codemarks. `shares` shares a new codemark in the same
     transaction; `reply_threads` posts replies into the Teams threads of its cards;
-    `card_updates` brings its cards in Teams up to date after every change."""
+    `card_updates` brings its cards in Teams up to date after every change; `notifications`
+    tells the people a change concerns (assigned, mentioned, replied to) in Teams."""
 
     def __init__(
         self,
@@ -102,11 +104,13 @@ class CodemarkService:
         shares: ShareService | None = None,
         reply_threads: ReplyThreads | None = None,
         card_updates: CardUpdates | None = None,
+        notifications: Notifications | None = None,
     ) -> None:
         self._clock = clock
         self._shares = shares
         self._reply_threads = reply_threads
         self._card_updates = card_updates
+        self._notifications = notifications
 
     async def create_codemark(
         self, uow: UnitOfWork, actor: User, new: NewCodemark, *, share_to: Sequence[str] = ()
@@ -147,6 +151,13 @@ class CodemarkService:
         await uow.codemarks.add(codemark)
         if share_to and self._shares is not None:
             await self._shares.share(uow, actor, codemark.id, share_to)
+        if self._notifications is not None:
+            await self._notifications.codemark_event(
+                uow,
+                CodemarkEvent(
+                    codemark, actor, now, new_assignees=assignees, text=f"{title}\n{text}"
+                ),
+            )
         return codemark
 
     async def get_codemark(self, uow: UnitOfWork, actor: User, codemark_id: str) -> Codemark:
@@ -245,6 +256,20 @@ class CodemarkService:
                 actor=actor,
                 status_changed=updated.status != codemark.status,
             )
+        if self._notifications is not None:
+            await self._notifications.codemark_event(
+                uow,
+                CodemarkEvent(
+                    updated,
+                    actor,
+                    updated.modified_at,
+                    new_assignees=tuple(
+                        a for a in updated.assignees if a not in codemark.assignees
+                    ),
+                    text=f"{updated.title}\n{updated.text}",
+                    old_text=f"{codemark.title}\n{codemark.text}",
+                ),
+            )
         return updated
 
     async def set_assigned(
@@ -308,6 +333,10 @@ class CodemarkService:
             await post_to_threads(uow, self._reply_threads, codemark, post, actor, now)
         if self._card_updates is not None:
             await self._card_updates.codemark_changed(uow, codemark, now)
+        if self._notifications is not None:
+            await self._notifications.codemark_event(
+                uow, CodemarkEvent(codemark, actor, now, text=post.text, post=post)
+            )
         return post
 
     async def list_replies(self, uow: UnitOfWork, actor: User, codemark_id: str) -> list[Post]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from codestream.domain.msteams import MsTeamsChannel, MsTeamsTeam, MsTeamsTenant, PersonalChat
 from codestream.domain.ports import UnitOfWork
+from codestream.domain.services.notifications import reachable_again
 
 
 @dataclass(frozen=True)
@@ -186,4 +187,6 @@ async def record_personal_chat(
     )
     if chat != existing:
         await uow.msteams.save_personal_chat(replace(chat, modified_at=now))
+    if now_installed:  # they talk to the bot: notifications reach them again
+        await reachable_again(uow, info.tenant_id, info.teams_user_id, now)
     return now_installed and not was_installed

@@ -16,6 +16,7 @@ from codestream.domain.ports import UnitOfWork
 from codestream.domain.services import msteams_links as links
 from codestream.domain.services.card_updates import CardUpdates
 from codestream.domain.services.codemarks import record_reply
+from codestream.domain.services.notifications import CodemarkEvent, Notifications
 from codestream.domain.services.reply_threads import ReplyThreads, post_to_threads
 from codestream.domain.shares import Share
 from codestream.errors import InvalidInput, NotFound
@@ -49,11 +50,12 @@ async def add_reply_from_teams(
     now: int,
     threads: ReplyThreads | None = None,
     cards: CardUpdates | None = None,
+    notifications: Notifications | None = None,
 ) -> ThreadReply:
     """Add `text`, written in the thread `thread_id`, as a reply on the shared codemark, by the
     CodeStream user the Teams user signed in as, queue it for the codemark's other threads
-    (with `threads`) and update its cards' reply count and last reply (with `cards`); why not,
-    when it can't be added."""
+    (with `threads`), update its cards' reply count and last reply (with `cards`) and tell the
+    people it concerns (with `notifications`); why not, when it can't be added."""
     user = None
     if teams_user_id is not None:
         user = await links.linked_user(uow, tenant_id, teams_user_id)
@@ -69,4 +71,8 @@ async def add_reply_from_teams(
         await post_to_threads(uow, threads, codemark, post, user, now, written_in=thread_id)
     if cards is not None:
         await cards.codemark_changed(uow, codemark, now)
+    if notifications is not None:
+        await notifications.codemark_event(
+            uow, CodemarkEvent(codemark, user, now, text=post.text, post=post)
+        )
     return ThreadReply(Outcome.ADDED, user)
