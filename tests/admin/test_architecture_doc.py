@@ -1,5 +1,6 @@
 """docs/dev/architecture.md stays true: every module it names exists (a path in a code span, under
-src/), and the registration helpers its worked examples use are there."""
+src/ or, for the tests it points to, tests/), and the registration helpers its worked examples use
+are there."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "dev" / "architecture.md"
-SOURCES = [path.as_posix() for path in (ROOT / "src").rglob("*.py")]
+SOURCES = [path.as_posix() for top in ("src", "tests") for path in (ROOT / top).rglob("*.py")]
 MODULE = re.compile(r"`((?:[a-z_]+/)*[a-z_]+\.py)`")
 
 

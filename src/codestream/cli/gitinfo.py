@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codestream.cli.output import fail
-from codestream.domain.remotes import remote_code_url
 
 LANGUAGES = {
     ".py": "python", ".js": "javascript", ".ts": "typescript", ".tsx": "tsx", ".jsx": "jsx",
@@ -106,6 +105,8 @@ def _link_warnings(
     root: Path, file: str, commit: str | None, remotes: tuple[str, ...]
 ) -> tuple[str, ...]:
     """What would make the codemark's "Open on <host>" link miss the chosen lines."""
+    from codestream.domain.remotes import remote_code_url  # `codemark --help` needs no domain
+
     if not remotes:
         return (
             "this repository has no git remote, so the codemark gets no link to the code host; "
