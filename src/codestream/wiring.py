@@ -31,6 +31,7 @@ from codestream.passwords import (
     ZxcvbnCommonPasswords,
 )
 from codestream.storage.engine import is_sqlite
+from codestream.storage.notify import OutboxNotifications
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.auth import InboundVerifier
 from codestream.teams.connector import ConnectorClient
@@ -107,6 +108,10 @@ def build_runtime(
         ),
         # An update Teams answers 404 marks the card deleted.
         on_failed=services.card_updates.on_failed if services.card_updates is not None else None,
+        # Commits in other processes wake it at once (PostgreSQL); SQLite: its poll only.
+        wakeups=(
+            None if is_sqlite(config.database_url) else OutboxNotifications(config.database_url)
+        ),
     )
     units.on_queued = delivery.wake
     return Runtime(

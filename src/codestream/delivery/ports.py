@@ -5,7 +5,7 @@ Only `delivery/` sees these; the storage's unit of work satisfies them structura
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol
 
@@ -60,3 +60,11 @@ class DeliveryUnitOfWorkFactory(Protocol):
     """Opens a new unit of work with the send log."""
 
     def __call__(self) -> DeliveryUnitOfWork: ...
+
+
+class OutboxWakeups(Protocol):
+    """Tells a worker when other processes queued rows (PostgreSQL: LISTEN/NOTIFY)."""
+
+    async def run(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever rows may have been queued elsewhere, until cancelled."""
+        ...

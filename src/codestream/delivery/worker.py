@@ -51,7 +51,11 @@ from codestream.delivery.pacing import (
     channel_of,
     pace_keys,
 )
-from codestream.delivery.ports import DeliveryUnitOfWork, DeliveryUnitOfWorkFactory
+from codestream.delivery.ports import (
+    DeliveryUnitOfWork,
+    DeliveryUnitOfWorkFactory,
+    OutboxWakeups,
+)
 from codestream.delivery.pruning import PRUNE_EVERY_MS, prune
 from codestream.delivery.recording import SentHook, SentRecorder, finished
 from codestream.delivery.retry import RetryPolicy, after_error
@@ -116,8 +120,10 @@ class DeliveryWorker:
         on_sent: SentHook | None = None,
         on_failed: FailedHook | None = None,
         allowed_tenants: frozenset[str] | None = None,
+        wakeups: OutboxWakeups | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._wakeups = wakeups
         self._connector = connector
         self.worker_id = worker_id
         self._clock = clock
@@ -160,9 +166,15 @@ class DeliveryWorker:
         """Deliver until `stop` is set; then finish the sends in flight and release the rest.
 
         Between batches it sleeps until the soonest due row (at most `idle_sleep` seconds), or
-        until `wake()` is called (but no sooner than WAKE_GATHER_S after its last look).
+        until `wake()` is called (but no sooner than WAKE_GATHER_S after its last look): by a
+        commit in this process, or through `wakeups` by one in another.
         """
         loop = asyncio.get_running_loop()
+        listening = (
+            asyncio.create_task(self._wakeups.run(self.wake), name=f"wakeups-{self.worker_id}")
+            if self._wakeups is not None
+            else None
+        )
         try:
             while not stop.is_set():
                 self._wake.clear()  # a wake() from here on is seen by the sleep below
@@ -181,6 +193,10 @@ class DeliveryWorker:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(stop.wait(), gather)
         finally:
+            if listening is not None:
+                listening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listening
             await asyncio.shield(self.release())
 
     async def release(self) -> int:

@@ -56,7 +56,8 @@ def _queued_row(
 
 
 class SqlOutbox:
-    """OutboxRepository on SQL. `queued` says whether this transaction added rows."""
+    """OutboxRepository on SQL. `queued` says whether this transaction added rows (or made
+    claimed rows due again): its commit wakes the delivery workers."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -376,7 +377,10 @@ class SqlOutbox:
             )
             .returning(outbox.c.id)
         )
-        return len(result.all())
+        released = len(result.all())
+        if released:
+            self.queued = True  # due again at once: other workers may take them
+        return released
 
     async def next_due_at(self) -> int | None:
         when = sa.case(
