@@ -35,6 +35,7 @@ from codestream.passwords import (
     ZxcvbnCommonPasswords,
 )
 from codestream.storage.engine import is_sqlite
+from codestream.storage.notify import OutboxNotifications
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.auth import InboundVerifier
 from codestream.teams.connector import ConnectorClient
@@ -146,6 +147,10 @@ def build_runtime(
         on_failed=_both(
             services.card_updates.on_failed if services.card_updates is not None else None,
             notifications.on_failed if notifications is not None else None,
+        ),
+        # Commits in other processes wake it at once (PostgreSQL); SQLite: its poll only.
+        wakeups=(
+            None if is_sqlite(config.database_url) else OutboxNotifications(config.database_url)
         ),
     )
     units.on_queued = delivery.wake

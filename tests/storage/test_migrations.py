@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -11,6 +15,7 @@ from codestream.storage.engine import create_sync_engine
 from codestream.storage.migrate import current_revision, head_revision, upgrade_database
 from codestream.storage.search import is_engine_object
 from codestream.storage.tables import metadata
+from support.databases import PG_ENV, PG_SKIP_REASON, PostgresSchema
 
 
 def test_it_migrates_to_the_head_revision(database_url: str) -> None:
@@ -60,3 +65,18 @@ async def test_it_refuses_rows_that_point_nowhere(engine: AsyncEngine) -> None:
             await connection.rollback()
         else:
             raise AssertionError("a membership of no team and no user was stored")
+
+
+def test_servers_starting_together_on_postgresql_upgrade_one_after_the_other() -> None:
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(PG_SKIP_REASON)
+    fresh = PostgresSchema(base)
+    with fresh._connect() as conn:
+        conn.execute(f'CREATE SCHEMA "{fresh.name}"')
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            revisions = list(pool.map(upgrade_database, [fresh.url, fresh.url]))
+        assert revisions == [head_revision(), head_revision()]
+    finally:
+        fresh.drop()

@@ -127,10 +127,14 @@ class CardActions:
             profile = await _describe_clicker(incoming, self._connector)
 
         async def work(turn: Turn) -> InvokeResponse:
-            return await self._act(turn, incoming, request, profile)
+            answer = await self._act(turn, incoming, request, profile)
+            turn.keep_answer(answer.as_json())  # a re-send gets it on any server
+            return answer
 
         answer = await self._services.turns.run(key, work)
-        if isinstance(answer, Duplicate):  # done before: the card as it is now
+        if isinstance(answer, Duplicate):  # done before: its answer, else the card as it is now
+            if answer.answer is not None:
+                return InvokeResponse.from_json(answer.answer)
             return await self._services.read(self._view, incoming, request)
         return answer
 

@@ -108,10 +108,18 @@ class BotRouter:
     # -- handlers ------------------------------------------------------------------------------
     async def _card_action(self, incoming: Incoming, key: str | None) -> InvokeResponse:
         ctx = await self._context(incoming)
-        card = await self._services.turns.run(key, lambda turn: self._run(ctx, turn))
-        if isinstance(card, Duplicate):
-            return InvokeResponse(200)
-        return InvokeResponse(200, {"statusCode": 200, "type": CONTENT_TYPE, "value": card})
+
+        async def work(turn: Turn) -> InvokeResponse:
+            card = await self._run(ctx, turn)
+            answer = InvokeResponse(200, {"statusCode": 200, "type": CONTENT_TYPE, "value": card})
+            turn.keep_answer(answer.as_json())  # a re-send gets it on any server
+            return answer
+
+        answer = await self._services.turns.run(key, work)
+        if isinstance(answer, Duplicate):
+            kept = answer.answer
+            return InvokeResponse.from_json(kept) if kept is not None else InvokeResponse(200)
+        return answer
 
     async def _codemark(self, incoming: Incoming, key: str | None) -> InvokeResponse:
         return await self._card_actions.handle(incoming, key)

@@ -5,7 +5,7 @@ Only `delivery/` sees these; the storage's unit of work satisfies them structura
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Protocol
 
@@ -16,11 +16,13 @@ class SendLog(Protocol):
     """The log of connector calls by pace key, shared by every worker: Teams' limits as windows.
 
     Claiming reads it (`send_times`, `send_counts`) and writes it (`record_sends`) in the unit of
-    work that claims; completing moves the entries (`touch_sends`).
+    work that claims, under the claim locks of the keys' tenants; completing moves the entries
+    (`touch_sends`).
     """
 
-    async def send_times(self, keys: Sequence[str], *, since: int) -> dict[str, list[int]]:
-        """Times (ascending) of logged sends per pace key, after `since`."""
+    async def send_times(self, horizons: Mapping[str, int]) -> dict[str, list[int]]:
+        """Times (ascending) of logged sends per pace key, after that key's horizon (a time):
+        each key read as far back as its longest window, in one query."""
         ...
 
     async def send_counts(self, keys: Sequence[str], *, since: int) -> dict[str, int]:
@@ -60,3 +62,11 @@ class DeliveryUnitOfWorkFactory(Protocol):
     """Opens a new unit of work with the send log."""
 
     def __call__(self) -> DeliveryUnitOfWork: ...
+
+
+class OutboxWakeups(Protocol):
+    """Tells a worker when other processes queued rows (PostgreSQL: LISTEN/NOTIFY)."""
+
+    async def run(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever rows may have been queued elsewhere, until cancelled."""
+        ...

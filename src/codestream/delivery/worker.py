@@ -9,9 +9,10 @@ How a row travels::
                     403/404, 400, 413, 500 ─────▶ failed (403/404 disconnect the channel;
                                                   404 on an update: the message is gone)
 
-Claiming is one transaction: take the dispatch lock (PostgreSQL advisory lock; SQLite's
-BEGIN IMMEDIATE), read the due heads of their conversations (PostgreSQL: FOR UPDATE SKIP LOCKED),
-read the shared send log, claim what the windows allow with a conditional UPDATE and a lease,
+Claiming is one transaction: read the due heads of their conversations (PostgreSQL: FOR UPDATE
+SKIP LOCKED), take the claim lock of each of their organizations that no other worker holds
+(PostgreSQL advisory locks tried without waiting; SQLite's BEGIN IMMEDIATE), read the shared send
+log, claim what the windows allow with a conditional UPDATE and a lease,
 log those calls, and postpone the rest. Several worker processes, on several machines, never
 hold one row at once.
 
@@ -51,7 +52,11 @@ from codestream.delivery.pacing import (
     channel_of,
     pace_keys,
 )
-from codestream.delivery.ports import DeliveryUnitOfWork, DeliveryUnitOfWorkFactory
+from codestream.delivery.ports import (
+    DeliveryUnitOfWork,
+    DeliveryUnitOfWorkFactory,
+    OutboxWakeups,
+)
 from codestream.delivery.pruning import PRUNE_EVERY_MS, prune
 from codestream.delivery.recording import SentHook, SentRecorder, finished
 from codestream.delivery.retry import RetryPolicy, after_error
@@ -90,6 +95,8 @@ class WorkerStats:
     errors: dict[str, int] = field(default_factory=dict)
     lost_leases: int = 0
     """Rows another worker took over while this one held them (their outcome not recorded)."""
+    tenants_busy: int = 0
+    """Tenants with due rows left to another worker claiming for them at the same moment."""
 
 
 @dataclass(frozen=True)
@@ -116,8 +123,10 @@ class DeliveryWorker:
         on_sent: SentHook | None = None,
         on_failed: FailedHook | None = None,
         allowed_tenants: frozenset[str] | None = None,
+        wakeups: OutboxWakeups | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._wakeups = wakeups
         self._connector = connector
         self.worker_id = worker_id
         self._clock = clock
@@ -129,6 +138,8 @@ class DeliveryWorker:
         self._allowed_tenants = allowed_tenants
         self._wake = asyncio.Event()
         self._pruned_at = 0
+        self._left_to_others = False
+        """Whether the last claim left due rows to other workers claiming for their tenants."""
         self._leases = Leases(uow_factory, worker_id, lease_ms, clock)
         self._recorder = SentRecorder(uow_factory, worker_id, clock, on_sent)
         self.stats = WorkerStats()
@@ -160,9 +171,15 @@ class DeliveryWorker:
         """Deliver until `stop` is set; then finish the sends in flight and release the rest.
 
         Between batches it sleeps until the soonest due row (at most `idle_sleep` seconds), or
-        until `wake()` is called (but no sooner than WAKE_GATHER_S after its last look).
+        until `wake()` is called (but no sooner than WAKE_GATHER_S after its last look): by a
+        commit in this process, or through `wakeups` by one in another.
         """
         loop = asyncio.get_running_loop()
+        listening = (
+            asyncio.create_task(self._wakeups.run(self.wake), name=f"wakeups-{self.worker_id}")
+            if self._wakeups is not None
+            else None
+        )
         try:
             while not stop.is_set():
                 self._wake.clear()  # a wake() from here on is seen by the sleep below
@@ -171,6 +188,8 @@ class DeliveryWorker:
                     if await self.run_once(limit):
                         continue
                     delay = await self._idle_delay(idle_sleep)
+                    if self._left_to_others:  # their claims end within milliseconds
+                        delay = max(delay, WAKE_GATHER_S)
                 except Exception:  # the database may be away for a while: keep trying
                     log.exception("delivery worker %s: claiming failed", self.worker_id)
                     delay = idle_sleep
@@ -181,6 +200,10 @@ class DeliveryWorker:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(stop.wait(), gather)
         finally:
+            if listening is not None:
+                listening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listening
             await asyncio.shield(self.release())
 
     async def release(self) -> int:
@@ -215,33 +238,26 @@ class DeliveryWorker:
                     await waiter
 
     async def _claim(self, limit: int) -> list[_Claimed]:
+        """One claiming transaction: the due heads of the tenants no other worker is claiming
+        for, paced by the send log (their tenants' claim locks held), claimed and logged."""
         self.stats.looks += 1
+        self._left_to_others = False
         now = self._clock()
         async with self._uow() as uow:
             repo = uow.outbox
-            await repo.lock_dispatch()
             heads = await repo.due_heads(now=now, limit=limit)
+            if heads:
+                ours = await repo.lock_tenants(sorted({head.tenant_id for head in heads}))
+                busy = len({head.tenant_id for head in heads} - ours)
+                self.stats.tenants_busy += busy
+                self._left_to_others = busy > 0
+                heads = [head for head in heads if head.tenant_id in ours]
             if not heads:
                 await self._maybe_prune(uow, now)
                 await uow.commit()
                 return []
             keys_of = {h.id: pace_keys(h.operation, h.conversation_id, h.tenant_id) for h in heads}
-            conversation_keys = sorted({keys[0] for keys in keys_of.values()})
-            tenant_keys = sorted({keys[1] for keys in keys_of.values()})
-            card_keys = sorted({key for keys in keys_of.values() for key in keys[2:]})
-            sends = uow.sends
-            times = await sends.send_times(conversation_keys, since=now - SHORT_HORIZON_MS)
-            tenant_horizon = max(length for length, _ in self._limits.tenant)
-            times.update(await sends.send_times(tenant_keys, since=now - tenant_horizon))
-            if card_keys:
-                card_horizon = max(length for length, _ in self._limits.card)
-                times.update(await sends.send_times(card_keys, since=now - card_horizon))
-            hourly = await sends.send_counts(conversation_keys, since=now - HORIZON_MS)
-            hour_limit = self._limits.conversation[-1][1]
-            full = [k for k, n in hourly.items() if n >= hour_limit - limit]
-            if full:
-                times.update(await sends.send_times(full, since=now - HORIZON_MS))
-            plan = PacingPlan(self._limits, times)
+            plan = await self._pacing_plan(uow, keys_of, now, limit)
             chosen: list[OutboxItem] = []
             postponed: dict[int, list[int]] = {}
             for head in heads:
@@ -259,7 +275,7 @@ class DeliveryWorker:
                 lease_until=now + self._leases.lease_ms,
             )
             flat_keys = [key for item in items for key in keys_of[item.id]]
-            send_ids = await sends.record_sends(flat_keys, at=now)
+            send_ids = await uow.sends.record_sends(flat_keys, at=now)
             ends = list(accumulate(len(keys_of[item.id]) for item in items))
             for until, ids in postponed.items():
                 await repo.postpone(ids, until=until, now=now)
@@ -271,6 +287,30 @@ class DeliveryWorker:
             _Claimed(item, tuple(send_ids[end - len(keys_of[item.id]) : end]))
             for item, end in zip(items, ends, strict=True)
         ]
+
+    async def _pacing_plan(
+        self, uow: DeliveryUnitOfWork, keys_of: dict[int, tuple[str, ...]], now: int, limit: int
+    ) -> PacingPlan:
+        """The send log of the heads' pace keys, each read back as far as its windows reach
+        (one query; the hour's window only for conversations near its limit)."""
+        sends = uow.sends
+        tenant_horizon = now - max(length for length, _ in self._limits.tenant)
+        card_horizon = now - max(length for length, _ in self._limits.card)
+        horizons: dict[str, int] = {}
+        conversation_keys: set[str] = set()
+        for keys in keys_of.values():
+            conversation_keys.add(keys[0])
+            horizons[keys[0]] = now - SHORT_HORIZON_MS
+            horizons[keys[1]] = tenant_horizon
+            for card in keys[2:]:
+                horizons[card] = card_horizon
+        times = await sends.send_times(horizons)
+        hourly = await sends.send_counts(sorted(conversation_keys), since=now - HORIZON_MS)
+        hour_limit = self._limits.conversation[-1][1]
+        full = [k for k, n in hourly.items() if n >= hour_limit - limit]
+        if full:
+            times.update(await sends.send_times(dict.fromkeys(full, now - HORIZON_MS)))
+        return PacingPlan(self._limits, times)
 
     async def _maybe_prune(self, uow: DeliveryUnitOfWork, now: int) -> None:
         """Once a minute, in the claim's unit of work (`pruning.py`)."""

@@ -4,9 +4,9 @@ channels, `29:…` users, `a:…` personal chats). The Teams state's storage por
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 GENERAL_CHANNEL_NAME = "General"
 """Teams sends the General channel's name as null, so clients can localize it."""
@@ -322,6 +322,18 @@ class InboundActivityLog(Protocol):
         """Record many keys at once; the ones that were new (a key given twice counts once)."""
         ...
 
+    async def keep_answers(self, answers: Mapping[str, dict[str, Any]], now: int) -> None:
+        """Keep the answers given to invokes, by key (keys recorded in this transaction)."""
+        ...
+
+    async def answers(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The answers kept for these keys (keys without one are left out)."""
+        ...
+
     async def forget_before(self, before: int, *, limit: int) -> int:
         """Forget up to `limit` keys recorded before `before`; how many went."""
+        ...
+
+    async def forget_answers_before(self, before: int, *, limit: int) -> int:
+        """Forget up to `limit` answers kept before `before`; how many went."""
         ...

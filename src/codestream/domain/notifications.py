@@ -93,6 +93,11 @@ class PendingNotification(NewPendingNotification):
 class NotificationRepository(Protocol):
     """Settings, muted codemarks, pending events and the log of messages sent per person."""
 
+    async def lock_flush(self) -> None:
+        """Wait for, then hold until the unit of work ends, the right to bundle pending events,
+        so two processes never bundle the same rows."""
+        ...
+
     async def get_settings(self, user_id: str) -> NotificationSettings | None:
         """A person's settings, None when they never changed any (the defaults apply)."""
         ...

@@ -124,9 +124,9 @@ class PostRepository(Protocol):
 class OutboxRepository(Protocol):
     """The durable outbox: a queue of messages to Teams, in order per conversation.
 
-    Claiming happens in one unit of work: `lock_dispatch`, `due_heads`, then `claim` and
-    `postpone` (the delivery worker paces by its send log in between); completing in another,
-    per item.
+    Claiming happens in one unit of work: `due_heads`, `lock_tenants` (the organizations whose
+    heads this worker paces now), then `claim` and `postpone` (the delivery worker paces by its
+    send log in between); completing in another.
     """
 
     async def enqueue(self, item: NewOutboxItem, *, now: int, deadline_at: int) -> OutboxItem:
@@ -162,8 +162,10 @@ class OutboxRepository(Protocol):
         """A share's deliveries, oldest first (its status for the API and pages)."""
         ...
 
-    async def lock_dispatch(self) -> None:
-        """Serialize claiming across workers until this unit of work ends (pacing reads counts)."""
+    async def lock_tenants(self, tenant_ids: Sequence[str]) -> set[str]:
+        """Take the claim locks of these organizations (tenants) that no other claimer holds,
+        until this unit of work ends; the ones taken. Pacing reads and writes the send log of
+        a tenant's keys only under its lock; claims for other tenants go on meanwhile."""
         ...
 
     async def due_heads(self, *, now: int, limit: int) -> list[OutboxItem]:

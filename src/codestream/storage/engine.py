@@ -151,7 +151,7 @@ def create_engine(url: str, *, pool_size: int | None = 5) -> AsyncEngine:
     # SQLAlchemy is told to leave transactions alone.
     engine = create_async_engine(
         async_url(url),
-        async_creator=_asyncpg_connector(url),
+        async_creator=asyncpg_connector(url),
         isolation_level="AUTOCOMMIT",
         pool_reset_on_return=None,
         **options,
@@ -163,7 +163,8 @@ def create_engine(url: str, *, pool_size: int | None = 5) -> AsyncEngine:
     return engine
 
 
-def _asyncpg_connector(url: str) -> Callable[[], Awaitable[Any]]:
+def asyncpg_connector(url: str) -> Callable[[], Awaitable[Any]]:
+    """A function opening a new asyncpg connection to the PostgreSQL database at `url`."""
     # The configured URL is libpq's (psql, psycopg and the migrations read it the same way).
     # asyncpg reads that form from a DSN (sslmode, sslrootcert, options, application_name, ...),
     # where SQLAlchemy would pass each query parameter on as a keyword asyncpg may not take;

@@ -1,14 +1,16 @@
-"""The inbound activity log on SQL: activity keys already handled, for every server process."""
+"""The inbound activity log on SQL: activity keys already handled, and the answers given to
+invokes, for every server process."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from codestream.storage.bulk import insert_new_keys
-from codestream.storage.tables import inbound_activities
+from codestream.storage.tables import inbound_activities, inbound_answers
 
 
 class SqlInboundActivities:
@@ -26,6 +28,24 @@ class SqlInboundActivities:
             self._conn, inbound_activities.c.key, inbound_activities.c.received_at, keys, now
         )
 
+    async def keep_answers(self, answers: Mapping[str, dict[str, Any]], now: int) -> None:
+        if answers:
+            await self._conn.execute(
+                inbound_answers.insert(),
+                [
+                    {"key": key, "answer": answer, "answered_at": now}
+                    for key, answer in answers.items()
+                ],
+            )
+
+    async def answers(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if not keys:
+            return {}
+        query = sa.select(inbound_answers.c.key, inbound_answers.c.answer).where(
+            inbound_answers.c.key.in_(list(keys))
+        )
+        return {row.key: dict(row.answer) for row in await self._conn.execute(query)}
+
     async def forget_before(self, before: int, *, limit: int) -> int:
         oldest = (
             sa.select(inbound_activities.c.key)
@@ -37,5 +57,17 @@ class SqlInboundActivities:
             inbound_activities.delete().where(
                 inbound_activities.c.key.in_(oldest.scalar_subquery())
             )
+        )
+        return int(result.rowcount or 0)
+
+    async def forget_answers_before(self, before: int, *, limit: int) -> int:
+        oldest = (
+            sa.select(inbound_answers.c.key)
+            .where(inbound_answers.c.answered_at < before)
+            .order_by(inbound_answers.c.answered_at)
+            .limit(limit)
+        )
+        result = await self._conn.execute(
+            inbound_answers.delete().where(inbound_answers.c.key.in_(oldest.scalar_subquery()))
         )
         return int(result.rowcount or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
@@ -18,12 +19,19 @@ def _alembic_config() -> AlembicConfig:
     return config
 
 
+UPGRADE_LOCK = 0x0C5D_0002
+"""PostgreSQL advisory lock held while upgrading: servers and workers starting together on
+several hosts upgrade one after the other (the later ones find the schema at head)."""
+
+
 def upgrade_database(url: str) -> str | None:
     """Bring the database to the newest schema; returns the revision it is at.
 
     Raises `DatabaseUnreachable` when it cannot connect."""
     config = _alembic_config()
     with sync_connection(url) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(UPGRADE_LOCK)))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return current_revision(url)

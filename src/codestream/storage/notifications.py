@@ -23,11 +23,22 @@ from codestream.storage.tables import (
 )
 
 
+FLUSH_LOCK = 0x0C5D_0003
+"""PostgreSQL advisory lock held while pending notifications are bundled (one process at a time;
+the outbox's claim locks are per tenant and another key)."""
+
+
 class SqlNotifications:
     """NotificationRepository (domain/notifications.py) on SQL."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+
+    async def lock_flush(self) -> None:
+        """PostgreSQL: a transaction-scoped advisory lock. SQLite: BEGIN IMMEDIATE already
+        serializes every writing transaction."""
+        if self._conn.dialect.name == "postgresql":
+            await self._conn.execute(sa.select(sa.func.pg_advisory_xact_lock(FLUSH_LOCK)))
 
     async def get_settings(self, user_id: str) -> NotificationSettings | None:
         table = notification_settings

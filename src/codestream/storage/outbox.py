@@ -25,8 +25,14 @@ HEADS_PER_QUERY = 1_000
 """Head ids per query in `due_heads` (bounds the statement's parameters)."""
 LATEST_PER_QUERY = 200
 """Conversations per UPDATE in `enqueue_latest` (three parameters each)."""
-DISPATCH_LOCK = 0x0C5D_0001
-"""PostgreSQL advisory lock that serializes claiming (pacing reads and writes the send log)."""
+CLAIM_LOCKS = 0x0C5D_0001
+"""PostgreSQL advisory locks' first key: claiming one tenant's rows takes (CLAIM_LOCKS, hash of
+the tenant id), pacing reads and writes that tenant's send log under it. Two tenants whose ids
+hash alike share a lock, which only makes one wait its turn."""
+_TRY_TENANT_LOCKS = sa.text(
+    "SELECT t FROM unnest(CAST(:tenants AS text[])) AS t"
+    " WHERE pg_try_advisory_xact_lock(:locks, hashtext(t))"
+).bindparams(sa.bindparam("locks", CLAIM_LOCKS))
 
 
 def outbox_item(row: AnyRow) -> OutboxItem:
@@ -56,7 +62,8 @@ def _queued_row(
 
 
 class SqlOutbox:
-    """OutboxRepository on SQL. `queued` says whether this transaction added rows."""
+    """OutboxRepository on SQL. `queued` says whether this transaction added rows (or made
+    claimed rows due again): its commit wakes the delivery workers."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -154,11 +161,14 @@ class SqlOutbox:
         query = outbox.select().where(outbox.c.share_id == share_id).order_by(outbox.c.id)
         return [outbox_item(row) for row in await self._conn.execute(query)]
 
-    async def lock_dispatch(self) -> None:
-        """PostgreSQL: a transaction-scoped advisory lock. SQLite: BEGIN IMMEDIATE already
-        serializes every writing transaction."""
-        if self._conn.dialect.name == "postgresql":
-            await self._conn.execute(sa.select(sa.func.pg_advisory_xact_lock(DISPATCH_LOCK)))
+    async def lock_tenants(self, tenant_ids: Sequence[str]) -> set[str]:
+        """PostgreSQL: transaction-scoped advisory locks, tried without waiting (a tenant
+        another worker is claiming for is left to it). SQLite: BEGIN IMMEDIATE already
+        serializes every writing transaction, so every tenant is ours."""
+        if self._conn.dialect.name != "postgresql" or not tenant_ids:
+            return set(tenant_ids)
+        result = await self._conn.execute(_TRY_TENANT_LOCKS, {"tenants": list(tenant_ids)})
+        return {row[0] for row in result}
 
     @staticmethod
     def _heads() -> sa.Select[Any]:
@@ -376,7 +386,10 @@ class SqlOutbox:
             )
             .returning(outbox.c.id)
         )
-        return len(result.all())
+        released = len(result.all())
+        if released:
+            self.queued = True  # due again at once: other workers may take them
+        return released
 
     async def next_due_at(self) -> int | None:
         when = sa.case(

@@ -3,7 +3,7 @@ delivery worker's pacing reads as sliding windows (delivery/pacing.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,13 +17,26 @@ class SqlSendLog:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def send_times(self, keys: Sequence[str], *, since: int) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {key: [] for key in keys}
-        if not keys:
+    async def send_times(self, horizons: Mapping[str, int]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {key: [] for key in horizons}
+        if not horizons:
             return found
+        # One query for every horizon: an index range per group of keys (pace_key, sent_at).
+        by_since: dict[int, list[str]] = {}
+        for key, since in horizons.items():
+            by_since.setdefault(since, []).append(key)
         query = (
             sa.select(delivery_sends.c.pace_key, delivery_sends.c.sent_at)
-            .where(delivery_sends.c.pace_key.in_(list(keys)), delivery_sends.c.sent_at > since)
+            .where(
+                sa.or_(
+                    *(
+                        sa.and_(
+                            delivery_sends.c.pace_key.in_(keys), delivery_sends.c.sent_at > since
+                        )
+                        for since, keys in by_since.items()
+                    )
+                )
+            )
             .order_by(delivery_sends.c.pace_key, delivery_sends.c.sent_at)
         )
         for key, sent_at in await self._conn.execute(query):

@@ -284,6 +284,16 @@ inbound_activities = sa.Table(
 )
 """Activity ids already handled, so a re-sent activity is handled once, across processes."""
 
+inbound_answers = sa.Table(
+    "inbound_answers",
+    metadata,
+    sa.Column("key", sa.String(600), primary_key=True),
+    sa.Column("answer", sa.JSON, nullable=False),
+    sa.Column("answered_at", sa.BigInteger, nullable=False, index=True),
+)
+"""The answers given to invokes (their status and body), by activity key: a re-sent invoke gets
+the same answer whichever server it reaches. Kept for a short while only (pruning.py)."""
+
 
 # --- Delivery: the durable outbox, shares, and the send log that paces us to Teams' limits ---
 

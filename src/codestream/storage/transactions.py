@@ -78,12 +78,22 @@ async def begin(conn: AsyncConnection, *, read_only: bool = False) -> Driver:
     return driver
 
 
-async def commit(driver: Driver) -> None:
-    """Make the transaction's changes durable."""
+async def commit(driver: Driver, *, notify: str | None = None) -> None:
+    """Make the transaction's changes durable. `notify` (PostgreSQL): a channel to NOTIFY with
+    the commit, sent in the same round trip; listeners hear it only if the commit succeeds."""
     if isinstance(driver, asyncpg.Connection):
+        statement = "COMMIT" if notify is None else f"NOTIFY {notify}; COMMIT"
+        try:
+            status = await driver.execute(statement)
+        except Exception:
+            # The NOTIFY failed (the transaction had failed): its COMMIT never ran.
+            if driver.is_in_transaction() and not driver.is_closed():
+                with contextlib.suppress(Exception):
+                    await driver.execute("ROLLBACK")
+            raise
         # PostgreSQL answers a COMMIT of a transaction in which a statement failed with
         # ROLLBACK, and no error: that must not pass for a success.
-        if await driver.execute("COMMIT") != "COMMIT":
+        if status != "COMMIT":
             raise RuntimeError("the transaction had failed and PostgreSQL rolled it back")
     else:
         await _sqlite(driver.commit(), "COMMIT")

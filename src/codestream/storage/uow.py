@@ -8,6 +8,7 @@ import weakref
 from collections.abc import Callable
 from types import TracebackType
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -18,6 +19,7 @@ from codestream.storage.engine import BUSY_TIMEOUT_MS
 from codestream.storage.inbound import SqlInboundActivities
 from codestream.storage.msteams import SqlMsTeams
 from codestream.storage.notifications import SqlNotifications
+from codestream.storage.notify import OUTBOX_CHANNEL
 from codestream.storage.outbox import SqlOutbox
 from codestream.storage.sendlog import SqlSendLog
 from codestream.storage.shares import SqlShares
@@ -27,7 +29,8 @@ from codestream.storage.teams import SqlRepos, SqlTeams
 class SqlUnitOfWork:
     """UnitOfWork on an async SQLAlchemy engine. Not committed means rolled back.
 
-    `on_queued` is called after a commit that added outbox rows (to wake a delivery worker).
+    `on_queued` is called after a commit that added outbox rows (to wake a delivery worker in
+    this process); on PostgreSQL that commit also NOTIFYs the workers of other processes.
     A `read_only` unit takes no write lock (see `transactions.begin`) and can't write.
     """
 
@@ -123,8 +126,11 @@ class SqlUnitOfWork:
         assert self._conn is not None, "commit() outside `async with`"
         transaction, self._transaction = self._transaction, None
         assert transaction is not None, "commit() twice"
-        await transactions.commit(transaction)
-        if self._on_queued is not None and self.outbox.queued:
+        queued = self.outbox.queued
+        # On PostgreSQL the commit also wakes the workers of other processes (notify.py).
+        notify = OUTBOX_CHANNEL if queued and isinstance(transaction, asyncpg.Connection) else None
+        await transactions.commit(transaction, notify=notify)
+        if self._on_queued is not None and queued:
             self._on_queued()
 
 

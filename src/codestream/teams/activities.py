@@ -159,6 +159,15 @@ class InvokeResponse:
     status: int
     body: Any = None
 
+    def as_json(self) -> dict[str, Any]:
+        """The answer as JSON, to keep it (`from_json` reads it back)."""
+        return {"status": self.status, "body": self.body}
+
+    @classmethod
+    def from_json(cls, kept: dict[str, Any]) -> InvokeResponse:
+        """An answer kept with `as_json`."""
+        return cls(int(kept["status"]), kept.get("body"))
+
 
 def activity_key(activity: Activity) -> str | None:
     """What identifies one delivery of an activity for deduplication: its conversation and id

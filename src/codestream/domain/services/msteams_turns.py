@@ -34,8 +34,12 @@ MAX_GROUP = 128
 """Turns per transaction at most; bounds one transaction's size and one group's wait."""
 
 
+@dataclass(frozen=True)
 class Duplicate:
-    """The answer of a turn whose activity some process handled already."""
+    """The answer of a turn whose activity some process handled already; `answer` is what
+    that turn kept with `Turn.keep_answer` (an invoke's answer), if anything."""
+
+    answer: dict[str, Any] | None = None
 
 
 DUPLICATE = Duplicate()
@@ -48,6 +52,12 @@ class Turn:
     uow: UnitOfWork
     now: int
     queued: list[tuple[NewOutboxItem, int]] = field(default_factory=list)
+    answer: dict[str, Any] | None = None
+
+    def keep_answer(self, answer: dict[str, Any]) -> None:
+        """Keep the answer this turn gives (an invoke's; JSON) with its key, committed with it:
+        a re-sent activity gets it back as `Duplicate.answer`, whichever server it reaches."""
+        self.answer = answer
 
     async def send(self, item: NewOutboxItem, *, ttl_ms: int = REPLY_TTL_MS) -> None:
         """Queue a message; it is stored with the turn and sent once (and only if) it commits."""
@@ -168,19 +178,28 @@ class TurnGroups:
         keys = [waiting.key for waiting in group if waiting.key is not None]
         async with self._uow() as uow:
             new = await uow.inbound.first_times(keys, now) if keys else set()
+            # A repeat's answer as its first turn kept it. On PostgreSQL the insert above waited
+            # for a first turn still committing elsewhere, so its answer is visible here.
+            repeats = [key for key in keys if key not in new]
+            kept = await uow.inbound.answers(repeats) if repeats else {}
             results: list[Any] = []
             queued: list[tuple[NewOutboxItem, int]] = []
+            answers: dict[str, dict[str, Any]] = {}
             for waiting in group:
                 if waiting.key is not None:
                     if waiting.key not in new:
-                        results.append(DUPLICATE)
+                        answer = kept.get(waiting.key, answers.get(waiting.key))
+                        results.append(DUPLICATE if answer is None else Duplicate(answer))
                         continue
                     new.discard(waiting.key)  # the same key twice in one group: once
                 turn = Turn(uow, now)
                 results.append(await waiting.work(turn))
                 queued.extend(turn.queued)
+                if waiting.key is not None and turn.answer is not None:
+                    answers[waiting.key] = turn.answer
             if queued:
                 await uow.outbox.enqueue_many(queued, now=now)
+            await uow.inbound.keep_answers(answers, now)
             await uow.commit()
         return results
 

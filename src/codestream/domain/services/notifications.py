@@ -197,9 +197,8 @@ class Notifications:
         self, uow: UnitOfWork, now: int, *, limit: int = FLUSH_BATCH
     ) -> tuple[int, bool]:
         """As `flush`; also whether `limit` people were due (more may be waiting).
-        Serialized with the delivery worker's claim (`lock_dispatch`), so two processes never
-        bundle the same rows."""
-        await uow.outbox.lock_dispatch()
+        Serialized across processes (`lock_flush`), so two never bundle the same rows."""
+        await uow.notifications.lock_flush()
         queued = 0
         due = await uow.notifications.due_users(now=now, limit=limit)
         for user_id in due:
