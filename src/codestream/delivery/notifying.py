@@ -2,7 +2,8 @@
 
 It runs beside the delivery worker (in the server's process, and in each `codestream worker`).
 Each round is one unit of work that calls `Notifications.flush`, which takes the flush lock
-(`NotificationRepository.lock_flush`), so several notifiers never bundle the same events; the rows it queues wake the delivery worker.
+(`NotificationRepository.lock_flush`), so several notifiers never bundle the same events; the
+rows it queues wake the delivery worker.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ from codestream.storage.tables import (
     notifications_sent,
 )
 
-
 FLUSH_LOCK = 0x0C5D_0003
 """PostgreSQL advisory lock held while pending notifications are bundled (one process at a time;
 the outbox's claim locks are per tenant and another key)."""
