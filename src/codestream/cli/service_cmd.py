@@ -186,6 +186,10 @@ def _start_all(
             f"{problem}; nothing was started. Stop that program, or pick another port: "
             "codestream config set apiServer.port 12080"
         )
+    if all(ServiceState.read(dirs.pid_file(s)).pid is None for s in (API, WORKER)):
+        from codestream.cli.process_setup import clear_metrics
+
+        clear_metrics(config)  # nothing runs: no process's counters are lost
     pids: dict[Service, int] = {}
     for service in pending:
         pid_file = dirs.pid_file(service)

@@ -38,7 +38,13 @@ def worker(
 
     On a signal it finishes the sends in flight, gives back the rows it claimed and exits 0.
     """
+    from codestream.cli.process_setup import log_format, share_metrics
+
     config = load(ctx)
+    share_metrics(config)  # before prometheus-client is imported (by the connector)
+    from codestream.observability.logs import configure_logging
+
+    configure_logging(log_format(config))
     try:
         asyncio.run(_run(config, worker_id, int(lease_seconds * 1000), batch, idle_sleep))
     except CodeStreamError as exc:

@@ -276,4 +276,9 @@ TIMEOUT_SECONDS: Final = _simple(
 CONNECTIONS: Final = _simple(
     "a whole number from 1 to 100000", lambda v: _is_int(v) and 1 <= v <= 100_000
 )
+LOG_FORMAT: Final = _simple('"text" or "json"', lambda v: v in ("text", "json"))
+URL_PATH: Final = _simple(
+    'a path starting with "/" like "/metrics"',
+    lambda v: isinstance(v, str) and bool(re.fullmatch(r"/[A-Za-z0-9._~/-]*", v)) and v != "/",
+)
 DATE: Final = Kind("an ISO date like 2027-05-31", ANY.why)  # `codestream doctor` reads it

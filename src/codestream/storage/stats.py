@@ -1,4 +1,5 @@
-"""Read-only numbers about the delivery outbox, for `codestream status` and `codestream doctor`."""
+"""Read-only numbers about the delivery outbox, for `codestream status`, `codestream doctor` and
+the server's `/metrics` (`outbox_snapshot`, on the server's async engine)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.config import mask_url_password
 from codestream.domain.outbox import DeliveryStatus
@@ -18,12 +21,21 @@ from codestream.storage.tables import outbox
 __all__ = [
     "DatabaseUnavailable",
     "Failure",
+    "LastError",
+    "OutboxSummary",
     "oldest_failure",
     "oldest_waiting",
     "outbox_depth",
+    "outbox_snapshot",
+    "outbox_summary",
 ]
 
 _DONE = (DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value)
+_WAITING = (
+    DeliveryStatus.QUEUED.value,
+    DeliveryStatus.RETRYING.value,
+    DeliveryStatus.SENDING.value,
+)
 
 
 class DatabaseUnavailable(Exception):
@@ -104,4 +116,97 @@ def oldest_failure(url: str, *, since: int = 0) -> Failure | None:
             modified_at=row.modified_at,
             last_error=row.last_error,
             failed_count=count,
+        )
+
+
+@dataclass(frozen=True)
+class LastError:
+    """The most recent error of a row still waiting (retrying) or given up (failed)."""
+
+    id: int
+    kind: str
+    status: str
+    error: str
+    at: int  # ms since the epoch: when the error was recorded
+    next_attempt_at: int | None  # None when the row has failed for good
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    """The outbox at one moment: rows by status and kind, the oldest waiting, the last error."""
+
+    rows: dict[tuple[str, str], int]  # (status, kind) -> rows
+    oldest_waiting_at: int | None  # ms since the epoch
+    last_error: LastError | None
+
+    def by_status(self) -> dict[str, int]:
+        """Rows per status, every status present (0 when none)."""
+        counts = dict.fromkeys((s.value for s in DeliveryStatus), 0)
+        for (status, _kind), count in self.rows.items():
+            counts[status] = counts.get(status, 0) + count
+        return counts
+
+
+def _summary_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    counts = sa.select(outbox.c.status, outbox.c.kind, sa.func.count()).group_by(
+        outbox.c.status, outbox.c.kind
+    )
+    oldest = sa.select(sa.func.min(outbox.c.created_at)).where(outbox.c.status.in_(_WAITING))
+    last = (
+        sa.select(
+            outbox.c.id,
+            outbox.c.kind,
+            outbox.c.status,
+            outbox.c.last_error,
+            outbox.c.modified_at,
+            outbox.c.next_attempt_at,
+        )
+        .where(
+            outbox.c.last_error.is_not(None),
+            outbox.c.status.in_((DeliveryStatus.RETRYING.value, DeliveryStatus.FAILED.value)),
+        )
+        .order_by(outbox.c.modified_at.desc(), outbox.c.id.desc())
+        .limit(1)
+    )
+    return counts, oldest, last
+
+
+def _summary(counts: Any, oldest: Any, last: Any) -> OutboxSummary:
+    error = None
+    if last is not None:
+        retrying = last.status == DeliveryStatus.RETRYING.value
+        error = LastError(
+            id=last.id,
+            kind=last.kind,
+            status=last.status,
+            error=last.last_error,
+            at=last.modified_at,
+            next_attempt_at=last.next_attempt_at if retrying else None,
+        )
+    return OutboxSummary(
+        rows={(status, kind): int(count) for status, kind, count in counts},
+        oldest_waiting_at=int(oldest) if oldest is not None else None,
+        last_error=error,
+    )
+
+
+def outbox_summary(url: str) -> OutboxSummary:
+    """The outbox's summary, read on a short-lived connection (the CLI)."""
+    counts, oldest, last = _summary_queries()
+    with _connect(url) as conn:
+        return _summary(
+            conn.execute(counts).all(),
+            conn.execute(oldest).scalar_one(),
+            conn.execute(last).one_or_none(),
+        )
+
+
+async def outbox_snapshot(engine: AsyncEngine) -> OutboxSummary:
+    """The outbox's summary on the server's engine (read at each scrape of `/metrics`)."""
+    counts, oldest, last = _summary_queries()
+    async with engine.connect() as conn:
+        return _summary(
+            (await conn.execute(counts)).all(),
+            (await conn.execute(oldest)).scalar_one(),
+            (await conn.execute(last)).one_or_none(),
         )

@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from codestream import __version__
 from codestream.bot.handler import AcknowledgingHandler, ActivityHandler
 from codestream.config import Config
+from codestream.config.settings import value_of
 from codestream.delivery.runner import BackgroundWorker
 from codestream.domain.clock import Clock, system_clock
 from codestream.passwords import BlockingHasher, HashingCapacity
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
+from codestream.storage.stats import outbox_snapshot
 from codestream.web import msteams_conversations, msteams_share
 from codestream.web.api import accounts, codemarks, lifecycle, msteams_links, shares, teams
 from codestream.web.bot_endpoint import PATH as BOT_PATH
@@ -30,6 +32,7 @@ from codestream.web.errors import install_error_handlers
 from codestream.web.fastpath import FastPathApp
 from codestream.web.health import health_router
 from codestream.web.limits import BodySizeLimit
+from codestream.web.metrics import HttpMetrics, OutboxNumbers, metrics_router
 from codestream.web.pages import account as account_pages
 from codestream.web.pages import codemark_page, msteams_signin, team_admin
 from codestream.web.pages import routes as pages
@@ -134,6 +137,12 @@ def create_app(
     app.state.ctx = WebContext(config=config, services=runtime.services)
     install_error_handlers(app)
     app.include_router(health_router(readiness))
+    if value_of(config.document, "metrics.enabled"):
+
+        async def read_outbox() -> OutboxNumbers:
+            return await outbox_snapshot(db)
+
+        app.include_router(metrics_router(value_of(config.document, "metrics.path"), read_outbox))
     app.include_router(accounts.router, prefix="/api/v1")
     app.include_router(teams.router, prefix="/api/v1")
     app.include_router(codemarks.router, prefix="/api/v1")
@@ -148,4 +157,5 @@ def create_app(
     app.include_router(team_admin.router)
     app.include_router(codemark_page.router)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(HttpMetrics)
     return app
