@@ -56,15 +56,21 @@ async def _run(
 ) -> None:
     import httpx
 
+    from codestream.domain.clock import system_clock
+    from codestream.storage.credential_waits import retry_credential_waits
     from codestream.storage.engine import create_engine
     from codestream.storage.migrate import upgrade_database
     from codestream.teams.settings import bot_settings
+    from codestream.teams.tokens import TOKEN_ERROR_PREFIXES
     from codestream.wiring import build_runtime
 
     if bot_settings(config.msteams) is None:
         fail("no Teams bot is configured (integrations.msteams); there is nothing to deliver to")
     await asyncio.to_thread(upgrade_database, config.database_url)
     engine = create_engine(config.database_url, pool_size=4)
+    retried = await retry_credential_waits(engine, system_clock(), TOKEN_ERROR_PREFIXES)
+    if retried:  # the config may have been fixed since they failed
+        console.print(f"{retried} outbox rows that waited on a token error are retried now")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

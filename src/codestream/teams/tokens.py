@@ -15,6 +15,9 @@ from codestream.teams.token_errors import explain_token_error
 
 REFRESH_MARGIN = 300.0
 TOKEN_TIMEOUT = 15.0
+TOKEN_ERROR_PREFIXES = ("the token endpoint ", "cannot reach the token endpoint ")
+"""How every TokenError's message starts: an outbox row whose last error starts so waits on our
+credentials (or the token endpoint), not on Teams; a restart after a config fix retries it."""
 
 
 class TokenError(Exception):

@@ -20,9 +20,11 @@ from codestream.config.settings import value_of
 from codestream.delivery.runner import BackgroundWorker
 from codestream.domain.clock import Clock, system_clock
 from codestream.passwords import BlockingHasher, HashingCapacity
+from codestream.storage.credential_waits import retry_credential_waits
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.storage.stats import outbox_snapshot
+from codestream.teams.tokens import TOKEN_ERROR_PREFIXES
 from codestream.web import msteams_conversations, msteams_share
 from codestream.web.api import accounts, codemarks, lifecycle, msteams_links, shares, teams
 from codestream.web.bot_endpoint import PATH as BOT_PATH
@@ -50,6 +52,13 @@ API_DESCRIPTION = """\
 CodeStream On-Prem REST API. Authenticate with `Authorization: Bearer <token>`; get a token from
 `POST /api/v1/login`. Errors are JSON: `{"error": {"code": "...", "message": "..."}}`.
 """
+
+
+async def _retry_credential_waits(engine: AsyncEngine, clock: Clock) -> None:
+    """Rows that waited on a token error go now: the config may have been fixed."""
+    retried = await retry_credential_waits(engine, clock(), TOKEN_ERROR_PREFIXES)
+    if retried:
+        log.info("%d outbox rows that waited on a token error are retried now", retried)
 
 
 def create_app(
@@ -104,6 +113,7 @@ def create_app(
         if migrate:
             await asyncio.to_thread(upgrade_database, config.database_url)
         if delivery is not None:
+            await _retry_credential_waits(db, clock)
             delivery.start()
         if freeze_startup_objects:
             gc.collect()
