@@ -21,6 +21,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from codestream.observability import metrics
+from codestream.observability.context import new_request_id, reset_request_id, set_request_id
 
 
 class OutboxNumbers(Protocol):
@@ -88,7 +89,9 @@ def metrics_router(path: str, read_outbox: OutboxReader) -> APIRouter:
 
 class HttpMetrics:
     """ASGI middleware: counts each HTTP request by its route's template (`/c/{id}`, never the
-    raw path, so the label set stays small), method and status, and times it."""
+    raw path, so the label set stays small), method and status, and times it. Each request runs
+    under a new request id (`observability/context.py`): the outbox rows it queues (a share)
+    and its log lines carry it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -106,8 +109,10 @@ class HttpMetrics:
                 status = message["status"]
             await send(message)
 
+        token = set_request_id(new_request_id())
         try:
             await self.app(scope, receive, record_status)
         finally:
+            reset_request_id(token)
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             metrics.http_request(route, scope["method"], status, time.perf_counter() - started)
