@@ -3,7 +3,7 @@ the server's `/metrics` (`outbox_snapshot`, on the server's async engine)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +19,12 @@ from codestream.storage.engine import create_sync_engine, is_sqlite
 from codestream.storage.tables import outbox
 
 __all__ = [
+    "ChannelDelivery",
     "DatabaseUnavailable",
     "Failure",
     "LastError",
     "OutboxSummary",
+    "channel_deliveries",
     "oldest_failure",
     "oldest_waiting",
     "outbox_depth",
@@ -210,3 +212,59 @@ async def outbox_snapshot(engine: AsyncEngine) -> OutboxSummary:
             (await conn.execute(oldest)).scalar_one(),
             (await conn.execute(last)).one_or_none(),
         )
+
+
+@dataclass(frozen=True)
+class ChannelDelivery:
+    """How messages to one channel (its posts and the replies in its threads) fared lately."""
+
+    last_sent_at: int | None  # ms since the epoch; None: nothing sent in the last 7 days
+    last_error: str | None
+    last_error_at: int | None
+    waiting: int
+
+
+async def channel_deliveries(
+    engine: AsyncEngine, channel_ids: Sequence[str]
+) -> dict[str, ChannelDelivery]:
+    """Per channel: the last message sent, the newest error, the messages still on their way."""
+    found: dict[str, ChannelDelivery] = {}
+    async with engine.connect() as conn:
+        for channel_id in channel_ids:
+            in_channel = sa.or_(
+                outbox.c.conversation_id == channel_id,
+                outbox.c.conversation_id.startswith(f"{channel_id};messageid=", autoescape=True),
+            )
+            sent = (
+                await conn.execute(
+                    sa.select(sa.func.max(outbox.c.sent_at)).where(
+                        in_channel, outbox.c.status == DeliveryStatus.SENT.value
+                    )
+                )
+            ).scalar_one()
+            waiting = (
+                await conn.execute(
+                    sa.select(sa.func.count()).where(in_channel, outbox.c.status.in_(_WAITING))
+                )
+            ).scalar_one()
+            error = (
+                await conn.execute(
+                    sa.select(outbox.c.last_error, outbox.c.modified_at)
+                    .where(
+                        in_channel,
+                        outbox.c.last_error.is_not(None),
+                        outbox.c.status.in_(
+                            (DeliveryStatus.RETRYING.value, DeliveryStatus.FAILED.value)
+                        ),
+                    )
+                    .order_by(outbox.c.modified_at.desc())
+                    .limit(1)
+                )
+            ).one_or_none()
+            found[channel_id] = ChannelDelivery(
+                last_sent_at=int(sent) if sent is not None else None,
+                last_error=error.last_error if error is not None else None,
+                last_error_at=int(error.modified_at) if error is not None else None,
+                waiting=int(waiting),
+            )
+    return found

@@ -96,6 +96,15 @@ class ConnectorClient:
         self._tokens = tokens
         self._allowed = allowed_origins
 
+    async def token_problem(self) -> str | None:
+        """Whether we can get a token now (from the cache, or from the token endpoint): None when
+        we can, else why not (the token endpoint's explanation; no secret in it)."""
+        try:
+            await self._tokens.get()
+        except TokenError as exc:
+            return str(exc)
+        return None
+
     def check_service_url(self, service_url: str) -> str:
         """The serviceUrl without its trailing slash, if we may send our token there: its
         scheme, host and port (the scheme's default when absent) are an allowed origin."""

@@ -23,20 +23,20 @@ from codestream.passwords import BlockingHasher, HashingCapacity
 from codestream.storage.credential_waits import retry_credential_waits
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
-from codestream.storage.stats import outbox_snapshot
+from codestream.storage.stats import channel_deliveries, outbox_snapshot
 from codestream.teams.tokens import TOKEN_ERROR_PREFIXES
 from codestream.web import msteams_conversations, msteams_share
 from codestream.web.api import accounts, codemarks, lifecycle, msteams_links, shares, teams
 from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
-from codestream.web.context import WebContext
+from codestream.web.context import TeamsHealthSources, WebContext
 from codestream.web.errors import install_error_handlers
 from codestream.web.fastpath import FastPathApp
 from codestream.web.health import health_router
 from codestream.web.limits import BodySizeLimit
 from codestream.web.metrics import HttpMetrics, OutboxNumbers, metrics_router
 from codestream.web.pages import account as account_pages
-from codestream.web.pages import codemark_page, msteams_signin, team_admin
+from codestream.web.pages import codemark_page, msteams_health, msteams_signin, team_admin
 from codestream.web.pages import routes as pages
 from codestream.wiring import build_runtime
 
@@ -144,7 +144,14 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.ctx = WebContext(config=config, services=runtime.services)
+    app.state.ctx = WebContext(
+        config=config,
+        services=runtime.services,
+        teams_health=TeamsHealthSources(
+            channel_deliveries=lambda ids: channel_deliveries(db, ids),
+            token_problem=runtime.connector.token_problem if runtime.connector else None,
+        ),
+    )
     install_error_handlers(app)
     app.include_router(health_router(readiness))
     if value_of(config.document, "metrics.enabled"):
@@ -165,6 +172,7 @@ def create_app(
     app.include_router(msteams_signin.router)
     app.include_router(account_pages.router)
     app.include_router(team_admin.router)
+    app.include_router(msteams_health.router)
     app.include_router(codemark_page.router)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(HttpMetrics)
