@@ -107,6 +107,22 @@ def test_a_wrong_secret_is_explained_counted_shown_and_retried_after_the_fix(
         assert _sample(metrics, "codestream_delivery_rows_claimed_total") >= 3
         assert _sample(metrics, "codestream_outbox_rows", status="retrying", kind="share") == 3
 
+        # The server logs JSON too, uvicorn's access log included, with secrets masked.
+        httpx.get(f"http://127.0.0.1:{port}/healthz?token=hunter2-secret-value", timeout=10)
+        api_log = home / ".codestream" / "logs" / "api.log"
+        api_entries = _until(
+            lambda: [
+                json.loads(line)
+                for line in api_log.read_text().splitlines()
+                if line.startswith("{") and "/healthz" in line
+            ],
+            10,
+            "the access log line",
+        )
+        assert api_entries[0]["logger"] == "uvicorn.access"
+        assert "token=***" in api_entries[0]["message"]
+        assert "hunter2" not in api_log.read_text()
+
         status = cs("status")
         assert status.exit_code == 0, status.output
         assert "Outbox: 3 waiting (queued 0, sending 0, retrying 3)" in status.output

@@ -15,7 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from codestream.domain.outbox import DeliveryStatus
 from codestream.storage.tables import outbox
+from support.api import Api
 from support.bots import BotWorld, start_bot_world
+from support.connected_channels import connect_channel
 
 WRONG_SECRET = "not-the-bots-secret-0123456789"
 
@@ -174,3 +176,44 @@ async def test_a_throttled_send_is_logged_with_its_reason_and_next_attempt(
     assert sample(after, "codestream_teams_retry_after_seconds_total") - sample(
         before, "codestream_teams_retry_after_seconds_total"
     ) == pytest.approx(1.0)
+
+
+async def test_a_share_through_the_api_names_its_request_on_the_row_and_its_send(
+    bot_world: BotWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = bot_world
+    caplog.set_level(logging.INFO, logger="codestream")
+    await world.emu.driver.install_bot(world.bot, world.team, by=world.alice)
+    api = Api(world.app_client, world.operator)
+    alice = await api.sign_up("alice")
+    team = await api.create_team(alice, "Plant Eaters")
+    codemark = await api.create_codemark(alice, team["id"])
+    channel = await connect_channel(
+        world.uows.engine,
+        team_id=team["id"],
+        user_id=alice.id,
+        service_url=world.service_url,
+        tenant_id=world.tenant.id,
+        msteams_team_id=world.team.id,
+        channel_id=world.channel.id,
+    )
+    world.emu.emulator.faults.add("create_conversation", status=503, count=1)
+    shared = await world.app_client.post(
+        f"/api/v1/codemarks/{codemark['id']}/shares",
+        json={"provider": "msteams", "channelIds": [channel.channel_id]},
+        headers=alice.headers,
+    )
+    assert shared.status_code == 202, shared.text
+
+    async def share_sent() -> bool:
+        rows = [r for r in await outbox_rows(world) if r.kind == "codemark_share"]
+        return bool(rows) and rows[0].status == DeliveryStatus.SENT.value
+
+    await until(share_sent)
+    (row,) = [r for r in await outbox_rows(world) if r.kind == "codemark_share"]
+    assert row.request_id
+    failed = [r for r in caplog.records if f"outbox row {row.id} " in r.getMessage()]
+    assert len(failed) == 1
+    assert failed[0].request_id == row.request_id  # type: ignore[attr-defined]
+    others = {r.request_id for r in await outbox_rows(world) if r.id != row.id}
+    assert row.request_id not in others
