@@ -9,12 +9,15 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
+from codestream.config import config_from_document, new_document
 from codestream.domain.outbox import DeliveryStatus
 from codestream.storage.tables import outbox
+from codestream.web.app import create_app
 from support.api import Api
 from support.bots import BotWorld, start_bot_world
 from support.connected_channels import connect_channel
@@ -217,3 +220,25 @@ async def test_a_share_through_the_api_names_its_request_on_the_row_and_its_send
     assert failed[0].request_id == row.request_id  # type: ignore[attr-defined]
     others = {r.request_id for r in await outbox_rows(world) if r.id != row.id}
     assert row.request_id not in others
+
+
+@pytest.mark.parametrize(
+    ("metrics_block", "served_at", "absent_at"),
+    [({"path": "/internal/prometheus"}, "/internal/prometheus", "/metrics"),
+     ({"enabled": False}, None, "/metrics")],
+)  # fmt: skip
+async def test_the_config_says_whether_and_where_metrics_are_served(
+    sqlite_url: str, metrics_block: dict[str, Any], served_at: str | None, absent_at: str
+) -> None:
+    document = new_document("https://codestream.example.com")
+    document["metrics"] = metrics_block
+    config = config_from_document(document, environ={"CS_DATABASE_URL": sqlite_url})
+    app = create_app(config, migrate=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as client:
+        if served_at is not None:
+            page = await client.get(served_at)
+            assert page.status_code == 200
+            assert "codestream_outbox_rows" in page.text
+        assert (await client.get(absent_at)).status_code == 404
