@@ -150,6 +150,8 @@ def test_a_wrong_secret_is_explained_counted_shown_and_retried_after_the_fix(
 
         _until(sent, 20, "the three rows sent after the restart, long before their backoff")
         assert "retried now" in worker_log.read_text()
+        for line in worker_log.read_text().splitlines():  # JSON, but for the start banners
+            assert line.startswith("{") or "codestream worker (pid file" in line, line
         assert cs("stop").exit_code == 0
     finally:
         kill_all(home)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 
 import typer
 
-from codestream.cli.output import console, fail
+from codestream.cli.output import fail
 from codestream.cli.runtime import load
 from codestream.config import Config
 from codestream.errors import CodeStreamError
@@ -69,8 +70,9 @@ async def _run(
     await asyncio.to_thread(upgrade_database, config.database_url)
     engine = create_engine(config.database_url, pool_size=4)
     retried = await retry_credential_waits(engine, system_clock(), TOKEN_ERROR_PREFIXES)
+    log = logging.getLogger("codestream.delivery")  # in the format of logging.format
     if retried:  # the config may have been fixed since they failed
-        console.print(f"{retried} outbox rows that waited on a token error are retried now")
+        log.info("%d outbox rows that waited on a token error are retried now", retried)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -82,12 +84,15 @@ async def _run(
             ).delivery
             assert delivery is not None  # a bot is configured
             name = delivery.worker_id
-            console.print(f"delivery worker {name} started")
+            log.info("delivery worker %s started", name)
             await delivery.run_forever(stop, idle_sleep=idle_sleep, limit=batch)
             stats = delivery.stats
-            console.print(
-                f"delivery worker {name} stopped: {stats.sent} sent, {stats.retried} retried, "
-                f"{stats.failed} failed"
+            log.info(
+                "delivery worker %s stopped: %d sent, %d retried, %d failed",
+                name,
+                stats.sent,
+                stats.retried,
+                stats.failed,
             )
     finally:
         await engine.dispose()
