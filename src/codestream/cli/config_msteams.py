@@ -8,7 +8,6 @@ the old config in place.
 from __future__ import annotations
 
 import copy
-import datetime
 import json
 import re
 import sys
@@ -26,6 +25,7 @@ from codestream.config import (
     validate_document,
     write_document,
 )
+from codestream.config.checks import parse_expiry
 
 __all__ = ["BLOCK", "EXPIRES_KEY", "is_guid", "msteams", "parse_expiry"]
 
@@ -38,18 +38,6 @@ _GUID_EXAMPLE: Final = "like 0a1b2c3d-1111-2222-3333-444455556666"
 def is_guid(value: str) -> bool:
     """Whether `value` is a GUID in its usual 8-4-4-4-12 hex form."""
     return bool(_GUID.fullmatch(value))
-
-
-def parse_expiry(value: str) -> datetime.date | None:
-    """An ISO date (`2027-05-31`, or a date-time, whose date is taken), or None if it isn't one."""
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return datetime.datetime.fromisoformat(value).date()
-    except ValueError:
-        return None
 
 
 def _check_guid(option: str, value: str, where: str) -> None:

@@ -31,11 +31,15 @@ def serve(
 
     Slow clients are bounded by apiServer.headerTimeoutSeconds and apiServer.maxConnections.
     """
+    from codestream.cli.process_setup import log_format, share_metrics
     from codestream.storage.migrate import upgrade_database
+
+    config = load(ctx)
+    share_metrics(config)  # before prometheus-client is imported (by the app)
+
     from codestream.web.app import create_app
     from codestream.web.serving import ServerLimits, serve_app
 
-    config = load(ctx)
     bind_host = host or config.api_host
     bind_port = port or config.api_port
     ensure_port_free(bind_host, bind_port)
@@ -59,6 +63,7 @@ def serve(
         limits=ServerLimits.from_config(config),
         ssl_certfile=str(config.ssl_certfile) if config.ssl_certfile else None,
         ssl_keyfile=str(config.ssl_keyfile) if config.ssl_keyfile else None,
+        log_format=log_format(config),
     )
 
 

@@ -186,6 +186,10 @@ def _start_all(
             f"{problem}; nothing was started. Stop that program, or pick another port: "
             "codestream config set apiServer.port 12080"
         )
+    if all(ServiceState.read(dirs.pid_file(s)).pid is None for s in (API, WORKER)):
+        from codestream.cli.process_setup import clear_metrics
+
+        clear_metrics(config)  # nothing runs: no process's counters are lost
     pids: dict[Service, int] = {}
     for service in pending:
         pid_file = dirs.pid_file(service)
@@ -301,27 +305,76 @@ def restart(
         raise typer.Exit(1)
 
 
-def _outbox_line(config: Config) -> str:
-    from codestream.storage.stats import DatabaseUnavailable, oldest_failure, oldest_waiting
-    from codestream.storage.stats import outbox_depth as depth
+def _clock(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _outbox_lines(config: Config) -> list[str]:
+    """The outbox by status, its oldest waiting row's age and its last error."""
+    from codestream.storage.stats import DatabaseUnavailable, oldest_failure, outbox_summary
 
     try:
-        waiting = depth(config.database_url)
-        oldest = oldest_waiting(config.database_url)
+        summary = outbox_summary(config.database_url)
         failure = oldest_failure(config.database_url)
     except DatabaseUnavailable as exc:
-        return f"Outbox: unknown ({exc})"
-    line = f"Outbox: {waiting} waiting"
-    if oldest is not None:
-        line += f" (oldest queued {uptime(oldest / 1000)} ago)"
+        return [f"Outbox: unknown ({exc})"]
+    counts = summary.by_status()
+    waiting = counts["queued"] + counts["sending"] + counts["retrying"]
+    line = (
+        f"Outbox: {waiting} waiting (queued {counts['queued']}, sending {counts['sending']}, "
+        f"retrying {counts['retrying']}); {counts['sent']} sent, {counts['failed']} failed "
+        "in the last 7 days"
+    )
+    if summary.oldest_waiting_at is not None:
+        line += f"; oldest waiting queued {uptime(summary.oldest_waiting_at / 1000)} ago"
     if failure is not None:
-        when = datetime.fromtimestamp(failure.created_at / 1000, UTC).strftime("%Y-%m-%d %H:%M")
-        line += f"; {failure.failed_count} failed, oldest from {when} UTC"
-    return line
+        line += f"; oldest failure from {_clock(failure.created_at)}"
+    lines = [line]
+    last = summary.last_error
+    if last is not None:
+        when = f"at {_clock(last.at)}"
+        if last.next_attempt_at is not None:
+            wait = max(0.0, last.next_attempt_at / 1000 - time.time())
+            after = f"next attempt at {_clock(last.next_attempt_at)} (in {wait:.0f} s)"
+        else:
+            after = "not retried (failed)"
+        lines.append(
+            f"Last error: outbox row {last.id} ({last.kind}) {when}: {last.error}; {after}"
+        )
+    return lines
+
+
+def _answering_server(config: Config) -> str | None:
+    """What `/readyz` on the configured port says ("ready", or the reason it is not), or None
+    when nothing answers there like our server: it finds a server whoever started it."""
+    import httpx
+
+    from codestream.cli.processes import probe_host
+
+    scheme = "https" if config.ssl_certfile else "http"
+    host = probe_host(config.api_host)
+    netloc = f"[{host}]" if ":" in host else host
+    try:
+        # Our own server on loopback, maybe with a self-signed certificate: only its answer
+        # to /readyz is read.
+        response = httpx.get(
+            f"{scheme}://{netloc}:{config.api_port}/readyz",
+            timeout=2.0,
+            verify=False,  # noqa: S501
+        )
+        body = response.json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get("status") not in ("ready", "unavailable"):
+        return None
+    return "ready" if body["status"] == "ready" else f"not ready: {body.get('reason', '?')}"
 
 
 def status(ctx: typer.Context, leave_database: LeaveDatabase = False) -> None:
-    """Show the services' pids, uptime and URLs, and how many messages wait in the outbox.
+    """Show the services' pids, uptime and URLs, the outbox by status and its last error.
+
+    An API server that answers /readyz on the configured port counts as running, whoever
+    started it.
 
     Exits 0 when every service runs, 3 when one does not.
     """
@@ -332,6 +385,15 @@ def status(ctx: typer.Context, leave_database: LeaveDatabase = False) -> None:
         state = ServiceState.read(dirs.pid_file(service))
         if state.pid is not None:
             _say(f"{service.title}: running, pid {state.pid}, up {uptime(state.started_at)}")
+        elif (
+            service is API
+            and config is not None
+            and (answer := _answering_server(config)) is not None
+        ):
+            _say(
+                f"{service.title}: running, not started by `codestream start` (no pid file); "
+                f"/readyz on port {config.api_port}: {answer}"
+            )
         elif service is WORKER and (skipped := _worker_skipped(ctx, config)):
             _say(f"{service.title}: not run ({skipped})")
         else:
@@ -344,7 +406,8 @@ def status(ctx: typer.Context, leave_database: LeaveDatabase = False) -> None:
         _say(f"Local URL: {local}")
         _say(f"Public URL: {config.public_api_url}")
         _say(f"Messaging endpoint: {config.public_api_url}/no-auth/provider-action/msteams")
-        _say(_outbox_line(config))
+        for line in _outbox_lines(config):
+            _say(line)
         _database_note(config, leave_database)
     _say(f"Logs: {dirs.logs}")
     if not running:

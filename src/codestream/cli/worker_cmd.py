@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 
 import typer
 
-from codestream.cli.output import console, fail
+from codestream.cli.output import fail
 from codestream.cli.runtime import load
 from codestream.config import Config
 from codestream.errors import CodeStreamError
@@ -38,7 +39,13 @@ def worker(
 
     On a signal it finishes the sends in flight, gives back the rows it claimed and exits 0.
     """
+    from codestream.cli.process_setup import log_format, share_metrics
+
     config = load(ctx)
+    share_metrics(config)  # before prometheus-client is imported (by the connector)
+    from codestream.observability.logs import configure_logging
+
+    configure_logging(log_format(config))
     try:
         asyncio.run(_run(config, worker_id, int(lease_seconds * 1000), batch, idle_sleep))
     except CodeStreamError as exc:
@@ -50,15 +57,22 @@ async def _run(
 ) -> None:
     import httpx
 
+    from codestream.domain.clock import system_clock
+    from codestream.storage.credential_waits import retry_credential_waits
     from codestream.storage.engine import create_engine
     from codestream.storage.migrate import upgrade_database
     from codestream.teams.settings import bot_settings
+    from codestream.teams.tokens import TOKEN_ERROR_PREFIXES
     from codestream.wiring import build_runtime
 
     if bot_settings(config.msteams) is None:
         fail("no Teams bot is configured (integrations.msteams); there is nothing to deliver to")
     await asyncio.to_thread(upgrade_database, config.database_url)
     engine = create_engine(config.database_url, pool_size=4)
+    retried = await retry_credential_waits(engine, system_clock(), TOKEN_ERROR_PREFIXES)
+    log = logging.getLogger("codestream.delivery")  # in the format of logging.format
+    if retried:  # the config may have been fixed since they failed
+        log.info("%d outbox rows that waited on a token error are retried now", retried)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -69,15 +83,18 @@ async def _run(
             delivery, notifier = runtime.delivery, runtime.notifier
             assert delivery is not None  # a bot is configured
             name = delivery.worker_id
-            console.print(f"delivery worker {name} started")
+            log.info("delivery worker %s started", name)
             await asyncio.gather(
                 delivery.run_forever(stop, idle_sleep=idle_sleep, limit=batch),
                 *([notifier.run_forever(stop)] if notifier is not None else []),
             )
             stats = delivery.stats
-            console.print(
-                f"delivery worker {name} stopped: {stats.sent} sent, {stats.retried} retried, "
-                f"{stats.failed} failed"
+            log.info(
+                "delivery worker %s stopped: %d sent, %d retried, %d failed",
+                name,
+                stats.sent,
+                stats.retried,
+                stats.failed,
             )
     finally:
         await engine.dispose()

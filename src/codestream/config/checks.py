@@ -7,6 +7,7 @@ keys are never echoed; a URL's password is masked before it is quoted.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import json
 import re
@@ -283,4 +284,22 @@ PER_HOUR: Final = _simple("a whole number from 1 to 1000", lambda v: _is_int(v) 
 MINUTES: Final = _simple(
     "a number of minutes from 0 to 1440", lambda v: _is_number(v) and 0 <= v <= 1440
 )
+LOG_FORMAT: Final = _simple('"text" or "json"', lambda v: v in ("text", "json"))
+URL_PATH: Final = _simple(
+    'a path starting with "/" like "/metrics"',
+    lambda v: isinstance(v, str) and bool(re.fullmatch(r"/[A-Za-z0-9._~/-]*", v)) and v != "/",
+)
 DATE: Final = Kind("an ISO date like 2027-05-31", ANY.why)  # `codestream doctor` reads it
+
+
+def parse_expiry(value: str) -> datetime.date | None:
+    """An ISO date (`2027-05-31`, or a date-time, whose date is taken), or None if it isn't one
+    (`botAppPasswordExpiresAt`)."""
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.datetime.fromisoformat(value).date()
+    except ValueError:
+        return None

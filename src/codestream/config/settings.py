@@ -328,6 +328,34 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "codemark's Teams threads within this many minutes (they see it there).",
         default=10,
     ),
+    Setting(
+        "metrics.enabled",
+        checks.BOOLEAN,
+        "Serve Prometheus metrics from the API server (on `metrics.path`); the shipped nginx "
+        "bastion does not pass it on, scrape the API server's own port.",
+        default=True,
+    ),
+    Setting(
+        "metrics.path",
+        checks.URL_PATH,
+        "Where the API server serves its Prometheus metrics.",
+        default="/metrics",
+    ),
+    Setting(
+        "metrics.multiprocessDirectory",
+        checks.TEXT,
+        "A directory `codestream serve` and `codestream worker` on this host share, so the "
+        "server's metrics add up the workers' (prometheus-client's multiprocess mode); "
+        "`codestream start` empties it.",
+        shown_default="~/.codestream/run/metrics",
+    ),
+    Setting(
+        "logging.format",
+        checks.LOG_FORMAT,
+        '"text" (one readable line per event) or "json" (one JSON object a line: timestamp, '
+        "level, logger, message, request_id, ...) for `codestream serve` and `codestream worker`.",
+        default="text",
+    ),
 )
 
 _BY_PATH: Final[Mapping[str, Setting]] = {s.path: s for s in SETTINGS}

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
+from codestream.delivery.failure_log import FailureLog
 from codestream.delivery.leases import DEFAULT_LEASE_MS, LeaseLost, Leases
 from codestream.delivery.pacing import (
     HORIZON_MS,
@@ -63,6 +64,8 @@ from codestream.delivery.retry import RetryPolicy, after_error
 from codestream.domain.clock import Clock, system_clock
 from codestream.domain.outbox import Operation, OutboxItem
 from codestream.domain.ports import UnitOfWork
+from codestream.observability import metrics
+from codestream.observability.context import reset_request_id, set_request_id
 from codestream.teams.connector import (
     ConnectorClient,
     ConnectorError,
@@ -143,6 +146,7 @@ class DeliveryWorker:
         self._leases = Leases(uow_factory, worker_id, lease_ms, clock)
         self._recorder = SentRecorder(uow_factory, worker_id, clock, on_sent)
         self.stats = WorkerStats()
+        self._failures = FailureLog()
 
     def wake(self) -> None:
         """Something was enqueued: look at the outbox now instead of after the idle sleep."""
@@ -283,6 +287,7 @@ class DeliveryWorker:
             await uow.commit()
         self.stats.claimed += len(items)
         self.stats.postponed += sum(len(ids) for ids in postponed.values())
+        metrics.rows_claimed(len(items), sum(len(ids) for ids in postponed.values()))
         return [
             _Claimed(item, tuple(send_ids[end - len(keys_of[item.id]) : end]))
             for item, end in zip(items, ends, strict=True)
@@ -321,7 +326,11 @@ class DeliveryWorker:
     async def _send_in_order(self, group: Sequence[_Claimed]) -> None:
         for entry in group:
             async with self._concurrency:
-                await self._deliver(entry)
+                token = set_request_id(entry.item.request_id)  # its log lines name its request
+                try:
+                    await self._deliver(entry)
+                finally:
+                    reset_request_id(token)
 
     async def _deliver(self, entry: _Claimed) -> None:
         item = entry.item
@@ -330,6 +339,7 @@ class DeliveryWorker:
                 result = await self._leases.call(item.id, lambda: self._call(item))
         except LeaseLost:
             self.stats.lost_leases += 1
+            metrics.lease_lost()
             log.warning(
                 "outbox row %d: another worker took it over (lease lost); not recorded here",
                 item.id,
@@ -374,6 +384,7 @@ class DeliveryWorker:
     async def _after_success(self, entry: _Claimed, result: Any) -> None:
         await self._recorder.record(entry.item, entry.send_ids, result)
         self.stats.sent += 1
+        self._failures.sent()
 
     async def _after_error(self, entry: _Claimed, exc: ConnectorError) -> None:
         item = entry.item
@@ -409,13 +420,6 @@ class DeliveryWorker:
             await uow.commit()
         if retry_at is not None:
             self.stats.retried += 1
-            log.info(
-                "outbox row %d: attempt %d failed (%s); retrying in %d ms",
-                item.id,
-                item.attempts + 1,
-                reason,
-                retry_at - now,
-            )
         else:
             self.stats.failed += 1
-            log.warning("outbox row %d failed: %s", item.id, reason)
+        self._failures.attempt_failed(item, exc, reason, retry_at, now)

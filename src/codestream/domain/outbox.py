@@ -55,6 +55,8 @@ class OutboxItem:
     result_id: str | None = None
     share_id: str | None = None
     sent_at: int | None = None
+    request_id: str | None = None
+    """The inbound request that queued it (in the log lines of that request and its sends)."""
 
 
 @dataclass(frozen=True)
@@ -68,3 +70,5 @@ class NewOutboxItem:
     operation: Operation
     payload: dict[str, Any] = field(default_factory=dict)
     share_id: str | None = None
+    request_id: str | None = None
+    """Left None, the outbox stamps the current request's id."""

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
+from codestream.observability.context import current_request_id
 from codestream.storage.bulk import insert_many
 from codestream.storage.engine import json_text
 from codestream.storage.rows import AnyRow, Convert, from_row, value, values_of
@@ -58,6 +59,7 @@ def _queued_row(
         "deadline_at": deadline_at,
         "created_at": now,
         "modified_at": now,
+        "request_id": item.request_id or current_request_id(),
     }
 
 

@@ -323,6 +323,7 @@ outbox = sa.Table(
     sa.Column("share_id", ID, nullable=True),
     *_times(),
     sa.Column("sent_at", sa.BigInteger, nullable=True),
+    sa.Column("request_id", sa.String(32), nullable=True),
     sa.Index(
         "ix_outbox_active_conversation_id_id",
         "conversation_id",

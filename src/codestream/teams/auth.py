@@ -26,10 +26,13 @@ _CACHE_SIZE = 4096
 class InboundAuthError(Exception):
     """A request that must be refused; `status` is 401 or 403. The reason is for our log only."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, code: str = "invalid_token") -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.code = code
+        """A short fixed word for metrics: invalid_token, missing_token, expired, unknown_key,
+        not_endorsed, service_url_mismatch."""
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,16 @@ class InboundVerifier:
         """Check the token fits the activity: key endorsed for its channel, same serviceUrl."""
         if channel_id not in verified.endorsements:
             raise InboundAuthError(
-                403, f"key {verified.kid} is not endorsed for channel {channel_id!r:.40}"
+                403,
+                f"key {verified.kid} is not endorsed for channel {channel_id!r:.40}",
+                "not_endorsed",
             )
         if not same_service_url(verified.service_url, service_url):
-            raise InboundAuthError(401, "the token's serviceurl claim does not match the activity")
+            raise InboundAuthError(
+                401,
+                "the token's serviceurl claim does not match the activity",
+                "service_url_mismatch",
+            )
 
     async def verify(
         self, authorization: str | None, *, channel_id: str, service_url: str
@@ -114,7 +123,7 @@ class InboundVerifier:
             raise InboundAuthError(401, "token names no key (kid)")
         key = await self._keys.key_for(kid)
         if key is None:
-            raise InboundAuthError(401, f"unknown signing key {kid[:60]!r}")
+            raise InboundAuthError(401, f"unknown signing key {kid[:60]!r}", "unknown_key")
         try:
             # Times are checked below against our clock, not PyJWT's (one clock for all checks).
             claims: dict[str, Any] = jwt.decode(
@@ -135,7 +144,7 @@ class InboundVerifier:
         now = self._clock()
         expires = _timestamp(claims, "exp")
         if expires is None or now > expires + self._leeway:
-            raise InboundAuthError(401, "token expired (or exp is not a time)")
+            raise InboundAuthError(401, "token expired (or exp is not a time)", "expired")
         for early in ("nbf", "iat"):
             if early in claims:
                 when = _timestamp(claims, early)
@@ -174,7 +183,7 @@ def _timestamp(claims: dict[str, Any], name: str) -> float | None:
 
 def _bearer_token(authorization: str | None) -> str:
     if not authorization:
-        raise InboundAuthError(401, "no Authorization header")
+        raise InboundAuthError(401, "no Authorization header", "missing_token")
     if len(authorization) > MAX_TOKEN_LENGTH:
         raise InboundAuthError(401, "Authorization header too long")
     scheme, _, token = authorization.partition(" ")

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from codestream.config.checks import DEFAULT_PORTS, LOOPBACK_HOSTS
+from codestream.observability import metrics
 from codestream.teams.tokens import ConnectorTokens, TokenError
 
 CALL_TIMEOUT = 20.0
@@ -32,12 +33,15 @@ class ConnectorError(Exception):
         code: str | None = None,
         retriable: bool = False,
         retry_after: float | None = None,
+        token_error: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.retriable = retriable
         self.retry_after = retry_after
+        self.token_error = token_error
+        """No call was made: the token endpoint refused our credentials or did not answer."""
 
 
 class ServiceUrlNotAllowed(ConnectorError):
@@ -114,6 +118,15 @@ class ConnectorClient:
         self._tokens = tokens
         self._allowed = allowed_origins
 
+    async def token_problem(self) -> str | None:
+        """Whether we can get a token now (from the cache, or from the token endpoint): None when
+        we can, else why not (the token endpoint's explanation; no secret in it)."""
+        try:
+            await self._tokens.get()
+        except TokenError as exc:
+            return str(exc)
+        return None
+
     def check_service_url(self, service_url: str) -> str:
         """The serviceUrl without its trailing slash, if we may send our token there: its
         scheme, host and port (the scheme's default when absent) are an allowed origin."""
@@ -143,49 +156,53 @@ class ConnectorClient:
             body = personal_chat(channel_id, tenant_id, activity)
         else:
             body = channel_thread(channel_id, tenant_id, activity)
-        return await self._call("POST", service_url, "/v3/conversations", body)
+        return await self._call(
+            "create_conversation", "POST", service_url, "/v3/conversations", body
+        )
 
     async def send_to_conversation(
         self, service_url: str, conversation_id: str, activity: dict[str, Any]
     ) -> Any:
         """POST an activity to a conversation (a thread reply when the id has ;messageid=)."""
         path = f"/v3/conversations/{_segment(conversation_id)}/activities"
-        return await self._call("POST", service_url, path, activity)
+        return await self._call("send", "POST", service_url, path, activity)
 
     async def reply_to_activity(
         self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]
     ) -> Any:
         """POST a reply to one activity."""
         path = f"/v3/conversations/{_segment(conversation_id)}/activities/{_segment(activity_id)}"
-        return await self._call("POST", service_url, path, activity)
+        return await self._call("reply", "POST", service_url, path, activity)
 
     async def update_activity(
         self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]
     ) -> Any:
         """PUT a new version of an activity we sent."""
         path = f"/v3/conversations/{_segment(conversation_id)}/activities/{_segment(activity_id)}"
-        return await self._call("PUT", service_url, path, activity)
+        return await self._call("update", "PUT", service_url, path, activity)
 
     async def delete_activity(
         self, service_url: str, conversation_id: str, activity_id: str
     ) -> None:
         """DELETE an activity we sent."""
         path = f"/v3/conversations/{_segment(conversation_id)}/activities/{_segment(activity_id)}"
-        await self._call("DELETE", service_url, path, None)
+        await self._call("delete", "DELETE", service_url, path, None)
 
     async def get_team_details(self, service_url: str, team_id: str) -> Any:
         """GET /v3/teams/{id}: the team's name and ids."""
-        return await self._call("GET", service_url, f"/v3/teams/{_segment(team_id)}", None)
+        return await self._call(
+            "get_team", "GET", service_url, f"/v3/teams/{_segment(team_id)}", None
+        )
 
     async def get_team_channels(self, service_url: str, team_id: str) -> Any:
         """GET the team's channels (General's name is null)."""
         path = f"/v3/teams/{_segment(team_id)}/conversations"
-        return await self._call("GET", service_url, path, None)
+        return await self._call("get_channels", "GET", service_url, path, None)
 
     async def get_member(self, service_url: str, conversation_id: str, member_id: str) -> Any:
         """GET one member of a conversation: `name`, `email`, `userPrincipalName`, ids."""
         path = f"/v3/conversations/{_segment(conversation_id)}/members/{_segment(member_id)}"
-        return await self._call("GET", service_url, path, None)
+        return await self._call("get_member", "GET", service_url, path, None)
 
     async def get_paged_members(
         self,
@@ -200,17 +217,26 @@ class ConnectorClient:
         if continuation_token:
             query += f"&continuationToken={quote(continuation_token, safe='')}"
         path = f"/v3/conversations/{_segment(conversation_id)}/pagedmembers{query}"
-        return await self._call("GET", service_url, path, None)
+        return await self._call("get_members", "GET", service_url, path, None)
 
     async def _call(
-        self, method: str, service_url: str, path: str, body: dict[str, Any] | None
+        self, operation: str, method: str, service_url: str, path: str, body: dict[str, Any] | None
     ) -> Any:
-        url = self.check_service_url(service_url) + path
+        """One call; every outcome is counted here (`codestream_teams_requests_total`)."""
+        try:
+            url = self.check_service_url(service_url) + path
+        except ServiceUrlNotAllowed:
+            metrics.connector_called(operation, "refused", None)
+            raise
         for attempt in (1, 2):
             try:
                 token = await self._tokens.get()
             except TokenError as exc:
-                raise ConnectorError(str(exc), code=exc.code, retriable=exc.retriable) from exc
+                metrics.connector_called(operation, "token", None)
+                raise ConnectorError(
+                    str(exc), code=exc.code, retriable=exc.retriable, token_error=True
+                ) from exc
+            started = time.perf_counter()
             try:
                 response = await self._http.request(
                     method,
@@ -220,13 +246,25 @@ class ConnectorClient:
                     timeout=CALL_TIMEOUT,
                 )
             except httpx.HTTPError as exc:
+                metrics.connector_called(operation, "network", time.perf_counter() - started)
                 raise ConnectorError(
                     f"{method} {path.split('?')[0]} failed: {type(exc).__name__}", retriable=True
                 ) from exc
-            if response.status_code == 401 and attempt == 1:
+            seconds = time.perf_counter() - started
+            status = response.status_code
+            outcome = "ok" if response.is_success else f"http_{status}"
+            if status == 401 and attempt == 1:
+                metrics.connector_called(operation, outcome, seconds)
                 self._tokens.invalidate(token)
                 continue
-            return _result(method, path, response)
+            if response.is_success:
+                metrics.connector_called(operation, outcome, seconds)
+                return _result(method, path, response)
+            try:
+                _result(method, path, response)
+            except ConnectorError as exc:
+                metrics.connector_called(operation, outcome, seconds, exc.retry_after)
+                raise
         raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -9,10 +9,15 @@ from dataclasses import dataclass
 
 import httpx
 
+from codestream.observability import metrics
 from codestream.teams.settings import BotSettings
+from codestream.teams.token_errors import explain_token_error
 
 REFRESH_MARGIN = 300.0
 TOKEN_TIMEOUT = 15.0
+TOKEN_ERROR_PREFIXES = ("the token endpoint ", "cannot reach the token endpoint ")
+"""How every TokenError's message starts: an outbox row whose last error starts so waits on our
+credentials (or the token endpoint), not on Teams; a restart after a config fix retries it."""
 
 
 class TokenError(Exception):
@@ -82,6 +87,7 @@ class ConnectorTokens:
                 timeout=TOKEN_TIMEOUT,
             )
         except httpx.HTTPError as exc:
+            metrics.token_requested("unreachable", "network")
             raise TokenError(
                 f"cannot reach the token endpoint {settings.token_url}: {type(exc).__name__}",
                 retriable=True,
@@ -95,8 +101,10 @@ class ConnectorTokens:
         token = body.get("access_token") if isinstance(body, dict) else None
         expires_in = body.get("expires_in", 3600) if isinstance(body, dict) else 3600
         if not isinstance(token, str) or not isinstance(expires_in, int | float | str):
+            metrics.token_requested("invalid", "no_access_token")
             raise TokenError("the token endpoint answered without an access_token", retriable=True)
         lifetime = float(expires_in)
+        metrics.token_requested("ok")
         return _Cached(value=token, refresh_at=started + max(lifetime - self._margin, lifetime / 2))
 
     def _refused(self, status: int, body: dict[str, object]) -> _Cached:
@@ -104,13 +112,11 @@ class ConnectorTokens:
         codes = body.get("error_codes")
         code = f"AADSTS{codes[0]}" if isinstance(codes, list) and codes else None
         retriable = status >= 500 or status == 429
-        hint = ""
-        if code == "AADSTS700016":
-            hint = " (is botAppTenantId the tenant the bot is registered in?)"
-        elif code == "AADSTS7000215":
-            hint = " (botAppPassword is wrong or expired; create a new client secret)"
+        metrics.token_requested("refused", code or f"http_{status}")
+        explained = explain_token_error(code, self._settings.app_id, self._settings.token_authority)
+        detail = explained if explained is not None else f"HTTP {status} {description}".strip()
         raise TokenError(
-            f"the token endpoint refused our credentials: HTTP {status} {description}{hint}",
+            f"the token endpoint refused our credentials: {detail}",
             retriable=retriable,
             code=code,
         )

@@ -16,11 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from codestream import __version__
 from codestream.bot.handler import AcknowledgingHandler, ActivityHandler
 from codestream.config import Config
+from codestream.config.settings import value_of
 from codestream.delivery.runner import BackgroundWorker
 from codestream.domain.clock import Clock, system_clock
 from codestream.passwords import BlockingHasher, HashingCapacity
+from codestream.storage.credential_waits import retry_credential_waits
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
+from codestream.storage.stats import channel_deliveries, outbox_snapshot
+from codestream.teams.tokens import TOKEN_ERROR_PREFIXES
 from codestream.web import msteams_conversations, msteams_share
 from codestream.web.api import (
     accounts,
@@ -33,13 +37,20 @@ from codestream.web.api import (
 )
 from codestream.web.bot_endpoint import PATH as BOT_PATH
 from codestream.web.bot_endpoint import BotEndpoint
-from codestream.web.context import WebContext
+from codestream.web.context import TeamsHealthSources, WebContext
 from codestream.web.errors import install_error_handlers
 from codestream.web.fastpath import FastPathApp
 from codestream.web.health import health_router
 from codestream.web.limits import BodySizeLimit
+from codestream.web.metrics import HttpMetrics, OutboxNumbers, metrics_router
 from codestream.web.pages import account as account_pages
-from codestream.web.pages import codemark_page, msteams_signin, notifications_page, team_admin
+from codestream.web.pages import (
+    codemark_page,
+    msteams_health,
+    msteams_signin,
+    notifications_page,
+    team_admin,
+)
 from codestream.web.pages import routes as pages
 from codestream.wiring import build_runtime
 
@@ -55,6 +66,13 @@ API_DESCRIPTION = """\
 CodeStream On-Prem REST API. Authenticate with `Authorization: Bearer <token>`; get a token from
 `POST /api/v1/login`. Errors are JSON: `{"error": {"code": "...", "message": "..."}}`.
 """
+
+
+async def _retry_credential_waits(engine: AsyncEngine, clock: Clock) -> None:
+    """Rows that waited on a token error go now: the config may have been fixed."""
+    retried = await retry_credential_waits(engine, clock(), TOKEN_ERROR_PREFIXES)
+    if retried:
+        log.info("%d outbox rows that waited on a token error are retried now", retried)
 
 
 def create_app(
@@ -109,6 +127,7 @@ def create_app(
         if migrate:
             await asyncio.to_thread(upgrade_database, config.database_url)
         if delivery is not None:
+            await _retry_credential_waits(db, clock)
             delivery.start()
         if freeze_startup_objects:
             gc.collect()
@@ -139,9 +158,22 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.ctx = WebContext(config=config, services=runtime.services)
+    app.state.ctx = WebContext(
+        config=config,
+        services=runtime.services,
+        teams_health=TeamsHealthSources(
+            channel_deliveries=lambda ids: channel_deliveries(db, ids),
+            token_problem=runtime.connector.token_problem if runtime.connector else None,
+        ),
+    )
     install_error_handlers(app)
     app.include_router(health_router(readiness))
+    if value_of(config.document, "metrics.enabled"):
+
+        async def read_outbox() -> OutboxNumbers:
+            return await outbox_snapshot(db)
+
+        app.include_router(metrics_router(value_of(config.document, "metrics.path"), read_outbox))
     app.include_router(accounts.router, prefix="/api/v1")
     app.include_router(teams.router, prefix="/api/v1")
     app.include_router(codemarks.router, prefix="/api/v1")
@@ -156,6 +188,8 @@ def create_app(
     app.include_router(account_pages.router)
     app.include_router(notifications_page.router)
     app.include_router(team_admin.router)
+    app.include_router(msteams_health.router)
     app.include_router(codemark_page.router)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(HttpMetrics)
     return app

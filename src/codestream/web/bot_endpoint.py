@@ -14,12 +14,16 @@ failure the channel should retry). Never 500, never a stack trace.
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 
 import orjson
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from codestream.bot.handler import ActivityHandler
+from codestream.observability import metrics
+from codestream.observability.context import new_request_id, reset_request_id, set_request_id
 from codestream.teams.activities import (
     Activity,
     InvokeResponse,
@@ -69,21 +73,36 @@ class BotEndpoint:
             log.warning(NOT_CONFIGURED)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer one HTTP request."""
+        """Answer one HTTP request, under a new request id; count it and its activity."""
+        started = time.perf_counter()
+        token = set_request_id(new_request_id())
+        seen = _Seen()
         try:
-            response = await self._answer(scope, receive)
-        except ClientGone:
-            return
-        await response(scope, receive, send)
+            try:
+                response = await self._answer(scope, receive, seen)
+            except ClientGone:
+                return
+            await response(scope, receive, send)
+        finally:
+            reset_request_id(token)
+        status = response.status_code
+        metrics.http_request(PATH, scope["method"], status, time.perf_counter() - started)
+        if seen.activity_type is not None:
+            metrics.activity_answered(seen.activity_type, status, seen.turn_seconds)
 
-    async def _answer(self, scope: Scope, receive: Receive) -> Response:
+    def _refuse(self, reason: str, response: Response) -> Response:
+        metrics.auth_refused(reason)
+        return response
+
+    async def _answer(self, scope: Scope, receive: Receive, seen: _Seen) -> Response:
         """Verify, parse, deduplicate and hand the activity to the bot."""
         if scope["method"] != "POST":
             return PlainTextResponse(GET_ANSWER, status_code=405, headers={"Allow": "POST"})
         if self._verifier is None:
             log.warning(NOT_CONFIGURED)
-            return _error(
-                503, "bot_not_configured", "the Teams bot is not configured on this server"
+            return self._refuse(
+                "not_configured",
+                _error(503, "bot_not_configured", "the Teams bot is not configured on this server"),
             )
         authorization: str | None = None
         for name, value in scope["headers"]:
@@ -95,11 +114,14 @@ class BotEndpoint:
             verified = await self._verifier.authenticate(authorization)
         except InboundAuthError as exc:
             log.warning("refused a bot request: %s", exc.reason)
-            return _error(
-                401,
-                "unauthorized",
-                "the request is not signed by the Bot Framework",
-                {"WWW-Authenticate": "Bearer"},
+            return self._refuse(
+                exc.code,
+                _error(
+                    401,
+                    "unauthorized",
+                    "the request is not signed by the Bot Framework",
+                    {"WWW-Authenticate": "Bearer"},
+                ),
             )
         except Exception as exc:  # e.g. a key set we could not read: retryable, never a 500
             log.error("could not verify a bot request: %s", type(exc).__name__)
@@ -119,13 +141,17 @@ class BotEndpoint:
         except InboundAuthError as exc:
             log.warning("refused a bot request: %s", exc.reason)
             code = "forbidden" if exc.status == 403 else "unauthorized"
-            return _error(exc.status, code, "the token does not cover this activity")
+            return self._refuse(
+                exc.code, _error(exc.status, code, "the token does not cover this activity")
+            )
+        seen.activity_type = activity.type
         if self._allowed_tenants is not None:
             tenant = tenant_of(activity)
             if tenant is None or tenant.lower() not in self._allowed_tenants:
                 log.warning("refused an activity from tenant %.40r (allowedTenants)", tenant)
-                return _error(
-                    403, "tenant_not_allowed", "this bot does not serve your organization"
+                return self._refuse(
+                    "tenant_not_allowed",
+                    _error(403, "tenant_not_allowed", "this bot does not serve your organization"),
                 )
         key = activity_key(activity)
         if key is not None and not self._recent.first_time(key):
@@ -134,6 +160,7 @@ class BotEndpoint:
             if answer is not None:
                 return _invoke_answer(answer, activity.type)
             return Response(status_code=200)
+        turn_started = time.perf_counter()
         try:
             result = await self.handler.handle(activity, key)
         except Exception as exc:  # the channel must get an answer it can retry, never a 500
@@ -143,11 +170,21 @@ class BotEndpoint:
                 "bot failed to handle a %s activity: %s", activity.type[:40], type(exc).__name__
             )
             return _error(503, "bot_failed", "the bot could not handle this activity; retry later")
+        finally:
+            seen.turn_seconds = time.perf_counter() - turn_started
         if result is None:
             return Response(status_code=200)
         if key is not None:
             self._recent.remember(key, result)
         return _invoke_answer(result, activity.type)
+
+
+@dataclass
+class _Seen:
+    """What the metrics need from one request's answer."""
+
+    activity_type: str | None = None
+    turn_seconds: float | None = None
 
 
 def _too_large() -> Response:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from codestream.config import Config
 from codestream.domain.services import Services
 from codestream.web.login_limits import LoginLimiter
+
+
+@dataclass(frozen=True)
+class TeamsHealthSources:
+    """What the Teams health page reads beyond the use cases (wired by `create_app`)."""
+
+    channel_deliveries: Callable[[Sequence[str]], Awaitable[dict[str, Any]]]
+    """Per channel id: `storage.stats.ChannelDelivery`."""
+    token_problem: Callable[[], Awaitable[str | None]] | None
+    """None when no bot is configured; else a check that answers None when a token comes."""
 
 
 @dataclass(frozen=True)
@@ -16,6 +28,7 @@ class WebContext:
     config: Config
     services: Services
     logins: LoginLimiter = field(default_factory=LoginLimiter)
+    teams_health: TeamsHealthSources | None = None
 
     @property
     def public_url(self) -> str:

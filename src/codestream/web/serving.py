@@ -9,102 +9,21 @@ long as the client likes, and enough of them exhaust the process (slowloris). `s
   head is overdue is closed. With TLS served directly the handshake gets the same deadline.
 - a cap on open connections (`apiServer.maxConnections`): one more is answered 503 and closed
   before anything is read from it.
-- a logging filter on every handler (uvicorn's access log included) that masks the values of
-  query parameters that carry secrets (`state`, `code`, `token`, `password`, `secret`, ...).
+- the logging config of `observability/logs.py` (`logging.format`: text or JSON), whose filter
+  on every handler (uvicorn's access log included) masks the values of query parameters that
+  carry secrets (`state`, `code`, `token`, `password`, `secret`, ...).
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
-import logging
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from codestream.config import Config
 from codestream.config.settings import value_of
-
-REDACTED = "***"
-SECRET_WORDS = frozenset(
-    {
-        "auth",
-        "code",
-        "credential",
-        "credentials",
-        "jwt",
-        "key",
-        "nonce",
-        "otp",
-        "pass",
-        "passwd",
-        "password",
-        "secret",
-        "session",
-        "sig",
-        "signature",
-        "state",
-        "ticket",
-        "token",
-    }
-)
-"""A query parameter whose name has one of these words (`state`, `access_token`, `apiKey`) is
-masked in logs."""
-
-_QUERY_PARAMETER = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&;#?\s\"']+)=(?P<value>[^&;#\s\"']*)")
-_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-
-
-def _is_secret_name(name: str) -> bool:
-    return any(word.lower() in SECRET_WORDS for word in _WORD.findall(name))
-
-
-def redact_query_secrets(text: str) -> str:
-    """`text` with the value of every secret-named query parameter replaced by `***`."""
-    if "=" not in text:
-        return text
-
-    def mask(match: re.Match[str]) -> str:
-        if not match["value"] or not _is_secret_name(match["name"]):
-            return match[0]
-        return f"{match['lead']}{match['name']}={REDACTED}"
-
-    return _QUERY_PARAMETER.sub(mask, text)
-
-
-def _redacted(value: Any) -> Any:
-    return redact_query_secrets(value) if isinstance(value, str) else value
-
-
-class RedactQuerySecrets(logging.Filter):
-    """A handler filter: masks secret query values in a record's message and arguments."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record in place; never drops it."""
-        if isinstance(record.msg, str):
-            record.msg = redact_query_secrets(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_redacted(arg) for arg in record.args)
-        elif isinstance(record.args, Mapping):
-            record.args = {key: _redacted(arg) for key, arg in record.args.items()}
-        return True
-
-
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging config with `RedactQuerySecrets` on every handler, and the root logger
-    (our own `codestream.*` warnings) writing through the same filtered handler."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["redact_query_secrets"] = {
-        "()": f"{__name__}.RedactQuerySecrets"
-    }
-    for handler in config["handlers"].values():
-        handler.setdefault("filters", []).append("redact_query_secrets")
-    config["root"] = {"handlers": ["default"], "level": "WARNING"}
-    return config
+from codestream.observability.logs import logging_config
 
 
 @dataclass(frozen=True)
@@ -224,8 +143,10 @@ def serve_app(
     limits: ServerLimits,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    log_format: str = "text",
 ) -> None:
-    """Serve `app` until SIGINT/SIGTERM with uvicorn, the limits and the redacting log filter."""
+    """Serve `app` until SIGINT/SIGTERM with uvicorn, the limits and our logging config
+    (`log_format`: text or json; secrets masked either way)."""
     import uvicorn
     from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
@@ -236,7 +157,7 @@ def serve_app(
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
         http=guarded_protocol(AutoHTTPProtocol, limits),
-        log_config=log_config(),
+        log_config=logging_config(log_format),
         log_level="info",
         proxy_headers=True,
         server_header=False,

@@ -12,6 +12,7 @@ from codestream.cli.config_msteams import EXPIRES_KEY, parse_expiry
 from codestream.cli.doctor.report import Finding
 from codestream.config import Config
 from codestream.teams.settings import BotSettings, bot_settings
+from codestream.teams.token_errors import explain_token_error
 from codestream.teams.tokens import ConnectorTokens, TokenError
 
 __all__ = ["check_credentials", "check_keys", "check_secret_expiry", "check_token"]
@@ -83,28 +84,10 @@ def _explain(exc: TokenError, settings: BotSettings, config: Config) -> Finding:
         "add a New client secret and copy its Value (shown once, not the Secret ID), then run: "
         f"codestream config set {_key(config, 'botAppPassword')} (it prompts)"
     )
-    if exc.code == "AADSTS700016":
-        return Finding.fail(
-            TOKEN,
-            f"Entra does not know app {app} in tenant {tenant} (AADSTS700016): botAppTenantId "
-            "is not the tenant the bot is registered in, or botAppId is wrong",
-            ids_fix,
-        )
-    if exc.code == "AADSTS90002":
-        return Finding.fail(
-            TOKEN, f"tenant {tenant} does not exist (AADSTS90002): botAppTenantId is wrong", ids_fix
-        )
-    if exc.code == "AADSTS7000215":
-        return Finding.fail(
-            TOKEN,
-            f"Entra refused the client secret of app {app} (AADSTS7000215): botAppPassword is "
-            "wrong; often the secret's ID was copied instead of its Value",
-            secret_fix,
-        )
-    if exc.code == "AADSTS7000222":
-        return Finding.fail(
-            TOKEN, f"the client secret of app {app} has expired (AADSTS7000222)", secret_fix
-        )
+    explained = explain_token_error(exc.code, app, tenant)
+    if explained is not None:
+        fix = secret_fix if exc.code in ("AADSTS7000215", "AADSTS7000222") else ids_fix
+        return Finding.fail(TOKEN, explained, fix)
     if exc.retriable and exc.code is None and "cannot reach" in str(exc):
         host = httpx.URL(settings.token_url).host
         return Finding.fail(

@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from codestream.domain.clock import Clock
 from codestream.domain.outbox import NewOutboxItem, Operation
 from codestream.domain.ports import UnitOfWork, UnitOfWorkFactory
+from codestream.observability.context import (
+    current_request_id,
+    reset_request_id,
+    set_request_id,
+)
 
 R = TypeVar("R")
 
@@ -92,6 +97,8 @@ class _Waiting(Generic[R]):
     key: str | None
     work: Callable[[Turn], Awaitable[R]]
     done: asyncio.Future[R | Duplicate]
+    request_id: str | None = field(default_factory=current_request_id)
+    """The caller's request: its turn runs (and logs, and queues rows) under it."""
 
 
 class TurnGroups:
@@ -193,8 +200,17 @@ class TurnGroups:
                         continue
                     new.discard(waiting.key)  # the same key twice in one group: once
                 turn = Turn(uow, now)
-                results.append(await waiting.work(turn))
-                queued.extend(turn.queued)
+                token = set_request_id(waiting.request_id)
+                try:
+                    results.append(await waiting.work(turn))
+                finally:
+                    reset_request_id(token)
+                queued.extend(
+                    (replace(item, request_id=waiting.request_id), deadline)
+                    if item.request_id is None
+                    else (item, deadline)
+                    for item, deadline in turn.queued
+                )
                 if waiting.key is not None and turn.answer is not None:
                     answers[waiting.key] = turn.answer
             if queued:
