@@ -5,7 +5,7 @@ Only `delivery/` sees these; the storage's unit of work satisfies them structura
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Protocol
 
@@ -21,6 +21,10 @@ class SendLog(Protocol):
 
     async def send_times(self, keys: Sequence[str], *, since: int) -> dict[str, list[int]]:
         """Times (ascending) of logged sends per pace key, after `since`."""
+        ...
+
+    async def send_times_since(self, since: Mapping[str, int]) -> dict[str, list[int]]:
+        """`send_times` with a `since` per pace key, in one look at the log."""
         ...
 
     async def send_counts(self, keys: Sequence[str], *, since: int) -> dict[str, int]:

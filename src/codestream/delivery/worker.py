@@ -230,12 +230,13 @@ class DeliveryWorker:
             tenant_keys = sorted({keys[1] for keys in keys_of.values()})
             card_keys = sorted({key for keys in keys_of.values() for key in keys[2:]})
             sends = uow.sends
-            times = await sends.send_times(conversation_keys, since=now - SHORT_HORIZON_MS)
             tenant_horizon = max(length for length, _ in self._limits.tenant)
-            times.update(await sends.send_times(tenant_keys, since=now - tenant_horizon))
-            if card_keys:
-                card_horizon = max(length for length, _ in self._limits.card)
-                times.update(await sends.send_times(card_keys, since=now - card_horizon))
+            card_horizon = max(length for length, _ in self._limits.card)
+            times = await sends.send_times_since(
+                dict.fromkeys(conversation_keys, now - SHORT_HORIZON_MS)
+                | dict.fromkeys(tenant_keys, now - tenant_horizon)
+                | dict.fromkeys(card_keys, now - card_horizon)
+            )
             hourly = await sends.send_counts(conversation_keys, since=now - HORIZON_MS)
             hour_limit = self._limits.conversation[-1][1]
             full = [k for k, n in hourly.items() if n >= hour_limit - limit]

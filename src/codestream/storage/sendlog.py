@@ -3,7 +3,7 @@ delivery worker's pacing reads as sliding windows (delivery/pacing.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,16 +18,27 @@ class SqlSendLog:
         self._conn = conn
 
     async def send_times(self, keys: Sequence[str], *, since: int) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {key: [] for key in keys}
-        if not keys:
+        return await self.send_times_since(dict.fromkeys(keys, since))
+
+    async def send_times_since(self, since: Mapping[str, int]) -> dict[str, list[int]]:
+        # One statement whatever the horizons: a UNION ALL of one indexed range per horizon
+        # (a claim reads conversations over 30 s, tenants and cards over 1 s).
+        found: dict[str, list[int]] = {key: [] for key in since}
+        by_horizon: dict[int, list[str]] = {}
+        for key, after in since.items():
+            by_horizon.setdefault(after, []).append(key)
+        parts = [
+            sa.select(delivery_sends.c.pace_key, delivery_sends.c.sent_at).where(
+                delivery_sends.c.pace_key.in_(keys), delivery_sends.c.sent_at > after
+            )
+            for after, keys in by_horizon.items()
+        ]
+        if not parts:
             return found
-        query = (
-            sa.select(delivery_sends.c.pace_key, delivery_sends.c.sent_at)
-            .where(delivery_sends.c.pace_key.in_(list(keys)), delivery_sends.c.sent_at > since)
-            .order_by(delivery_sends.c.pace_key, delivery_sends.c.sent_at)
-        )
-        for key, sent_at in await self._conn.execute(query):
-            found[key].append(int(sent_at))
+        query = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+        rows = [(str(key), int(sent_at)) for key, sent_at in await self._conn.execute(query)]
+        for key, sent_at in sorted(rows):
+            found[key].append(sent_at)
         return found
 
     async def send_counts(self, keys: Sequence[str], *, since: int) -> dict[str, int]:
