@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,7 @@ async def main() -> None:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         rows += await runner(f"sqlite:///{tmp}/cards.db", "sqlite")
+    failed: BaseException | None = None
     if args.pg:
         _pg_schema(args.pg, create=True)
         try:
@@ -143,6 +145,9 @@ async def main() -> None:
             rows += await runner(
                 f"{args.pg}{separator}options=-csearch_path%3D{PG_SCHEMA}", "postgresql"
             )
+        except Exception as exc:  # report SQLite's figures all the same
+            traceback.print_exc()
+            failed = exc
         finally:
             _pg_schema(args.pg, create=False)
     for row in rows:
@@ -165,6 +170,8 @@ async def main() -> None:
         )
     )
     print(f"\nwrote {out.relative_to(ROOT)}")
+    if failed is not None:
+        raise SystemExit(f"PostgreSQL: {type(failed).__name__}: {failed}")
 
 
 if __name__ == "__main__":
