@@ -11,7 +11,9 @@ it answers two for the bench:
   channel's card was stored at or after wall time T and shows every text, then answers each
   card's id and `updated` (wall time the emulator stored it); `done` false on timeout.
 
-`start_teams` starts it from the bench, and `Teams` is the bench's handle on it over HTTP.
+`start_teams` starts it from the bench, and `Teams` is the bench's handle on it over HTTP;
+`LocalTeams` is the same handle on an emulator in this process (what the routes above use, and
+the one-process layout).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +53,7 @@ def _card(emulator: Emulator, channel_id: str) -> Message | None:
     return roots[0] if roots else None
 
 
-def _shows(message: Message, texts: list[str]) -> bool:
+def _shows(message: Message, texts: Sequence[str]) -> bool:
     shown = " ".join(
         json.dumps(a.get("content"))
         for a in message.attachments
@@ -59,19 +62,25 @@ def _shows(message: Message, texts: list[str]) -> bool:
     return all(text in shown for text in texts)
 
 
-class BenchRoutes:
-    """The two `/_bench/` routes over the emulator and its cast."""
+class LocalTeams:
+    """The emulator of this process, as the scenarios see Teams (`scenarios.TeamsView`); its
+    waits poll the emulator's memory every `step` seconds."""
 
-    def __init__(self, running: RunningEmulator, cast: Scene) -> None:
-        self.running, self.cast = running, cast
+    def __init__(self, running: RunningEmulator, cast: Scene, step: float = 0.002) -> None:
+        self.running, self.cast, self.step = running, cast, step
+        self.channels = [c.id for c in cast.channels]
 
-    async def install(self, request: Request) -> Response:
+    async def install(self) -> None:
         """Install the bot in the team, as its owner does in Teams."""
         await self.running.driver.install_bot(self.cast.bot, self.cast.team, by=self.cast.alice)
-        return JSONResponse({"installed": True})
 
-    def _ready(self, after: float, texts: list[str]) -> list[Message] | None:
-        cards = [_card(self.running.emulator, c.id) for c in self.cast.channels]
+    async def calls(self, route: str | None = None, since: int = 0) -> list[dict[str, Any]]:
+        """The transcript (bot to Teams and back), oldest first."""
+        found = self.running.emulator.transcript.query(route=route, since=since)
+        return [e.to_json() for e in found]
+
+    def _ready(self, after: float, texts: Sequence[str]) -> list[Message] | None:
+        cards = [_card(self.running.emulator, c) for c in self.channels]
         if all(
             m is not None and (m.updated or m.timestamp) >= after and _shows(m, texts)
             for m in cards
@@ -79,24 +88,42 @@ class BenchRoutes:
             return [m for m in cards if m is not None]
         return None
 
-    async def cards(self, request: Request) -> Response:
-        """Wait until every card was stored after `after` and shows every `text`."""
-        after = float(request.query_params.get("after", "0"))
-        texts = request.query_params.getlist("text")
-        deadline = time.monotonic() + float(request.query_params.get("timeout", "30"))
+    async def cards(self, after: float, *texts: str, wait: float = 30) -> dict[str, Any]:
+        """Wait until every card was stored after `after` and shows every text."""
+        deadline = time.monotonic() + wait
         ready = self._ready(after, texts)
         while ready is None and time.monotonic() < deadline:
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(self.step)
             ready = self._ready(after, texts)
         cards = ready or [
-            m for m in (_card(self.running.emulator, c.id) for c in self.cast.channels) if m
+            m for m in (_card(self.running.emulator, c) for c in self.channels) if m is not None
         ]
-        return JSONResponse(
-            {
-                "done": ready is not None,
-                "cards": [{"id": m.id, "updated": m.updated or m.timestamp} for m in cards],
-            }
+        return {
+            "done": ready is not None,
+            "cards": [{"id": m.id, "updated": m.updated or m.timestamp} for m in cards],
+        }
+
+
+class BenchRoutes:
+    """The two `/_bench/` routes over the emulator and its cast."""
+
+    def __init__(self, teams: LocalTeams) -> None:
+        self.teams = teams
+
+    async def install(self, request: Request) -> Response:
+        """Install the bot in the team, as its owner does in Teams."""
+        await self.teams.install()
+        return JSONResponse({"installed": True})
+
+    async def cards(self, request: Request) -> Response:
+        """Wait until every card was stored after `after` and shows every `text`."""
+        params = request.query_params
+        found = await self.teams.cards(
+            float(params.get("after", "0")),
+            *params.getlist("text"),
+            wait=float(params.get("timeout", "30")),
         )
+        return JSONResponse(found)
 
 
 async def serve(bot_endpoint: str) -> None:
@@ -111,7 +138,7 @@ async def serve(bot_endpoint: str) -> None:
         channels=[f"ch{i}" for i in range(CHANNELS)],
         bot_endpoint=bot_endpoint,
     )
-    routes = BenchRoutes(running, cast)
+    routes = BenchRoutes(LocalTeams(running, cast))
     bench = Starlette(
         routes=[
             Route("/_bench/install", routes.install, methods=["POST"]),
@@ -147,6 +174,11 @@ class Teams:
 
     def __init__(self, http: httpx.AsyncClient, channels: list[str]) -> None:
         self.http, self.channels = http, channels
+
+    async def install(self) -> None:
+        """Install the bot in the team (`POST /_bench/install`)."""
+        answer = await self.http.post("/_bench/install")
+        assert answer.status_code == 200, answer.text
 
     async def calls(self, route: str | None = None, since: int = 0) -> list[dict[str, Any]]:
         """Its transcript (bot to Teams and back), oldest first."""

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.config import Config
 from codestream.passwords import Argon2Hasher
+from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.web.app import create_app
 from support.api import Api, open_registration_config, operator_of
-from support.world import assert_error
+from support.world import World, assert_error
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -254,3 +255,18 @@ async def test_it_answers_409_not_500_when_sign_ups_for_one_email_race(api: Api)
     for response in responses:
         if response.status_code == 409:
             assert_error(response, 409)
+
+
+async def test_a_signed_in_read_goes_on_while_a_writer_holds_the_database(
+    world: World, engine: AsyncEngine
+) -> None:
+    # Checking the token takes no write lock (SQLite lets one writer in at a time): only
+    # recording its use does, every few minutes, and this token's was recorded just now.
+    path = f"/api/v1/codemarks/{world.codemark['id']}"
+    assert (await world.api.client.get(path, headers=world.alice.headers)).status_code == 200
+    async with SqlUnitOfWorkFactory(engine)():  # a long change, open meanwhile
+        answer = await asyncio.wait_for(
+            world.api.client.get(path, headers=world.alice.headers), timeout=5
+        )
+    assert answer.status_code == 200
+    assert answer.json()["id"] == world.codemark["id"]

@@ -196,3 +196,27 @@ async def test_a_worker_killed_in_a_burst_leaves_every_card_in_the_final_state(
     for channel in cards.channels:
         assert "Burst 20" in cards.card_text(channel)
     assert {s for _, s in await _update_rows(cards)} == {DeliveryStatus.SENT.value}
+
+
+async def test_the_answer_to_a_change_tells_each_share_as_the_shares_listing_does(
+    cards: CardWorld,
+) -> None:
+    # The PATCH answers the shares from what the change itself read: the same as a look after
+    # it, whether the cards are waiting, in Teams, or one was deleted there.
+    await cards.share()
+    waiting = await cards.change(title="Before the cards left")
+    assert [s["status"] for s in waiting["sharedTo"]] == ["queued", "queued"]
+    assert waiting["sharedTo"] == await cards.shares()
+    await cards.delivery.pump(cards.worker())
+    gone = cards.channels[0]
+    cards.delivery.emu.driver.delete_message(cards.card(gone))
+    await cards.change(title="Once they arrived")
+    await cards.delivery.pump(cards.worker())
+    changed = await cards.change(status="closed")
+    by_channel = {s["channelId"]: s for s in changed["sharedTo"]}
+    assert by_channel[gone.channel_id]["status"] == "card_deleted"
+    kept = by_channel[cards.channels[1].channel_id]
+    assert kept["status"] == "sent" and kept["postId"] and kept["url"]
+    assert changed["sharedTo"] == await cards.shares()
+    unchanged = await cards.change(status="closed")  # nothing to change: still answered
+    assert unchanged["sharedTo"] == changed["sharedTo"]

@@ -32,7 +32,7 @@ async def current_user(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("send an access token: Authorization: Bearer <token>")
     services = get_context(request).services
-    return await services.write(services.accounts.authenticate, credentials.credentials)
+    return await services.authenticate(credentials.credentials)
 
 
 async def current_token(

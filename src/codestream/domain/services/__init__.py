@@ -92,6 +92,15 @@ class Services:
         async with self.units(read_only=True) as uow:
             return await use_case(uow, *args, **kwargs)
 
+    async def authenticate(self, token_value: str) -> User:
+        """The user a bearer token belongs to (NotAuthenticated if none), checked in a read-only
+        unit: a request takes no write lock for it (on SQLite, every writer waits for that
+        lock) except every few minutes, when the token's use is recorded."""
+        user, use_due = await self.read(self.accounts.identify, token_value)
+        if use_due:
+            return await self.write(self.accounts.authenticate, token_value)
+        return user
+
     async def sign_up(
         self, *, email: str, password: str, full_name: str = "", username: str | None = None
     ) -> User:

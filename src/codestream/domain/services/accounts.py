@@ -19,6 +19,10 @@ DEFAULT_TOKEN_TTL_MS = 90 * 24 * 3600 * 1000
 _TOUCH_INTERVAL_MS = 5 * 60 * 1000
 
 
+def _use_due(token: AccessToken, now: int) -> bool:
+    return token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL_MS
+
+
 def hash_token(value: str) -> str:
     """The stored form of a token: its SHA-256, hex."""
     return hashlib.sha256(value.encode()).hexdigest()
@@ -178,10 +182,26 @@ class AccountService:
         return token, value
 
     async def authenticate(self, uow: UnitOfWork, token_value: str) -> User:
-        """The user a token belongs to; NotAuthenticated if it is unknown, revoked or expired."""
+        """The user a token belongs to; NotAuthenticated if it is unknown, revoked or expired.
+        Records the token's use (at most every few minutes)."""
+        now = self._clock()
+        token, user = await self._token_user(uow, token_value, now)
+        if _use_due(token, now):
+            await uow.tokens.update(replace(token, last_used_at=now))
+        return user
+
+    async def identify(self, uow: UnitOfWork, token_value: str) -> tuple[User, bool]:
+        """`authenticate` without writing (a read-only unit will do): the user, and whether the
+        token's use is due to be recorded (then run `authenticate`)."""
+        now = self._clock()
+        token, user = await self._token_user(uow, token_value, now)
+        return user, _use_due(token, now)
+
+    async def _token_user(
+        self, uow: UnitOfWork, token_value: str, now: int
+    ) -> tuple[AccessToken, User]:
         if not token_value.startswith(TOKEN_PREFIX) or len(token_value) > 200:
             raise NotAuthenticated("the access token is not valid", code="bad_token")
-        now = self._clock()
         token = await uow.tokens.get_by_hash(hash_token(token_value))
         if token is None or token.revoked:
             raise NotAuthenticated("the access token is not valid", code="bad_token")
@@ -192,9 +212,7 @@ class AccountService:
         user = await uow.users.get(token.user_id)
         if user is None or user.deactivated:
             raise NotAuthenticated("the access token is not valid", code="bad_token")
-        if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL_MS:
-            await uow.tokens.update(replace(token, last_used_at=now))
-        return user
+        return token, user
 
     async def list_tokens(self, uow: UnitOfWork, user: User) -> list[AccessToken]:
         """The caller's tokens, without their values."""

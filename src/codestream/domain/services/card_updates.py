@@ -32,7 +32,7 @@ from codestream.domain.models import Codemark, User
 from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation, OutboxItem
 from codestream.domain.ports import UnitOfWork
-from codestream.domain.services.reply_threads import SentCard, codemark_cards
+from codestream.domain.services.reply_threads import CodemarkCards, SentCard, codemark_cards
 from codestream.domain.services.shares import ShareService
 from codestream.domain.shares import CARD_DELETED, Share
 
@@ -60,14 +60,15 @@ class CardUpdates:
         *,
         actor: User | None = None,
         status_changed: bool = False,
-    ) -> int:
+    ) -> CodemarkCards:
         """Bring every card of `codemark` (as it is now, after the change) up to date, in the
         caller's unit of work; with `status_changed`, tell each card's thread who changed the
-        status. How many cards in Teams get an update."""
+        status. The cards as read before their updates were queued (which leaves the shares'
+        status as it was)."""
         cards = await codemark_cards(uow, codemark)
         live = [card for card in cards.sent if card.share.status != CARD_DELETED]
         if not live and not cards.waiting:
-            return 0
+            return cards
         rendered: dict[str, Activity] = {}
 
         async def card_in(tenant_id: str) -> Activity:
@@ -93,7 +94,7 @@ class CardUpdates:
                 ],
                 now=now,
             )
-        return len(live)
+        return cards
 
     async def card_sent(
         self,

@@ -25,9 +25,14 @@ from codestream.domain.search import CodemarkSearch, query_words
 from codestream.domain.services.access import require_member, visible_codemark
 from codestream.domain.services.card_updates import CardUpdates
 from codestream.domain.services.notifications import CodemarkEvent, Notifications
-from codestream.domain.services.reply_threads import ReplyThreads, post_to_threads
+from codestream.domain.services.reply_threads import CodemarkCards, ReplyThreads, post_to_threads
 from codestream.domain.services.repos import ensure_repo
-from codestream.domain.services.shares import ShareService
+from codestream.domain.services.shares import (
+    SharedTo,
+    ShareService,
+    codemark_shared_to,
+    shared_to_all,
+)
 from codestream.errors import InvalidInput, PermissionDenied, ServiceUnavailable
 
 MAX_MARKERS = 10
@@ -89,6 +94,15 @@ class CodemarkFilters:
     repo_id: str | None = None
     file: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChangedCodemark:
+    """A codemark as a change left it, with where it was shared and how each card's delivery is
+    going (what the REST API answers a change with)."""
+
+    codemark: Codemark
+    shared_to: list[SharedTo]
 
 
 class CodemarkService:
@@ -221,6 +235,25 @@ class CodemarkService:
     ) -> Codemark:
         """Change status or assignees (any member), or title, text and tags (the author); every
         card of the codemark in Teams is updated (a status change also says so in its thread)."""
+        codemark, _ = await self._change(uow, actor, codemark_id, changes)
+        return codemark
+
+    async def change_codemark_with_shares(
+        self, uow: UnitOfWork, actor: User, codemark_id: str, changes: CodemarkChanges
+    ) -> ChangedCodemark:
+        """`change_codemark`, answering also where the codemark was shared and how each card's
+        delivery is going, from what the change read to update the cards (no second look)."""
+        codemark, cards = await self._change(uow, actor, codemark_id, changes)
+        if cards is None:
+            return ChangedCodemark(codemark, await codemark_shared_to(uow, codemark))
+        shares = [share for share in cards.shares if share.team_id == codemark.team_id]
+        return ChangedCodemark(codemark, shared_to_all(shares, cards.deliveries, cards.targets))
+
+    async def _change(
+        self, uow: UnitOfWork, actor: User, codemark_id: str, changes: CodemarkChanges
+    ) -> tuple[Codemark, CodemarkCards | None]:
+        """The codemark after the change, and its cards as read to update them (None when
+        nothing changed or cards are not kept current here)."""
         codemark = await visible_codemark(uow, actor, codemark_id, for_update=True)
         touches_content = any(v is not None for v in (changes.title, changes.text, changes.tags))
         if touches_content and codemark.creator_id != actor.id:
@@ -246,10 +279,11 @@ class CodemarkService:
             modified_at=self._clock(),
         )
         if replace(updated, modified_at=codemark.modified_at) == codemark:
-            return codemark  # nothing changed: no write, no calls to Teams
+            return codemark, None  # nothing changed: no write, no calls to Teams
         await uow.codemarks.update(updated)
+        cards = None
         if self._card_updates is not None:
-            await self._card_updates.codemark_changed(
+            cards = await self._card_updates.codemark_changed(
                 uow,
                 updated,
                 updated.modified_at,
@@ -270,7 +304,7 @@ class CodemarkService:
                     old_text=f"{codemark.title}\n{codemark.text}",
                 ),
             )
-        return updated
+        return updated, cards
 
     async def set_assigned(
         self, uow: UnitOfWork, actor: User, codemark_id: str, member_id: str, *, assigned: bool

@@ -10,7 +10,7 @@ there, `post_replies_since_share` (the delivery worker's hook) posts the replies
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from codestream.domain.clock import Clock
@@ -19,7 +19,7 @@ from codestream.domain.models import Codemark, Post, User
 from codestream.domain.msteams import split_thread
 from codestream.domain.outbox import NewOutboxItem, Operation, OutboxItem
 from codestream.domain.ports import UnitOfWork
-from codestream.domain.shares import Share
+from codestream.domain.shares import Share, ShareDelivery, ShareTarget
 
 REPLY_KIND = "codemark_reply"
 
@@ -58,10 +58,15 @@ class SentCard:
 
 @dataclass(frozen=True)
 class CodemarkCards:
-    """A codemark's cards in connected channels: those in Teams, and those still on their way."""
+    """A codemark's cards in connected channels: those in Teams, and those still on their way;
+    with what they were read from (every share, oldest first, its card's delivery, the team's
+    connected channels), from which `shares.shared_to_all` tells each share's status."""
 
     sent: list[SentCard]
     waiting: list[Share]
+    shares: list[Share] = field(default_factory=list)
+    deliveries: dict[str, ShareDelivery] = field(default_factory=dict)
+    targets: list[ShareTarget] = field(default_factory=list)
 
 
 async def codemark_cards(uow: UnitOfWork, codemark: Codemark) -> CodemarkCards:
@@ -73,7 +78,8 @@ async def codemark_cards(uow: UnitOfWork, codemark: Codemark) -> CodemarkCards:
     if not shares:
         return CodemarkCards([], [])
     deliveries = await uow.shares.deliveries([share.id for share in shares], lock=True)
-    connected = {t.channel_id: t for t in await uow.shares.list_targets(codemark.team_id)}
+    targets = await uow.shares.list_targets(codemark.team_id)
+    connected = {t.channel_id: t for t in targets}
     sent: list[SentCard] = []
     waiting: list[Share] = []
     for share in shares:
@@ -88,7 +94,7 @@ async def codemark_cards(uow: UnitOfWork, codemark: Codemark) -> CodemarkCards:
         message_id = split_thread(thread)[1] if thread is not None else None
         if thread is not None and message_id is not None:
             sent.append(SentCard(share, thread, message_id, target.service_url))
-    return CodemarkCards(sent, waiting)
+    return CodemarkCards(sent, waiting, shares, deliveries, targets)
 
 
 async def post_to_threads(

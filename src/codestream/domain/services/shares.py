@@ -7,7 +7,7 @@ knows that it gets a message activity back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -270,10 +270,25 @@ async def _targets(uow: UnitOfWork, team_id: str, channel_ids: list[str]) -> lis
 
 async def _with_status(uow: UnitOfWork, shares: list[Share]) -> list[SharedTo]:
     deliveries = await uow.shares.deliveries([s.id for s in shares])
-    groups: dict[str, str | None] = {}  # Teams team id -> its Microsoft 365 group, for links
+    targets: list[ShareTarget] = []
     for team_id in dict.fromkeys(s.team_id for s in shares):
-        for target in await uow.shares.list_targets(team_id):
-            groups[target.msteams_team_id] = target.aad_group_id
+        targets += await uow.shares.list_targets(team_id)
+    return shared_to_all(shares, deliveries, targets)
+
+
+async def codemark_shared_to(uow: UnitOfWork, codemark: Codemark) -> list[SharedTo]:
+    """The codemark's shares, oldest first, each with its delivery status, read in the caller's
+    unit of work (which has already checked the reader may see the codemark)."""
+    shares = await uow.shares.list_for_codemark(codemark.id)
+    return await _with_status(uow, [s for s in shares if s.team_id == codemark.team_id])
+
+
+def shared_to_all(
+    shares: Sequence[Share], deliveries: Mapping[str, ShareDelivery], targets: Sequence[ShareTarget]
+) -> list[SharedTo]:
+    """Each share with its delivery status, from what was read: its card's delivery (by share
+    id) and the connected channels of its team (whose Microsoft 365 group goes into links)."""
+    groups = {target.msteams_team_id: target.aad_group_id for target in targets}
     return [
         _shared_to(share, deliveries.get(share.id), groups.get(share.msteams_team_id))
         for share in shares

@@ -24,7 +24,7 @@ from codestream.web.api.schemas import (
     NewReply,
     ReplyOut,
 )
-from codestream.web.api.shares import with_shared_to
+from codestream.web.api.shares import shared_to_out, with_shared_to
 from codestream.web.deps import Context, CurrentUser, json_body
 
 router = APIRouter(tags=["codemarks"], dependencies=[Depends(json_body)])
@@ -132,10 +132,13 @@ async def change_codemark(
         assignees=tuple(body.assignees) if body.assignees is not None else None,
         tags=tuple(body.tags) if body.tags is not None else None,
     )
-    codemark = await ctx.services.write(
-        ctx.services.codemarks.change_codemark, user, codemark_id, changes
+    # The shares' status comes from the change's own reading of the cards: no second unit of
+    # work after the commit, competing with the delivery worker that commit just woke.
+    changed = await ctx.services.write(
+        ctx.services.codemarks.change_codemark_with_shares, user, codemark_id, changes
     )
-    return (await with_shared_to(ctx, user, [CodemarkOut.of_codemark(codemark, ctx.public_url)]))[0]
+    out = CodemarkOut.of_codemark(changed.codemark, ctx.public_url)
+    return out.model_copy(update={"shared_to": [shared_to_out(s) for s in changed.shared_to]})
 
 
 @router.delete(

@@ -67,7 +67,7 @@ async def current_web_user(request: Request) -> User | None:
     if token is not None:
         try:
             services = context_of(request).services
-            user = await services.write(services.accounts.authenticate, token)
+            user = await services.authenticate(token)
         except NotAuthenticated:
             user = None
     request.state.web_user = user
