@@ -14,7 +14,7 @@ from codestream.domain.services.notifications import (
     mute_until,
 )
 from codestream.errors import ServiceUnavailable
-from codestream.web.api.docs import error_responses, summarize
+from codestream.web.api.docs import BODY_ERRORS, error_responses, summarize
 from codestream.web.api.schemas import Model
 from codestream.web.deps import Context, CurrentUser, json_body
 
@@ -66,7 +66,7 @@ async def _out(ctx: Context, user: CurrentUser) -> NotificationSettingsOut:
 
 
 @router.get(
-    "/me/notifications", response_model=NotificationSettingsOut, responses=error_responses(401)
+    "/me/notifications", response_model=NotificationSettingsOut, responses=error_responses(401, 503)
 )
 async def my_notifications(user: CurrentUser, ctx: Context) -> NotificationSettingsOut:
     """What you hear about in your personal chat with the bot."""
@@ -76,7 +76,7 @@ async def my_notifications(user: CurrentUser, ctx: Context) -> NotificationSetti
 @router.patch(
     "/me/notifications",
     response_model=NotificationSettingsOut,
-    responses=error_responses(400, 401, 422),
+    responses=error_responses(*BODY_ERRORS, 401, 503),
 )
 async def change_notifications(
     body: NotificationSettingsIn, user: CurrentUser, ctx: Context
@@ -98,7 +98,7 @@ async def change_notifications(
     "/me/notifications/muted-codemarks/{codemark_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 404, 422, 503),
 )
 async def mute_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> Response:
     """No more notifications about this codemark."""
@@ -110,7 +110,7 @@ async def mute_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> Re
     "/me/notifications/muted-codemarks/{codemark_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 404, 422, 503),
 )
 async def unmute_codemark(codemark_id: str, user: CurrentUser, ctx: Context) -> Response:
     """Notifications about this codemark again."""
