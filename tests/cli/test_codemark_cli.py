@@ -8,22 +8,11 @@ from pathlib import Path
 
 import httpx
 
-from support.cli import Instance
-
-PASSWORD = "correct horse battery"
+from support.cli import PASSWORD, Instance, log_in_ada
 
 
 def _sign_up_and_log_in(instance: Instance, live_server: str) -> None:
-    created = instance.run(
-        "user", "create", "--email", "ada@example.com", "--password-stdin", input=PASSWORD + "\n"
-    )
-    assert created.exit_code == 0, created.output
-    team = instance.run("team", "create", "Plant Eaters", "--owner", "ada@example.com")
-    assert team.exit_code == 0, team.output
-    login = instance.run(
-        "login", "--email", "ada@example.com", "--password-stdin", input=PASSWORD + "\n"
-    )
-    assert login.exit_code == 0, login.output
+    log_in_ada(instance)
 
 
 def test_it_logs_in_and_keeps_the_token_private(instance: Instance, live_server: str) -> None:

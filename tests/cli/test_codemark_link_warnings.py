@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support.cli import Instance
-
-PASSWORD = "correct horse battery"
+from support.cli import Instance, log_in_ada
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -32,16 +30,7 @@ def _pushed(repo: Path) -> None:
 
 @pytest.fixture
 def logged_in(instance: Instance, live_server: str) -> Instance:
-    created = instance.run(
-        "user", "create", "--email", "ada@example.com", "--password-stdin", input=PASSWORD + "\n"
-    )
-    assert created.exit_code == 0, created.output
-    team = instance.run("team", "create", "Plant Eaters", "--owner", "ada@example.com")
-    assert team.exit_code == 0, team.output
-    login = instance.run(
-        "login", "--email", "ada@example.com", "--password-stdin", input=PASSWORD + "\n"
-    )
-    assert login.exit_code == 0, login.output
+    log_in_ada(instance)
     return instance
 
 

@@ -9,23 +9,11 @@ from typing import Any
 
 import httpx
 
-from support.cli import Instance
-
-PASSWORD = "correct horse battery"
+from support.cli import Instance, log_in_ada
 
 
 def _log_in(instance: Instance, server: str) -> tuple[dict[str, str], str]:
-    created = instance.run(
-        "user", "create", "--email", "ada@example.com", "--name", "Ada", "--password-stdin",
-        input=PASSWORD + "\n",
-    )  # fmt: skip
-    assert created.exit_code == 0, created.output
-    team = instance.run("team", "create", "Plant Eaters", "--owner", "ada@example.com")
-    assert team.exit_code == 0, team.output
-    login = instance.run(
-        "login", "--email", "ada@example.com", "--password-stdin", input=PASSWORD + "\n"
-    )
-    assert login.exit_code == 0, login.output
+    log_in_ada(instance, name="Ada")
     token = json.loads((Path.home() / ".codestream" / "credentials").read_text())["token"]
     headers = {"Authorization": f"Bearer {token}"}
     team_id = httpx.get(f"{server}/api/v1/teams", headers=headers).json()[0]["id"]

@@ -16,10 +16,9 @@ from typer.testing import CliRunner
 from codestream.cli.main import app
 from codestream.cli.registry import COMMANDS
 from codestream.config import read_document, write_document
-from support.cli import Instance
+from support.cli import Instance, log_in_ada
 from support.servers import free_port
 
-PASSWORD = "correct horse battery"
 LONG_TITLE = "Loop never ends when n is negative because it only ever counts down to zero"
 
 
@@ -68,16 +67,7 @@ def test_help_shows_flags_without_a_type_for_every_command() -> None:
 
 def _codemarks(instance: Instance, server: str) -> tuple[str, list[str]]:
     """Ada logged in, in one team, with three codemarks on src/loop.py:1-4; the token and ids."""
-    created = instance.run(
-        "user", "create", "--email", "ada@example.com", "--password-stdin", input=PASSWORD + "\n"
-    )
-    assert created.exit_code == 0, created.output
-    team = instance.run("team", "create", "Plant Eaters", "--owner", "ada@example.com")
-    assert team.exit_code == 0, team.output
-    login = instance.run(
-        "login", "--email", "ada@example.com", "--password-stdin", input=PASSWORD + "\n"
-    )
-    assert login.exit_code == 0, login.output
+    log_in_ada(instance)
     for n in range(3):
         made = instance.run(
             "codemark", "create", "src/loop.py:1-4", "--type", "issue", "--title",

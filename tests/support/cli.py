@@ -14,6 +14,9 @@ from support.servers import free_port
 
 Run = Callable[..., Result]
 
+PASSWORD = "correct horse battery"
+"""Ada's password in the CLI tests."""
+
 
 @dataclass
 class Instance:
@@ -44,3 +47,20 @@ def make_instance(database_url: str, directory: Path) -> Instance:
         return runner.invoke(app, ["--config", str(path), *args], input=input)
 
     return Instance(config_file=path, run=run)
+
+
+def log_in_ada(instance: Instance, *, name: str | None = None) -> None:
+    """As README's walkthrough: `user create` Ada, `team create` Plant Eaters owned by her,
+    `login` as her (the token lands in ~/.codestream/credentials). Each step must succeed."""
+    named = ("--name", name) if name else ()
+    created = instance.run(
+        "user", "create", "--email", "ada@example.com", *named, "--password-stdin",
+        input=PASSWORD + "\n",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    team = instance.run("team", "create", "Plant Eaters", "--owner", "ada@example.com")
+    assert team.exit_code == 0, team.output
+    login = instance.run(
+        "login", "--email", "ada@example.com", "--password-stdin", input=PASSWORD + "\n"
+    )
+    assert login.exit_code == 0, login.output
