@@ -11,7 +11,6 @@ from pathlib import Path
 import typer
 
 from codestream import __version__
-from codestream.cli import help_format  # noqa: F401  (flags show no `<bool>` in --help)
 from codestream.cli.registry import LazyCommands
 from codestream.cli.state import CliState
 from codestream.errors import CodeStreamError
