@@ -46,16 +46,15 @@ async def open_services(config: Config) -> AsyncIterator[Services]:
     """Migrate the database, then yield the use cases wired to it as the server wires them
     (`build_runtime`): sharing and replies reach Teams through the outbox."""
     # Imported here: SQLAlchemy and Alembic take a second to load, and most commands need neither.
-    import httpx
-
     from codestream.storage.engine import create_engine
     from codestream.storage.migrate import upgrade_database
+    from codestream.teams.http import outbound_client
     from codestream.wiring import build_runtime
 
     await asyncio.to_thread(upgrade_database, config.database_url)
     engine = create_engine(config.database_url, pool_size=2)
     try:
-        async with httpx.AsyncClient(timeout=30.0) as http:
+        async with outbound_client() as http:
             yield build_runtime(config, engine, http).services
     finally:
         await engine.dispose()

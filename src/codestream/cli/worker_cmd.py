@@ -44,10 +44,12 @@ def worker(
     config = load(ctx)
     share_metrics(config)  # before prometheus-client is imported (by the connector)
     from codestream.observability.logs import configure_logging
+    from codestream.web.serving import new_event_loop
 
     configure_logging(log_format(config))
     try:
-        asyncio.run(_run(config, worker_id, int(lease_seconds * 1000), batch, idle_sleep))
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(_run(config, worker_id, int(lease_seconds * 1000), batch, idle_sleep))
     except CodeStreamError as exc:
         fail(exc.message)
 
@@ -55,12 +57,11 @@ def worker(
 async def _run(
     config: Config, worker_id: str | None, lease_ms: int, batch: int, idle_sleep: float
 ) -> None:
-    import httpx
-
     from codestream.domain.clock import system_clock
     from codestream.storage.credential_waits import retry_credential_waits
     from codestream.storage.engine import create_engine
     from codestream.storage.migrate import upgrade_database
+    from codestream.teams.http import outbound_client
     from codestream.teams.settings import bot_settings
     from codestream.teams.tokens import TOKEN_ERROR_PREFIXES
     from codestream.wiring import build_runtime
@@ -78,7 +79,7 @@ async def _run(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with httpx.AsyncClient(timeout=30.0) as http:
+        async with outbound_client() as http:
             runtime = build_runtime(config, engine, http, worker_id=worker_id, lease_ms=lease_ms)
             delivery, notifier = runtime.delivery, runtime.notifier
             assert delivery is not None  # a bot is configured
@@ -90,11 +91,16 @@ async def _run(
             )
             stats = delivery.stats
             log.info(
-                "delivery worker %s stopped: %d sent, %d retried, %d failed",
+                "delivery worker %s stopped: %d sent, %d retried, %d failed; %d looks at the "
+                "outbox claimed %d rows, postponed %d for pacing, left %d tenants to others",
                 name,
                 stats.sent,
                 stats.retried,
                 stats.failed,
+                stats.looks,
+                stats.claimed,
+                stats.postponed,
+                stats.tenants_busy,
             )
     finally:
         await engine.dispose()

@@ -126,21 +126,29 @@ class SentRecorder:
         now = max(answer.answered_at for answer in answers)
         async with self._uow() as uow:
             await uow.sends.touch_sends([i for answer in answers for i in answer.send_ids], at=now)
-            for answer in answers:
-                await self._mark(uow, answer, now)
+            await self._mark(uow, answers, now)
             await uow.commit()
 
-    async def _mark(self, uow: DeliveryUnitOfWork, answer: _Answer, now: int) -> None:
-        item, result = answer.item, answer.result
-        result_id = None
-        if isinstance(result, dict) and result.get("id") is not None:
-            result_id = str(result["id"])
-        elif item.operation is Operation.UPDATE:
-            result_id = str(item.payload["id"])
-        sent = await uow.outbox.mark_sent(
-            item.id, result_id=result_id, now=now, worker_id=self._worker_id
+    async def _mark(self, uow: DeliveryUnitOfWork, answers: Sequence[_Answer], now: int) -> None:
+        """Mark the rows sent in one statement, then each sent row's share and hook."""
+        by_id = {answer.item.id: answer for answer in answers}
+        sent = await uow.outbox.mark_many_sent(
+            {item_id: _result_id(answer) for item_id, answer in by_id.items()},
+            now=now,
+            worker_id=self._worker_id,
         )
-        if sent is not None:
-            await finished(uow, sent)
+        for row in sent:
+            await finished(uow, row)
             if self._on_sent is not None:
-                await self._on_sent(uow, item, result)
+                answer = by_id[row.id]
+                await self._on_sent(uow, answer.item, answer.result)
+
+
+def _result_id(answer: _Answer) -> str | None:
+    """What Teams calls the message a row made: the connector's answer's id (an update keeps
+    the id it was sent to)."""
+    if isinstance(answer.result, dict) and answer.result.get("id") is not None:
+        return str(answer.result["id"])
+    if answer.item.operation is Operation.UPDATE:
+        return str(answer.item.payload["id"])
+    return None

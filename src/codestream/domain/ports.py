@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
@@ -199,6 +199,13 @@ class OutboxRepository(Protocol):
     ) -> OutboxItem | None:
         """Record delivery (attempt counted): the row as now sent; None if it was already sent
         or failed, or (with `worker_id`) that worker no longer holds it."""
+        ...
+
+    async def mark_many_sent(
+        self, results: Mapping[int, str | None], *, now: int, worker_id: str | None = None
+    ) -> list[OutboxItem]:
+        """`mark_sent` for several rows at once (row id: result id), in one statement; the rows
+        now sent, by id (those no longer on their way, as for mark_sent, are not among them)."""
         ...
 
     async def mark_retrying(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from codestream.domain.outbox import DeliveryStatus, NewOutboxItem, Operation, OutboxItem
 from codestream.observability.context import current_request_id
+from codestream.storage.arrays import among, array_of
 from codestream.storage.bulk import insert_many
 from codestream.storage.engine import json_text
 from codestream.storage.rows import AnyRow, Convert, from_row, value, values_of
@@ -69,6 +70,7 @@ class SqlOutbox:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._dialect = conn.dialect.name
         self.queued = False
 
     async def enqueue(self, item: NewOutboxItem, *, now: int, deadline_at: int) -> OutboxItem:
@@ -167,7 +169,7 @@ class SqlOutbox:
         """PostgreSQL: transaction-scoped advisory locks, tried without waiting (a tenant
         another worker is claiming for is left to it). SQLite: BEGIN IMMEDIATE already
         serializes every writing transaction, so every tenant is ours."""
-        if self._conn.dialect.name != "postgresql" or not tenant_ids:
+        if self._dialect != "postgresql" or not tenant_ids:
             return set(tenant_ids)
         result = await self._conn.execute(_TRY_TENANT_LOCKS, {"tenants": list(tenant_ids)})
         return {row[0] for row in result}
@@ -222,11 +224,14 @@ class SqlOutbox:
         for start in range(0, len(head_ids), HEADS_PER_QUERY):
             query = (
                 outbox.select()
-                .where(outbox.c.id.in_(head_ids[start : start + HEADS_PER_QUERY]), self._due(now))
+                .where(
+                    among(self._dialect, outbox.c.id, head_ids[start : start + HEADS_PER_QUERY]),
+                    self._due(now),
+                )
                 .order_by(outbox.c.next_attempt_at, outbox.c.id)
                 .limit(limit)
             )
-            if self._conn.dialect.name == "postgresql":
+            if self._dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             found.extend(outbox_item(row) for row in await self._conn.execute(query))
         found.sort(key=lambda item: (item.next_attempt_at, item.id))
@@ -240,7 +245,7 @@ class SqlOutbox:
             return []
         statement = (
             outbox.update()
-            .where(outbox.c.id.in_(list(item_ids)), self._due(now))
+            .where(among(self._dialect, outbox.c.id, item_ids), self._due(now))
             .values(
                 status=DeliveryStatus.SENDING.value,
                 claimed_by=worker_id,
@@ -262,7 +267,7 @@ class SqlOutbox:
         result = await self._conn.execute(
             outbox.update()
             .where(
-                outbox.c.id.in_(list(item_ids)),
+                among(self._dialect, outbox.c.id, item_ids),
                 outbox.c.claimed_by == worker_id,
                 outbox.c.status == DeliveryStatus.SENDING.value,
             )
@@ -276,7 +281,7 @@ class SqlOutbox:
             return
         await self._conn.execute(
             outbox.update()
-            .where(outbox.c.id.in_(list(item_ids)), outbox.c.status.in_(ACTIVE))
+            .where(among(self._dialect, outbox.c.id, item_ids), outbox.c.status.in_(ACTIVE))
             .values(next_attempt_at=until, modified_at=now)
         )
 
@@ -295,15 +300,43 @@ class SqlOutbox:
     async def mark_sent(
         self, item_id: int, *, result_id: str | None, now: int, worker_id: str | None = None
     ) -> OutboxItem | None:
-        return await self._finish(
-            item_id,
-            DeliveryStatus.SENT,
-            now,
-            worker_id,
-            result_id=result_id,
+        sent = await self.mark_many_sent({item_id: result_id}, now=now, worker_id=worker_id)
+        return sent[0] if sent else None
+
+    async def mark_many_sent(
+        self, results: Mapping[int, str | None], *, now: int, worker_id: str | None = None
+    ) -> list[OutboxItem]:
+        # One UPDATE for the whole group, each row taking its own result id.
+        if not results:
+            return []
+        statement = outbox.update().values(
+            status=DeliveryStatus.SENT.value,
+            attempts=outbox.c.attempts + 1,
+            modified_at=now,
+            claimed_by=None,
+            claimed_until=None,
             sent_at=now,
             last_error=None,
         )
+        if self._dialect == "postgresql":  # the pairs as two arrays: one text for any number
+            pairs = sa.select(
+                sa.func.unnest(array_of(list(results), outbox.c.id.type)).label("id"),
+                sa.func.unnest(array_of(list(results.values()), sa.Text())).label("result_id"),
+            ).subquery("sent")
+            statement = statement.where(outbox.c.id == pairs.c.id).values(
+                result_id=pairs.c.result_id
+            )
+        else:
+            result_id = sa.case(
+                {
+                    item_id: sa.bindparam(None, found, type_=outbox.c.result_id.type)
+                    for item_id, found in results.items()
+                },
+                value=outbox.c.id,
+            )
+            statement = statement.where(outbox.c.id.in_(list(results))).values(result_id=result_id)
+        rows = await self._conn.execute(statement.where(self._held(worker_id)).returning(*outbox.c))
+        return sorted((outbox_item(row) for row in rows), key=lambda item: item.id)
 
     async def mark_retrying(
         self,
@@ -344,18 +377,10 @@ class SqlOutbox:
         With `worker_id`, only while that worker holds the row as sending: a worker whose lease
         another worker took over never records a stale outcome over the new holder's.
         """
-        held = (
-            sa.and_(
-                outbox.c.claimed_by == worker_id,
-                outbox.c.status == DeliveryStatus.SENDING.value,
-            )
-            if worker_id is not None
-            else outbox.c.status.in_(ACTIVE)
-        )
         row = (
             await self._conn.execute(
                 outbox.update()
-                .where(outbox.c.id == item_id, held)
+                .where(outbox.c.id == item_id, self._held(worker_id))
                 .values(
                     status=status.value,
                     attempts=outbox.c.attempts + 1,
@@ -368,6 +393,16 @@ class SqlOutbox:
             )
         ).first()
         return outbox_item(row) if row is not None else None
+
+    @staticmethod
+    def _held(worker_id: str | None) -> sa.ColumnElement[bool]:
+        """Rows still on their way: with `worker_id`, only those that worker holds as sending."""
+        if worker_id is None:
+            return outbox.c.status.in_(ACTIVE)
+        return sa.and_(
+            outbox.c.claimed_by == worker_id,
+            outbox.c.status == DeliveryStatus.SENDING.value,
+        )
 
     async def release(self, worker_id: str, *, now: int) -> int:
         result = await self._conn.execute(

@@ -8,7 +8,41 @@ from collections.abc import Mapping, Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from codestream.storage.arrays import among
 from codestream.storage.tables import delivery_sends
+
+_TIMES_SINCE = sa.text(
+    "SELECT horizon.pace_key, sends.sent_at"
+    " FROM unnest(CAST(:keys AS text[]), CAST(:sinces AS bigint[])) AS horizon(pace_key, since)"
+    " CROSS JOIN LATERAL (SELECT sent_at FROM delivery_sends"
+    "  WHERE delivery_sends.pace_key = horizon.pace_key AND delivery_sends.sent_at > horizon.since"
+    " ) AS sends"
+)
+"""PostgreSQL: every key's send times after its own horizon, one index range scan per key
+(the LATERAL keeps the planner from scanning the log once for all keys), in one statement
+whose text does not change with the number of keys (`arrays.py`)."""
+
+_LOG_SENDS = sa.text(
+    "INSERT INTO delivery_sends (pace_key, sent_at)"
+    " SELECT key, :at FROM unnest(CAST(:keys AS text[])) AS key"
+    " RETURNING id, pace_key"
+)
+"""PostgreSQL: one row per key, sent at :at, in one statement for any number of keys."""
+
+
+def _times_since_by_group(horizons: Mapping[str, int]) -> sa.Select[tuple[str, int]]:
+    """Elsewhere: an index range per group of keys with the same horizon."""
+    by_since: dict[int, list[str]] = {}
+    for key, since in horizons.items():
+        by_since.setdefault(since, []).append(key)
+    return sa.select(delivery_sends.c.pace_key, delivery_sends.c.sent_at).where(
+        sa.or_(
+            *(
+                sa.and_(delivery_sends.c.pace_key.in_(keys), delivery_sends.c.sent_at > since)
+                for since, keys in by_since.items()
+            )
+        )
+    )
 
 
 class SqlSendLog:
@@ -16,31 +50,23 @@ class SqlSendLog:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._dialect = conn.dialect.name
 
     async def send_times(self, horizons: Mapping[str, int]) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {key: [] for key in horizons}
         if not horizons:
             return found
-        # One query for every horizon: an index range per group of keys (pace_key, sent_at).
-        by_since: dict[int, list[str]] = {}
-        for key, since in horizons.items():
-            by_since.setdefault(since, []).append(key)
-        query = (
-            sa.select(delivery_sends.c.pace_key, delivery_sends.c.sent_at)
-            .where(
-                sa.or_(
-                    *(
-                        sa.and_(
-                            delivery_sends.c.pace_key.in_(keys), delivery_sends.c.sent_at > since
-                        )
-                        for since, keys in by_since.items()
-                    )
-                )
+        if self._dialect == "postgresql":
+            rows = await self._conn.execute(
+                _TIMES_SINCE,
+                {"keys": list(horizons), "sinces": list(horizons.values())},
             )
-            .order_by(delivery_sends.c.pace_key, delivery_sends.c.sent_at)
-        )
-        for key, sent_at in await self._conn.execute(query):
+        else:
+            rows = await self._conn.execute(_times_since_by_group(horizons))
+        for key, sent_at in rows:
             found[key].append(int(sent_at))
+        for times in found.values():
+            times.sort()  # ascending, as pacing reads them
         return found
 
     async def send_counts(self, keys: Sequence[str], *, since: int) -> dict[str, int]:
@@ -49,7 +75,10 @@ class SqlSendLog:
             return counts
         query = (
             sa.select(delivery_sends.c.pace_key, sa.func.count())
-            .where(delivery_sends.c.pace_key.in_(list(keys)), delivery_sends.c.sent_at > since)
+            .where(
+                among(self._dialect, delivery_sends.c.pace_key, keys),
+                delivery_sends.c.sent_at > since,
+            )
             .group_by(delivery_sends.c.pace_key)
         )
         for key, count in await self._conn.execute(query):
@@ -59,12 +88,15 @@ class SqlSendLog:
     async def record_sends(self, keys: Sequence[str], *, at: int) -> list[int]:
         if not keys:
             return []
-        statement = (
-            delivery_sends.insert()
-            .values([{"pace_key": key, "sent_at": at} for key in keys])
-            .returning(delivery_sends.c.id, delivery_sends.c.pace_key)
-        )
-        rows = (await self._conn.execute(statement)).all()
+        if self._dialect == "postgresql":
+            rows = (await self._conn.execute(_LOG_SENDS, {"keys": list(keys), "at": at})).all()
+        else:
+            statement = (
+                delivery_sends.insert()
+                .values([{"pace_key": key, "sent_at": at} for key in keys])
+                .returning(delivery_sends.c.id, delivery_sends.c.pace_key)
+            )
+            rows = (await self._conn.execute(statement)).all()
         by_key: dict[str, list[int]] = {}
         for row_id, key in rows:
             by_key.setdefault(key, []).append(int(row_id))
@@ -74,7 +106,7 @@ class SqlSendLog:
         if send_ids:
             await self._conn.execute(
                 delivery_sends.update()
-                .where(delivery_sends.c.id.in_(list(send_ids)))
+                .where(among(self._dialect, delivery_sends.c.id, send_ids))
                 .values(sent_at=at)
             )
 

@@ -24,6 +24,7 @@ from codestream.storage.credential_waits import retry_credential_waits
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import head_revision, upgrade_database
 from codestream.storage.stats import channel_deliveries, outbox_snapshot
+from codestream.teams.http import outbound_client
 from codestream.teams.tokens import TOKEN_ERROR_PREFIXES
 from codestream.web import msteams_conversations, msteams_share
 from codestream.web.api import (
@@ -95,11 +96,11 @@ def create_app(
     walks were the server's longest pauses. It also collects the youngest generation less often
     (YOUNG_COLLECTION_THRESHOLD).
 
-    Outbound HTTP (Microsoft's keys and APIs) honours HTTPS_PROXY through httpx.
+    Outbound HTTP (Microsoft's keys and APIs) honours HTTPS_PROXY (`teams.http`).
     """
     owns_engine = engine is None
     owns_http = http is None
-    client = http if http is not None else httpx.AsyncClient(timeout=30.0)
+    client = http if http is not None else outbound_client()
     db = engine if engine is not None else create_engine(config.database_url)
     runtime = build_runtime(config, db, client, clock=clock, hasher=hasher, hashing=hashing)
     delivery = (
