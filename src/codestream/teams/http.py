@@ -96,7 +96,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if not self._proxies:
             return None
         proxy = self._proxies.get(url.scheme)
-        if proxy is None or urllib.request.proxy_bypass_environment(url.host, self._proxies):
+        if proxy is None or urllib.request.proxy_bypass(url.host):
             return None
         return proxy
 
