@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import platform
@@ -75,8 +76,10 @@ def _start_app(tmp: Path, port: int, msteams: dict[str, Any], url: str) -> subpr
     )
 
 
-async def run(url: str, backend: str) -> list[dict[str, Any]]:
-    """Both scenarios on one database, our app and the emulator each in a process."""
+async def run(
+    url: str, backend: str, scenarios: tuple[str, ...] = ("burst", "latency")
+) -> list[dict[str, Any]]:
+    """The scenarios on one database, our app and the emulator each in a process."""
     app_port = free_port()
     endpoint = f"http://127.0.0.1:{app_port}/no-auth/provider-action/msteams"
     emulator, started = start_teams(endpoint)
@@ -94,8 +97,11 @@ async def run(url: str, backend: str) -> list[dict[str, Any]]:
                 await teams.install()
                 codemark_id = await world(teams, client, url)
                 cpu = {"app": cpu_seconds(app.pid), "teams": cpu_seconds(emulator.pid)}
-                rows = [await burst(teams, client, codemark_id, backend)]
-                rows.append(await latency(teams, client, codemark_id, backend))
+                rows = []
+                if "burst" in scenarios:
+                    rows.append(await burst(teams, client, codemark_id, backend))
+                if "latency" in scenarios:
+                    rows.append(await latency(teams, client, codemark_id, backend))
                 for row in rows:
                     row["layout"] = "3 processes: client | codestream serve | Teams emulator"
                 rows[-1]["cpu_s"] = {
@@ -127,16 +133,23 @@ async def main() -> None:
     parser.add_argument(
         "--one-process", action="store_true", help="the earlier layout: all on one event loop"
     )
+    parser.add_argument(
+        "--only", choices=["burst", "latency"], help="one scenario (three-process layout)"
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (with --pg)")
     args = parser.parse_args()
-    runner = run
+    runner: Any = run
+    if args.only:
+        runner = functools.partial(run, scenarios=(args.only,))
     if args.one_process:
         import one_process
 
         runner = one_process.run
     load = os.getloadavg()
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        rows += await runner(f"sqlite:///{tmp}/cards.db", "sqlite")
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows += await runner(f"sqlite:///{tmp}/cards.db", "sqlite")
     failed: BaseException | None = None
     if args.pg:
         _pg_schema(args.pg, create=True)

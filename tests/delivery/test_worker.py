@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from codestream.delivery.pacing import Limits
 from codestream.delivery.pruning import ACTIVITY_KEYS_KEPT_MS, PRUNE_EVERY_MS
 from codestream.delivery.worker import WAKE_GATHER_S
 from codestream.domain.outbox import (
@@ -224,3 +225,22 @@ async def test_cards_answered_together_are_recorded_even_if_one_cards_hook_fails
     assert delivery.texts(delivery.channels[1]) == ["bad card"]
     assert (await delivery.item(good.id)).status is DeliveryStatus.SENT
     assert (await delivery.item(bad.id)).status is DeliveryStatus.SENDING
+
+
+async def test_the_hours_window_holds_though_hourly_counts_are_not_read_every_claim(
+    delivery: Delivery,
+) -> None:
+    # An hour's limit of 100 instead of Teams' 1,800, so the hour fills in a test's time: the
+    # worker reads a conversation's hourly count only when its shorter windows could have
+    # brought it near the limit since the last read, and must still stop at the hundredth call.
+    hour = ((1_000, 7), (2_000, 8), (30_000, 60), (3_600_000, 100))
+    channel = delivery.channels[0]
+    for i in range(105):
+        await delivery.enqueue(channel, f"card {i}")
+    await delivery.pump(delivery.worker(limits=Limits(conversation=hour)))
+    assert delivery.texts(channel) == [f"card {i}" for i in range(105)]
+    times = [request.time for request in delivery.requests() if request.status == 201]
+    assert len(times) == 105
+    assert times[99] - times[0] < 3_600  # the first hundred as fast as the short windows allow
+    assert times[100] - times[0] >= 3_600  # the hundred-and-first waits for the hour
+    assert all(later - earlier >= 3_600 for earlier, later in zip(times, times[100:], strict=False))

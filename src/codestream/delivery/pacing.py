@@ -126,6 +126,50 @@ class PacingPlan:
             times.insert(bisect_right(times, now), now)
 
 
+def most_calls(windows: Sequence[Window], elapsed_ms: int) -> int:
+    """The most calls one key's windows let through in any `elapsed_ms` (a window (w, n)
+    lets at most n through per w, so n * (elapsed // w + 1) in all)."""
+    return min(limit * (elapsed_ms // length + 1) for length, limit in windows)
+
+
+class HourlyCounts:
+    """Each conversation's calls in the last hour, as last read from the send log.
+
+    The hour's window (1,800 calls) matters only for a conversation near it, and reading the
+    hour's count for every conversation of every claim cost a query per claim. Between two
+    reads a conversation cannot have made more calls, by any worker, than its shorter windows
+    let through (`most_calls`): a count read less than REREAD_MS ago plus that bound, if still
+    clear of the limit, needs no new read.
+    """
+
+    REREAD_MS = 60_000
+
+    def __init__(self, limits: Limits) -> None:
+        self._limits = limits
+        self._read: dict[str, tuple[int, int]] = {}
+        """Key: (calls in the hour before `read_at`, read_at)."""
+
+    def to_read(self, keys: Sequence[str], now: int, headroom: int) -> list[str]:
+        """The conversation keys whose hour might hold more than its limit less `headroom`."""
+        windows = self._limits.conversation
+        short = [window for window in windows if window[0] <= SHORT_HORIZON_MS]
+        clear = windows[-1][1] - headroom
+        unknown = []
+        for key in keys:
+            count, read_at = self._read.get(key, (0, now - self.REREAD_MS))
+            elapsed = now - read_at
+            if elapsed >= self.REREAD_MS or count + most_calls(short, elapsed) >= clear:
+                unknown.append(key)
+        return unknown
+
+    def remember(self, counts: Mapping[str, int], now: int) -> None:
+        """The counts just read, at `now` (forgetting reads older than REREAD_MS)."""
+        if len(self._read) > 10_000:
+            self._read = {k: v for k, v in self._read.items() if now - v[1] < self.REREAD_MS}
+        for key, count in counts.items():
+            self._read[key] = (count, now)
+
+
 def lower_bound_ms(count: int, windows: Sequence[Window]) -> int:
     """The least time from the first to the last of `count` calls under one key's windows
     (greedy earliest schedule, which is optimal for sliding-window limits)."""

@@ -48,6 +48,7 @@ from codestream.delivery.leases import DEFAULT_LEASE_MS, LeaseLost, Leases
 from codestream.delivery.pacing import (
     HORIZON_MS,
     SHORT_HORIZON_MS,
+    HourlyCounts,
     Limits,
     PacingPlan,
     channel_of,
@@ -143,6 +144,7 @@ class DeliveryWorker:
         self._pruned_at = 0
         self._left_to_others = False
         """Whether the last claim left due rows to other workers claiming for their tenants."""
+        self._hourly = HourlyCounts(self._limits)
         self._leases = Leases(uow_factory, worker_id, lease_ms, clock)
         self._recorder = SentRecorder(uow_factory, worker_id, clock, on_sent)
         self.stats = WorkerStats()
@@ -297,7 +299,8 @@ class DeliveryWorker:
         self, uow: DeliveryUnitOfWork, keys_of: dict[int, tuple[str, ...]], now: int, limit: int
     ) -> PacingPlan:
         """The send log of the heads' pace keys, each read back as far as its windows reach
-        (one query; the hour's window only for conversations near its limit)."""
+        (one query); the hour's window only for conversations near its limit, whose hourly
+        counts are read again only when they might be (`HourlyCounts`)."""
         sends = uow.sends
         tenant_horizon = now - max(length for length, _ in self._limits.tenant)
         card_horizon = now - max(length for length, _ in self._limits.card)
@@ -310,7 +313,9 @@ class DeliveryWorker:
             for card in keys[2:]:
                 horizons[card] = card_horizon
         times = await sends.send_times(horizons)
-        hourly = await sends.send_counts(sorted(conversation_keys), since=now - HORIZON_MS)
+        to_count = self._hourly.to_read(sorted(conversation_keys), now, headroom=limit)
+        hourly = await sends.send_counts(to_count, since=now - HORIZON_MS) if to_count else {}
+        self._hourly.remember(hourly, now)
         hour_limit = self._limits.conversation[-1][1]
         full = [k for k, n in hourly.items() if n >= hour_limit - limit]
         if full:
