@@ -49,6 +49,8 @@ from teams_emulator import BotApp, Channel, RunningEmulator, Tenant, run_emulato
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "results"
 ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE.parent))
+from common import cpu_seconds  # noqa: E402 - bench/common.py, beside this folder
 
 Targets = list[tuple[Tenant, list[Channel]]]
 
@@ -118,12 +120,15 @@ def _connector(emu: RunningEmulator, bot: BotApp, http: Any) -> ConnectorClient:
 
 
 async def _enqueue(
-    uows: SqlUnitOfWorkFactory, emu: RunningEmulator, messages: list[tuple[Tenant, Channel, str]]
+    uows: SqlUnitOfWorkFactory,
+    emu: RunningEmulator,
+    messages: list[tuple[Tenant, Channel, str]],
+    per_commit: int = 500,
 ) -> None:
-    for start in range(0, len(messages), 500):
+    for start in range(0, len(messages), per_commit):
         now = system_clock()
         async with uows() as uow:
-            for tenant, channel, text in messages[start : start + 500]:
+            for tenant, channel, text in messages[start : start + per_commit]:
                 await uow.outbox.enqueue(
                     NewOutboxItem(
                         "bench",
@@ -306,8 +311,17 @@ async def run_latency(count: int = 200) -> dict[str, Any]:
     }
 
 
-async def run_scale_out(pg_url: str, workers: int = 4) -> dict[str, Any]:
-    """(c): 4 worker processes on PostgreSQL, 10,000 cards, 500 channels, 20 tenants."""
+async def run_scale_out(
+    pg_url: str, workers: int = 4, *, cold: bool = False, batch: int | None = None
+) -> dict[str, Any]:
+    """(c): 4 worker processes on PostgreSQL, 10,000 cards, 500 channels, 20 tenants.
+
+    By default the workers run before the cards are queued, as in production, where workers
+    run all along and a burst arrives: the cards are queued in one transaction once every
+    worker has said it started. `cold`: the cards wait in the outbox first and the workers are
+    started on them (the clock still starts at the first call, but the workers that start
+    later import and connect while the first ones send).
+    """
     import sqlalchemy as sa
 
     from codestream.storage.tables import delivery_sends, outbox
@@ -322,12 +336,14 @@ async def run_scale_out(pg_url: str, workers: int = 4) -> dict[str, Any]:
             await conn.execute(sa.delete(delivery_sends))
         uows = SqlUnitOfWorkFactory(engine)
         messages = _messages(targets, 20)
-        await _enqueue(uows, emu, messages)
+        if cold:
+            await _enqueue(uows, emu, messages)
         with tempfile.TemporaryDirectory() as tmp:
             config = Path(tmp) / "config.json"
             config.write_text(json.dumps(_config(emu, bot)))
             env = dict(os.environ, CS_DATABASE_URL=pg_url)
             started = time.time()
+            options = ["--batch", str(batch)] if batch is not None else []
             procs = [
                 await asyncio.create_subprocess_exec(
                     sys.executable,
@@ -340,13 +356,21 @@ async def run_scale_out(pg_url: str, workers: int = 4) -> dict[str, Any]:
                     f"bench-{i}",
                     "--idle-sleep",
                     "0.05",
-                    *os.environ.get("BENCH_WORKER_ARGS", "").split(),
+                    *options,
                     env=env,
                     stdout=asyncio.subprocess.DEVNULL,
                     stderr=asyncio.subprocess.PIPE,
                 )
                 for i in range(workers)
             ]
+            logs: list[list[str]] = [[] for _ in procs]
+            if not cold:
+                for proc, lines in zip(procs, logs, strict=True):
+                    await _until_started(proc, lines)
+                started = time.time()
+                await _enqueue(uows, emu, messages, per_commit=len(messages))
+            cpu_before = sum(cpu_seconds(proc.pid) for proc in procs)
+            pg_before = _postgres_cpu()
             channels = [emu.emulator.world.conversations[c.id] for _, cs in targets for c in cs]
             while True:
                 # Counted at the emulator first, in this process: a GROUP BY over the outbox
@@ -363,28 +387,20 @@ async def run_scale_out(pg_url: str, workers: int = 4) -> dict[str, Any]:
                 if any(p.returncode is not None for p in procs):
                     raise RuntimeError("a worker exited early")
                 await asyncio.sleep(0.2)
+            worker_cpu = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
+            pg_cpu = _postgres_cpu() - pg_before
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)
             codes = [await proc.wait() for proc in procs]
-            for proc in procs:  # each worker's last line: what its looks at the outbox did
-                assert proc.stderr is not None
-                lines = (await proc.stderr.read()).decode(errors="replace").splitlines()
+            for proc, lines in zip(procs, logs, strict=True):
+                assert proc.stderr is not None  # each worker's last line: what its looks did
+                lines += (await proc.stderr.read()).decode(errors="replace").splitlines()
                 stopped = [line for line in lines if " stopped: " in line]
                 print(stopped[-1] if stopped else "\n".join(lines[-5:]), file=sys.stderr)
-        async with engine.connect() as conn:
-            per_worker = dict(
-                (
-                    await conn.execute(
-                        sa.select(outbox.c.claimed_by, sa.func.count()).group_by(
-                            outbox.c.claimed_by
-                        )
-                    )
-                ).all()
-            )
         await engine.dispose()
         result = _summary(
             "(c) 10,000 cards, 500 channels, 20 tenants",
-            f"ours, {workers} worker processes, PostgreSQL",
+            f"ours, {workers} worker processes, PostgreSQL" + (", cold start" if cold else ""),
             emu,
             targets,
             messages,
@@ -393,8 +409,33 @@ async def run_scale_out(pg_url: str, workers: int = 4) -> dict[str, Any]:
         )
         result["failed"] = depth[DeliveryStatus.FAILED]
         result["exit_codes"] = codes
-        del per_worker
+        result["workers_started_first"] = not cold
+        result["cpu_s"] = {"workers": round(worker_cpu, 2), "postgresql": round(pg_cpu, 2)}
         return result
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL process on this machine so far (Linux /proc)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if stat.read_bytes().startswith(b"postgres"):
+                total += cpu_seconds(int(stat.parent.name))
+        except OSError:
+            continue
+    return total
+
+
+async def _until_started(proc: asyncio.subprocess.Process, lines: list[str]) -> None:
+    """Read a worker's log until it says it started (the lines kept in `lines`)."""
+    assert proc.stderr is not None
+    while True:
+        line = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode(errors="replace")
+        if not line:
+            raise RuntimeError("a worker exited before it started:\n" + "".join(lines))
+        lines.append(line.rstrip("\n"))
+        if " started" in line:
+            return
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -422,6 +463,10 @@ async def main() -> None:
     )
     parser.add_argument("--skip-c", action="store_true", help="skip the scale-out scenario")
     parser.add_argument("--only", choices=["a", "b", "latency", "c"], action="append")
+    parser.add_argument(
+        "--cold", action="store_true", help="(c): start the workers on a full outbox"
+    )
+    parser.add_argument("--batch", type=int, help="(c): the workers' --batch")
     args = parser.parse_args()
     only = set(args.only or ["a", "b", "latency", "c"])
     rows: list[dict[str, Any]] = []
@@ -437,8 +482,14 @@ async def main() -> None:
         if not args.pg:
             print("(c) skipped: pass --pg postgresql://... or set CS_BENCH_PG_URL")
         else:
-            rows.append(await run_scale_out(args.pg))
+            rows.append(await run_scale_out(args.pg, cold=args.cold, batch=args.batch))
     print(_table(rows))
+    for row in rows:
+        if "cpu_s" in row:
+            print(
+                f"{row['scenario']}: CPU s from the first card queued to the last delivered:"
+                f" {row['cpu_s']}"
+            )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"outbound-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(

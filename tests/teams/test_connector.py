@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from codestream.teams.connector import ConnectorClient, ConnectorError, ServiceUrlNotAllowed
+from codestream.teams.http import outbound_client
 from codestream.teams.settings import BotSettings, bot_settings
 from codestream.teams.tokens import ConnectorTokens, TokenError
 from support.bots import bot_block
@@ -64,13 +65,16 @@ class Outbound:
         )
 
 
-@pytest.fixture
-async def outbound() -> AsyncIterator[Outbound]:
+@pytest.fixture(params=["httpx", "outbound"])
+async def outbound(request: pytest.FixtureRequest) -> AsyncIterator[Outbound]:
+    """The emulator on a port, and a client: httpx's own, or the one the server and workers use
+    (`outbound_client`, whose connector calls skip httpx's objects)."""
     clock = ManualClock(time.time())
     async with run_emulator(clock=clock) as emu:
         cast = scene(emu.emulator, users=["Alice Smith"])
         await emu.driver.install_bot(cast.bot, cast.team, by=cast.alice)
-        async with httpx.AsyncClient() as http:
+        client = httpx.AsyncClient() if request.param == "httpx" else outbound_client()
+        async with client as http:
             yield Outbound(
                 emu, clock, cast.tenant, cast.team, cast.channel, cast.alice, cast.bot, http
             )

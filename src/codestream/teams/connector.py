@@ -13,9 +13,11 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+import orjson
 
 from codestream.config.checks import DEFAULT_PORTS, LOOPBACK_HOSTS
 from codestream.observability import metrics
+from codestream.teams.http import Answer, calls_of
 from codestream.teams.tokens import ConnectorTokens, TokenError
 
 CALL_TIMEOUT = 20.0
@@ -114,7 +116,7 @@ class ConnectorClient:
         tokens: ConnectorTokens,
         allowed_origins: frozenset[tuple[str, str, int]],
     ) -> None:
-        self._http = http
+        self._calls = calls_of(http)
         self._tokens = tokens
         self._allowed = allowed_origins
 
@@ -238,12 +240,12 @@ class ConnectorClient:
                 ) from exc
             started = time.perf_counter()
             try:
-                response = await self._http.request(
+                response = await self._calls(
                     method,
                     url,
-                    json=body,
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=CALL_TIMEOUT,
+                    content=orjson.dumps(body) if body is not None else None,
+                    headers=_headers(token, body is not None),
+                    wait_s=CALL_TIMEOUT,
                 )
             except httpx.HTTPError as exc:
                 metrics.connector_called(operation, "network", time.perf_counter() - started)
@@ -251,7 +253,7 @@ class ConnectorClient:
                     f"{method} {path.split('?')[0]} failed: {type(exc).__name__}", retriable=True
                 ) from exc
             seconds = time.perf_counter() - started
-            status = response.status_code
+            status = response.status
             outcome = "ok" if response.is_success else f"http_{status}"
             if status == 401 and attempt == 1:
                 metrics.connector_called(operation, outcome, seconds)
@@ -268,19 +270,26 @@ class ConnectorClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _result(method: str, path: str, response: httpx.Response) -> Any:
+def _headers(token: str, has_body: bool) -> dict[str, str]:
+    """A call's headers: our token, and the JSON body's type when it has one."""
+    if has_body:
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _result(method: str, path: str, response: Answer) -> Any:
     if response.is_success:
         if not response.content:
             return {}
         try:
-            return response.json()
-        except ValueError:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
             return {}
     code = None
     message = response.text[:300]
     try:
-        body = response.json()
-    except ValueError:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         body = None
     if isinstance(body, dict):
         error = body.get("error")
@@ -289,7 +298,7 @@ def _result(method: str, path: str, response: httpx.Response) -> Any:
             message = str(error.get("message", message))[:300]
         elif "message" in body:
             message = str(body["message"])[:300]
-    status = response.status_code
+    status = response.status
     raise ConnectorError(
         f"{method} {path.split('?')[0]}: HTTP {status} {code or ''} {message}".strip(),
         status=status,
