@@ -124,9 +124,15 @@ class Delivery:
         self, *workers: DeliveryWorker, max_rounds: int = 10_000, limit: int = 50
     ) -> None:
         """Run the workers (concurrently, each claiming up to `limit` rows a round) until nothing
-        is pending, jumping the manual clock to each due time when none has anything to send."""
-        for _ in range(max_rounds):
-            claimed = await asyncio.gather(*(worker.run_once(limit) for worker in workers))
+        is pending, jumping the manual clock to each due time when none has anything to send.
+
+        Each round another worker starts first: the one that starts first takes the claim lock
+        of the organization, and a worker that always came second would find it taken every
+        time and never claim (workers that are not in lockstep take turns by themselves)."""
+        for turn in range(max_rounds):
+            first = turn % len(workers)
+            order = workers[first:] + workers[:first]
+            claimed = await asyncio.gather(*(worker.run_once(limit) for worker in order))
             if any(claimed):
                 continue
             async with self.uows() as uow:

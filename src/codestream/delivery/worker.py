@@ -193,9 +193,10 @@ class DeliveryWorker:
                 try:
                     if await self.run_once(limit):
                         continue
-                    delay = await self._idle_delay(idle_sleep)
-                    if self._left_to_others:  # their claims end within milliseconds
-                        delay = max(delay, WAKE_GATHER_S)
+                    if self._left_to_others:  # due rows, whose claims end within milliseconds
+                        delay = WAKE_GATHER_S
+                    else:
+                        delay = await self._idle_delay(idle_sleep)
                 except Exception:  # the database may be away for a while: keep trying
                     log.exception("delivery worker %s: claiming failed", self.worker_id)
                     delay = idle_sleep
