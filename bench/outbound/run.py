@@ -42,6 +42,7 @@ from codestream.storage.engine import create_engine
 from codestream.storage.migrate import upgrade_database
 from codestream.storage.uow import SqlUnitOfWorkFactory
 from codestream.teams.connector import ConnectorClient
+from codestream.teams.http import outbound_client
 from codestream.teams.settings import bot_settings
 from codestream.teams.tokens import ConnectorTokens
 from teams_emulator import BotApp, Channel, RunningEmulator, Tenant, run_emulator, scene
@@ -116,7 +117,7 @@ def _connector(emu: RunningEmulator, bot: BotApp, http: Any) -> ConnectorClient:
     block = config_from_document(_config(emu, bot), environ={}).msteams
     settings = bot_settings(block) if block is not None else None
     assert settings is not None
-    return ConnectorClient(http, ConnectorTokens(http, settings), settings.service_url_hosts)
+    return ConnectorClient(http, ConnectorTokens(http, settings), settings.service_url_origins)
 
 
 async def _enqueue(
@@ -178,8 +179,6 @@ def _summary(
 
 async def run_ours(name: str, tenants: int, channels: int, per_channel: int) -> dict[str, Any]:
     """Our worker on a fresh SQLite outbox."""
-    import httpx
-
     async with run_emulator(transcript_limit=1_000_000) as emu:
         bot, targets = await _world(emu, tenants, channels)
         with tempfile.TemporaryDirectory() as tmp:
@@ -189,7 +188,7 @@ async def run_ours(name: str, tenants: int, channels: int, per_channel: int) -> 
             uows = SqlUnitOfWorkFactory(engine)
             messages = _messages(targets, per_channel)
             await _enqueue(uows, emu, messages)
-            async with httpx.AsyncClient(timeout=30) as http:
+            async with outbound_client(timeout=30) as http:
                 worker = DeliveryWorker(uows, _connector(emu, bot, http), worker_id="bench")
                 stop = asyncio.Event()
                 started = time.time()
@@ -272,8 +271,6 @@ async def run_naive(name: str, tenants: int, channels: int, per_channel: int) ->
 
 async def run_latency(count: int = 200) -> dict[str, Any]:
     """Throttling off: one card at a time, enqueue to stored at the emulator."""
-    import httpx
-
     async with run_emulator(throttling=False) as emu:
         bot, targets = await _world(emu, 1, 10)
         tenant, chans = targets[0]
@@ -282,7 +279,7 @@ async def run_latency(count: int = 200) -> dict[str, Any]:
             await asyncio.to_thread(upgrade_database, url)
             engine = create_engine(url)
             uows = SqlUnitOfWorkFactory(engine)
-            async with httpx.AsyncClient(timeout=30) as http:
+            async with outbound_client(timeout=30) as http:
                 worker = DeliveryWorker(uows, _connector(emu, bot, http), worker_id="bench")
                 stop = asyncio.Event()
                 task = asyncio.create_task(worker.run_forever(stop, idle_sleep=1.0))
