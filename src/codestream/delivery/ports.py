@@ -29,8 +29,8 @@ class SendLog(Protocol):
         """How many logged sends per pace key after `since`."""
         ...
 
-    async def record_sends(self, keys: Sequence[str], *, at: int) -> list[int]:
-        """Log one send under each key; the log rows' ids, in order."""
+    async def record_sends(self, sends: Sequence[tuple[str, int]]) -> list[int]:
+        """Log one send per (key, planned time); the log rows' ids, in order."""
         ...
 
     async def touch_sends(self, send_ids: Sequence[int], *, at: int) -> None:

@@ -75,6 +75,11 @@ from codestream.teams.connector import (
 
 log = logging.getLogger("codestream.delivery")
 
+CLAIM_AHEAD_MS = 100
+"""With the system clock, a worker claims the rows whose pacing (or retry) time comes within
+this, and sends each at its time: a look's claiming work is done before the windows open, not
+after, and a look takes the next 100 ms of rows instead of those due this instant."""
+
 WAKE_GATHER_S = 0.02
 """After a wake, the least time since the worker's last look at the outbox: a flood of commits,
 each waking it, costs one look per 20 ms instead of one per commit; a lone share waits for none."""
@@ -107,6 +112,8 @@ class WorkerStats:
 class _Claimed:
     item: OutboxItem
     send_ids: tuple[int, ...]
+    send_at: int
+    """When pacing lets the call go (the claim's time, or a moment within CLAIM_AHEAD_MS)."""
 
 
 class DeliveryWorker:
@@ -128,9 +135,15 @@ class DeliveryWorker:
         on_failed: FailedHook | None = None,
         allowed_tenants: frozenset[str] | None = None,
         wakeups: OutboxWakeups | None = None,
+        claim_ahead_ms: int | None = None,
     ) -> None:
+        """`claim_ahead_ms`: CLAIM_AHEAD_MS with the system clock, else 0 (a call planned ahead
+        waits for its time in real time, which a test's manual clock does not follow)."""
         self._uow = uow_factory
         self._wakeups = wakeups
+        if claim_ahead_ms is None:
+            claim_ahead_ms = CLAIM_AHEAD_MS if clock is system_clock else 0
+        self._ahead_ms = claim_ahead_ms
         self._connector = connector
         self.worker_id = worker_id
         self._clock = clock
@@ -231,7 +244,8 @@ class DeliveryWorker:
             due = await uow.outbox.next_due_at()
         if due is None:
             return idle_sleep
-        return min(idle_sleep, max(0.0, (due - self._clock()) / 1000))
+        # Awake when the soonest row comes within claiming distance.
+        return min(idle_sleep, max(0.0, (due - self._ahead_ms - self._clock()) / 1000))
 
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
@@ -252,7 +266,7 @@ class DeliveryWorker:
         now = self._clock()
         async with self._uow() as uow:
             repo = uow.outbox
-            heads = await repo.due_heads(now=now, limit=limit)
+            heads = await repo.due_heads(now=now, limit=limit, ahead_ms=self._ahead_ms)
             if heads:
                 ours = await repo.lock_tenants(sorted({head.tenant_id for head in heads}))
                 busy = len({head.tenant_id for head in heads} - ours)
@@ -265,24 +279,26 @@ class DeliveryWorker:
                 return []
             keys_of = {h.id: pace_keys(h.operation, h.conversation_id, h.tenant_id) for h in heads}
             plan = await self._pacing_plan(uow, keys_of, now, limit)
-            chosen: list[OutboxItem] = []
+            send_at: dict[int, int] = {}
             postponed: dict[int, list[int]] = {}
             for head in heads:
                 keys_for = keys_of[head.id]
-                at = plan.earliest(keys_for, now)
-                if at <= now:
-                    plan.take(keys_for, now)
-                    chosen.append(head)
+                # Not before its own time: a retry's backoff, or a moment claimed ahead.
+                at = plan.earliest(keys_for, max(now, head.next_attempt_at))
+                if at <= now + self._ahead_ms:
+                    plan.take(keys_for, at)
+                    send_at[head.id] = at
                 else:
                     postponed.setdefault(at, []).append(head.id)
             items = await repo.claim(
-                [c.id for c in chosen],
+                list(send_at),
                 worker_id=self.worker_id,
                 now=now,
                 lease_until=now + self._leases.lease_ms,
+                ahead_ms=self._ahead_ms,
             )
-            flat_keys = [key for item in items for key in keys_of[item.id]]
-            send_ids = await uow.sends.record_sends(flat_keys, at=now)
+            sends = [(key, send_at[item.id]) for item in items for key in keys_of[item.id]]
+            send_ids = await uow.sends.record_sends(sends)
             ends = list(accumulate(len(keys_of[item.id]) for item in items))
             for until, ids in postponed.items():
                 await repo.postpone(ids, until=until, now=now)
@@ -292,7 +308,7 @@ class DeliveryWorker:
         self.stats.postponed += sum(len(ids) for ids in postponed.values())
         metrics.rows_claimed(len(items), sum(len(ids) for ids in postponed.values()))
         return [
-            _Claimed(item, tuple(send_ids[end - len(keys_of[item.id]) : end]))
+            _Claimed(item, tuple(send_ids[end - len(keys_of[item.id]) : end]), send_at[item.id])
             for item, end in zip(items, ends, strict=True)
         ]
 
@@ -331,6 +347,9 @@ class DeliveryWorker:
 
     async def _send_in_order(self, group: Sequence[_Claimed]) -> None:
         for entry in group:
+            wait_ms = entry.send_at - self._clock()
+            if wait_ms > 0:  # claimed ahead: its windows open then (once: a test's clock stands)
+                await asyncio.sleep(wait_ms / 1000)
             async with self._concurrency:
                 token = set_request_id(entry.item.request_id)  # its log lines name its request
                 try:

@@ -168,15 +168,23 @@ class OutboxRepository(Protocol):
         a tenant's keys only under its lock; claims for other tenants go on meanwhile."""
         ...
 
-    async def due_heads(self, *, now: int, limit: int) -> list[OutboxItem]:
+    async def due_heads(self, *, now: int, limit: int, ahead_ms: int = 0) -> list[OutboxItem]:
         """Due rows that are first unsent in their conversation (queued/retrying whose time has
-        come, or sending with an expired lease), soonest first; locked against other claimers."""
+        come, or comes within `ahead_ms`, or sending with an expired lease), soonest first;
+        locked against other claimers."""
         ...
 
     async def claim(
-        self, item_ids: Sequence[int], *, worker_id: str, now: int, lease_until: int
+        self,
+        item_ids: Sequence[int],
+        *,
+        worker_id: str,
+        now: int,
+        lease_until: int,
+        ahead_ms: int = 0,
     ) -> list[OutboxItem]:
-        """Mark due rows as sending under this worker's lease; the rows this call claimed."""
+        """Mark due rows (`due_heads`' sense) as sending under this worker's lease; the rows
+        this call claimed."""
         ...
 
     async def renew(

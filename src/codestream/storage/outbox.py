@@ -203,16 +203,16 @@ class SqlOutbox:
         ).where(waiting.c.conversation_id.is_not(None))
 
     @staticmethod
-    def _due(now: int) -> sa.ColumnElement[bool]:
+    def _due(now: int, ahead_ms: int = 0) -> sa.ColumnElement[bool]:
         return sa.or_(
-            sa.and_(outbox.c.status.in_(WAITING), outbox.c.next_attempt_at <= now),
+            sa.and_(outbox.c.status.in_(WAITING), outbox.c.next_attempt_at <= now + ahead_ms),
             sa.and_(
                 outbox.c.status == DeliveryStatus.SENDING.value,
                 sa.func.coalesce(outbox.c.claimed_until, 0) < now,
             ),
         )
 
-    async def due_heads(self, *, now: int, limit: int) -> list[OutboxItem]:
+    async def due_heads(self, *, now: int, limit: int, ahead_ms: int = 0) -> list[OutboxItem]:
         """Due heads of their conversations, soonest first; PostgreSQL skips rows another
         transaction holds (FOR UPDATE SKIP LOCKED).
 
@@ -226,7 +226,7 @@ class SqlOutbox:
                 outbox.select()
                 .where(
                     among(self._dialect, outbox.c.id, head_ids[start : start + HEADS_PER_QUERY]),
-                    self._due(now),
+                    self._due(now, ahead_ms),
                 )
                 .order_by(outbox.c.next_attempt_at, outbox.c.id)
                 .limit(limit)
@@ -238,14 +238,20 @@ class SqlOutbox:
         return found[:limit]
 
     async def claim(
-        self, item_ids: Sequence[int], *, worker_id: str, now: int, lease_until: int
+        self,
+        item_ids: Sequence[int],
+        *,
+        worker_id: str,
+        now: int,
+        lease_until: int,
+        ahead_ms: int = 0,
     ) -> list[OutboxItem]:
         """A conditional UPDATE: only rows still due are taken, so two claimers never both win."""
         if not item_ids:
             return []
         statement = (
             outbox.update()
-            .where(among(self._dialect, outbox.c.id, item_ids), self._due(now))
+            .where(among(self._dialect, outbox.c.id, item_ids), self._due(now, ahead_ms))
             .values(
                 status=DeliveryStatus.SENDING.value,
                 claimed_by=worker_id,

@@ -32,10 +32,10 @@ _COUNTS_SINCE = sa.text(
 
 _LOG_SENDS = sa.text(
     "INSERT INTO delivery_sends (pace_key, sent_at)"
-    " SELECT key, :at FROM unnest(CAST(:keys AS text[])) AS key"
+    " SELECT key, at FROM unnest(CAST(:keys AS text[]), CAST(:ats AS bigint[])) AS send(key, at)"
     " RETURNING id, pace_key"
 )
-"""PostgreSQL: one row per key, sent at :at, in one statement for any number of keys."""
+"""PostgreSQL: one row per (key, time), in one statement for any number of them."""
 
 
 def _times_since_by_group(horizons: Mapping[str, int]) -> sa.Select[tuple[str, int]]:
@@ -93,15 +93,18 @@ class SqlSendLog:
             counts[key] = int(count)
         return counts
 
-    async def record_sends(self, keys: Sequence[str], *, at: int) -> list[int]:
-        if not keys:
+    async def record_sends(self, sends: Sequence[tuple[str, int]]) -> list[int]:
+        if not sends:
             return []
+        keys = [key for key, _ in sends]
         if self._dialect == "postgresql":
-            rows = (await self._conn.execute(_LOG_SENDS, {"keys": list(keys), "at": at})).all()
+            rows = (
+                await self._conn.execute(_LOG_SENDS, {"keys": keys, "ats": [at for _, at in sends]})
+            ).all()
         else:
             statement = (
                 delivery_sends.insert()
-                .values([{"pace_key": key, "sent_at": at} for key in keys])
+                .values([{"pace_key": key, "sent_at": at} for key, at in sends])
                 .returning(delivery_sends.c.id, delivery_sends.c.pace_key)
             )
             rows = (await self._conn.execute(statement)).all()
