@@ -6,11 +6,13 @@ import asyncio
 import time
 from typing import Any
 
+import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.delivery.pacing import Limits
 from codestream.delivery.pruning import ACTIVITY_KEYS_KEPT_MS, PRUNE_EVERY_MS
-from codestream.delivery.worker import WAKE_GATHER_S
+from codestream.delivery.worker import WAKE_GATHER_S, DeliveryWorker
 from codestream.domain.outbox import (
     FINISHED_KEPT_MS,
     DeliveryStatus,
@@ -20,7 +22,8 @@ from codestream.domain.outbox import (
 )
 from codestream.domain.ports import UnitOfWork
 from codestream.storage.uow import SqlUnitOfWorkFactory
-from delivery.delivery_world import Delivery
+from delivery.delivery_world import CHANNELS, Delivery
+from teams_emulator import run_emulator, scene
 
 TEAMS_PER_CONVERSATION = ((1, 7), (2, 8), (30, 60), (3600, 1800))
 """Teams' limits per bot per conversation, as (seconds, calls) in a sliding window, written out
@@ -244,3 +247,35 @@ async def test_the_hours_window_holds_though_hourly_counts_are_not_read_every_cl
     assert times[99] - times[0] < 3_600  # the first hundred as fast as the short windows allow
     assert times[100] - times[0] >= 3_600  # the hundred-and-first waits for the hour
     assert all(later - earlier >= 3_600 for earlier, later in zip(times, times[100:], strict=False))
+
+
+async def test_a_call_claimed_ahead_waits_for_its_window_in_real_time(engine: AsyncEngine) -> None:
+    # On the system clock the worker claims the rows whose windows open within CLAIM_AHEAD_MS
+    # and holds each call until then: Teams (the emulator, on real time) must see the windows
+    # kept exactly as when every call was claimed at its moment.
+    async with run_emulator() as emu:
+        cast = scene(emu.emulator, users=["Alice Smith"], channels=CHANNELS)
+        await emu.driver.install_bot(cast.bot, cast.team, by=cast.alice)
+        async with httpx.AsyncClient() as http:
+            world = Delivery.of(emu, time.time, cast, http, SqlUnitOfWorkFactory(engine))  # type: ignore[arg-type]
+            channel = world.channels[0]
+            for i in range(10):
+                await world.enqueue(channel, f"card {i}")
+            worker = DeliveryWorker(world.uows, world.connector(), worker_id="live")
+            stop = asyncio.Event()
+            running = asyncio.create_task(worker.run_forever(stop, idle_sleep=0.05))
+            for _ in range(300):
+                if len(world.texts(channel)) == 10:
+                    break
+                await asyncio.sleep(0.05)
+            stop.set()
+            await running
+    assert world.texts(channel) == [f"card {i}" for i in range(10)]
+    calls = world.requests()
+    assert [c.status for c in calls].count(429) == 0
+    times = [c.time for c in calls if c.status == 201]
+    # 7 a second, 8 in two: seven at once, the eighth a second later, the ninth and tenth two.
+    assert times[6] - times[0] < 1.0
+    assert times[7] - times[0] >= 1.0
+    assert times[8] - times[0] >= 2.0
+    assert worker.stats.claimed == 10
