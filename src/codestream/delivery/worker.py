@@ -76,9 +76,10 @@ from codestream.teams.connector import (
 log = logging.getLogger("codestream.delivery")
 
 CLAIM_AHEAD_MS = 100
-"""With the system clock, a worker claims the rows whose pacing (or retry) time comes within
-this, and sends each at its time: a look's claiming work is done before the windows open, not
-after, and a look takes the next 100 ms of rows instead of those due this instant."""
+"""With the system clock, a worker claims the first attempts whose pacing time comes within
+this, and sends each at its time (a retry is claimed when its time has come): a look's claiming
+work is done before the windows open, not after, and a look takes the next 100 ms of rows
+instead of those due this instant."""
 
 WAKE_GATHER_S = 0.02
 """After a wake, the least time since the worker's last look at the outbox: a flood of commits,
@@ -240,12 +241,11 @@ class DeliveryWorker:
         return released
 
     async def _idle_delay(self, idle_sleep: float) -> float:
-        async with self._uow() as uow:
-            due = await uow.outbox.next_due_at()
+        async with self._uow() as uow:  # a first attempt counts from when it may be claimed
+            due = await uow.outbox.next_due_at(ahead_ms=self._ahead_ms)
         if due is None:
             return idle_sleep
-        # Awake when the soonest row comes within claiming distance.
-        return min(idle_sleep, max(0.0, (due - self._ahead_ms - self._clock()) / 1000))
+        return min(idle_sleep, max(0.0, (due - self._clock()) / 1000))
 
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]

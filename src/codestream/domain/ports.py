@@ -170,8 +170,8 @@ class OutboxRepository(Protocol):
 
     async def due_heads(self, *, now: int, limit: int, ahead_ms: int = 0) -> list[OutboxItem]:
         """Due rows that are first unsent in their conversation (queued/retrying whose time has
-        come, or comes within `ahead_ms`, or sending with an expired lease), soonest first;
-        locked against other claimers."""
+        come, or, for a first attempt, comes within `ahead_ms`, or sending with an expired
+        lease), soonest first; locked against other claimers."""
         ...
 
     async def claim(
@@ -239,8 +239,9 @@ class OutboxRepository(Protocol):
         due now, no attempt counted. How many rows."""
         ...
 
-    async def next_due_at(self) -> int | None:
-        """When the soonest head-of-conversation row becomes claimable, if any is pending."""
+    async def next_due_at(self, *, ahead_ms: int = 0) -> int | None:
+        """When the soonest head-of-conversation row becomes claimable, if any is pending
+        (`ahead_ms`: a first attempt becomes claimable that much before its time)."""
         ...
 
     async def depth(self) -> dict[DeliveryStatus, int]:

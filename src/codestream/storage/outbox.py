@@ -204,8 +204,15 @@ class SqlOutbox:
 
     @staticmethod
     def _due(now: int, ahead_ms: int = 0) -> sa.ColumnElement[bool]:
+        # Only a first attempt is claimed ahead (pacing's moment); a retry waits for its time.
         return sa.or_(
-            sa.and_(outbox.c.status.in_(WAITING), outbox.c.next_attempt_at <= now + ahead_ms),
+            sa.and_(
+                outbox.c.status == DeliveryStatus.QUEUED.value,
+                outbox.c.next_attempt_at <= now + ahead_ms,
+            ),
+            sa.and_(
+                outbox.c.status == DeliveryStatus.RETRYING.value, outbox.c.next_attempt_at <= now
+            ),
             sa.and_(
                 outbox.c.status == DeliveryStatus.SENDING.value,
                 sa.func.coalesce(outbox.c.claimed_until, 0) < now,
@@ -434,9 +441,10 @@ class SqlOutbox:
             self.queued = True  # due again at once: other workers may take them
         return released
 
-    async def next_due_at(self) -> int | None:
+    async def next_due_at(self, *, ahead_ms: int = 0) -> int | None:
         when = sa.case(
             (outbox.c.status == DeliveryStatus.SENDING.value, outbox.c.claimed_until),
+            (outbox.c.status == DeliveryStatus.QUEUED.value, outbox.c.next_attempt_at - ahead_ms),
             else_=outbox.c.next_attempt_at,
         )
         query = sa.select(sa.func.min(when)).where(outbox.c.id.in_(self._heads()))
