@@ -322,14 +322,8 @@ class SqlOutbox:
         # One UPDATE for the whole group, each row taking its own result id.
         if not results:
             return []
-        statement = outbox.update().values(
-            status=DeliveryStatus.SENT.value,
-            attempts=outbox.c.attempts + 1,
-            modified_at=now,
-            claimed_by=None,
-            claimed_until=None,
-            sent_at=now,
-            last_error=None,
+        statement = self._ending(DeliveryStatus.SENT, now, worker_id).values(
+            sent_at=now, last_error=None
         )
         if self._dialect == "postgresql":  # the pairs as two arrays: one text for any number
             pairs = sa.select(
@@ -348,7 +342,7 @@ class SqlOutbox:
                 value=outbox.c.id,
             )
             statement = statement.where(outbox.c.id.in_(list(results))).values(result_id=result_id)
-        rows = await self._conn.execute(statement.where(self._held(worker_id)).returning(*outbox.c))
+        rows = await self._conn.execute(statement.returning(*outbox.c))
         return sorted((outbox_item(row) for row in rows), key=lambda item: item.id)
 
     async def mark_retrying(
@@ -390,22 +384,24 @@ class SqlOutbox:
         With `worker_id`, only while that worker holds the row as sending: a worker whose lease
         another worker took over never records a stale outcome over the new holder's.
         """
-        row = (
-            await self._conn.execute(
-                outbox.update()
-                .where(outbox.c.id == item_id, self._held(worker_id))
-                .values(
-                    status=status.value,
-                    attempts=outbox.c.attempts + 1,
-                    modified_at=now,
-                    claimed_by=None,
-                    claimed_until=None,
-                    **values,
-                )
-                .returning(*outbox.c)
-            )
-        ).first()
+        statement = self._ending(status, now, worker_id).where(outbox.c.id == item_id)
+        row = (await self._conn.execute(statement.values(**values).returning(*outbox.c))).first()
         return outbox_item(row) if row is not None else None
+
+    def _ending(self, status: DeliveryStatus, now: int, worker_id: str | None) -> sa.Update:
+        """The UPDATE that ends an attempt (`_finish`, `mark_many_sent`): rows still on their
+        way (`_held`) take the new status, one more attempt and no lease."""
+        return (
+            outbox.update()
+            .where(self._held(worker_id))
+            .values(
+                status=status.value,
+                attempts=outbox.c.attempts + 1,
+                modified_at=now,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
 
     @staticmethod
     def _held(worker_id: str | None) -> sa.ColumnElement[bool]:
