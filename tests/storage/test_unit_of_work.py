@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+
 from codestream.storage import transactions
 from codestream.storage.engine import create_engine
 from codestream.storage.migrate import upgrade_database
@@ -53,6 +56,40 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(
                 "19:c|left",
                 "19:c|next",
             }
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_unit_of_work_cancelled_mid_statement_ends_cancelled_and_writes_nothing(
+    database_url: str,
+) -> None:
+    # A worker stopping (or a test ending its loop) cancels a claim while a statement runs; the
+    # unit of work must end with the CancelledError, not with an error of its rollback, and its
+    # writes must be gone.
+    engine = create_engine(database_url, pool_size=1)
+    slow = "SELECT pg_sleep(5)" if database_url.startswith("postgresql") else None
+    started = asyncio.Event()
+
+    async def write_then_wait() -> None:
+        async with SqlUnitOfWork(engine) as uow:
+            assert await uow.inbound.first_time("19:c|cut", now=1)
+            started.set()
+            if slow is not None:  # through SQLAlchemy, as the repositories' statements run
+                assert uow._conn is not None
+                await uow._conn.execute(sa.text(slow))
+            else:
+                await asyncio.sleep(5)
+
+    try:
+        task = asyncio.create_task(write_then_wait())
+        await started.wait()
+        await asyncio.sleep(0.1)  # inside the statement
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with SqlUnitOfWork(engine) as uow:
+            assert await uow.inbound.first_times(["19:c|cut"], now=2) == {"19:c|cut"}
             await uow.commit()
     finally:
         await engine.dispose()

@@ -102,7 +102,11 @@ async def commit(driver: Driver, *, notify: str | None = None) -> None:
 async def rollback(driver: Driver) -> None:
     """Undo the transaction's changes."""
     if isinstance(driver, asyncpg.Connection):
-        await driver.execute("ROLLBACK")
+        # A statement cancelled through SQLAlchemy closes the connection; PostgreSQL ended the
+        # transaction with it. A ROLLBACK would raise "connection is closed" over the
+        # CancelledError the unit of work is ending with.
+        if not driver.is_closed():
+            await driver.execute("ROLLBACK")
     else:
         await _sqlite(driver.rollback(), "ROLLBACK")
 
