@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from codestream.delivery.pacing import Limits
 from codestream.delivery.pruning import ACTIVITY_KEYS_KEPT_MS, PRUNE_EVERY_MS
+from codestream.delivery.recording import SentRecorder
 from codestream.delivery.worker import WAKE_GATHER_S, DeliveryWorker
 from codestream.domain.outbox import (
     FINISHED_KEPT_MS,
@@ -228,6 +229,28 @@ async def test_cards_answered_together_are_recorded_even_if_one_cards_hook_fails
     assert delivery.texts(delivery.channels[1]) == ["bad card"]
     assert (await delivery.item(good.id)).status is DeliveryStatus.SENT
     assert (await delivery.item(bad.id)).status is DeliveryStatus.SENDING
+
+
+async def test_a_send_that_stops_waiting_for_its_record_does_not_strand_the_others(
+    delivery: Delivery,
+) -> None:
+    # Two answers recorded together; the first one's sender is cancelled (its worker stopping)
+    # while the shared transaction runs. The second must still learn it was recorded.
+    rows = [await delivery.enqueue(channel, "card") for channel in delivery.channels[:2]]
+    async with delivery.uows() as uow:
+        now = delivery.now_ms()
+        claimed = await uow.outbox.claim(
+            [row.id for row in rows], worker_id="w1", now=now, lease_until=now + 60_000
+        )
+        await uow.commit()
+    recorder = SentRecorder(delivery.uows, "w1", delivery.now_ms, None)
+    first = asyncio.create_task(recorder.record(claimed[0], (), {"id": "m0"}))
+    second = asyncio.create_task(recorder.record(claimed[1], (), {"id": "m1"}))
+    await asyncio.sleep(0)  # both answers wait for the one transaction
+    first.cancel()
+    await asyncio.wait_for(second, 10)
+    assert (await delivery.item(rows[1].id)).status is DeliveryStatus.SENT
+    assert (await delivery.item(rows[0].id)).status is DeliveryStatus.SENT  # committed with it
 
 
 async def test_the_hours_window_holds_though_hourly_counts_are_not_read_every_claim(

@@ -103,22 +103,22 @@ class SentRecorder:
                 await self._commit(answers)
             except Exception as exc:
                 if len(answers) == 1:
-                    answers[0].recorded.set_exception(exc)
+                    _settle(answers[0], exc)
                     continue
                 log.exception("recording %d sent rows together failed; one by one", len(answers))
                 for answer in answers:
                     await self._alone(answer)
             else:
                 for answer in answers:
-                    answer.recorded.set_result(None)
+                    _settle(answer, None)
 
     async def _alone(self, answer: _Answer) -> None:
         try:
             await self._commit([answer])
         except Exception as exc:
-            answer.recorded.set_exception(exc)
+            _settle(answer, exc)
         else:
-            answer.recorded.set_result(None)
+            _settle(answer, None)
 
     async def _commit(self, answers: Sequence[_Answer]) -> None:
         # The calls are logged at the latest answer of the group, not at the commit: a commit
@@ -142,6 +142,17 @@ class SentRecorder:
             if self._on_sent is not None:
                 answer = by_id[row.id]
                 await self._on_sent(uow, answer.item, answer.result)
+
+
+def _settle(answer: _Answer, error: Exception | None) -> None:
+    """Tell the caller of `record` how its row's recording went, unless it stopped waiting
+    (its task was cancelled): the rest of the group is told all the same."""
+    if answer.recorded.done():
+        return
+    if error is None:
+        answer.recorded.set_result(None)
+    else:
+        answer.recorded.set_exception(error)
 
 
 def _result_id(answer: _Answer) -> str | None:
